@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dtproc: user-facing Makefile.  The kernel module itself is described by
+# Kbuild; this file wraps kbuild and builds the library, the CLI and the
+# selftests.
+#
+#   make                 deps + module for every installed 6.1+ kernel,
+#                        libdtproc, dtproc CLI, selftests
+#   make KVER=<release>  the same, the module for one kernel only
+#   make check           everything, every test, in 6.1 and 6.12 guests
+#   make demo            boot a 6.12 guest and show dtproc on a workload
+#   make bench           benchmarks in a guest, printed as ratios
+#   make style           checkpatch --strict and sparse on kernel/
+#   make install         module (running kernel), headers, library, CLI
+#
+# Module builds go to build/<kernel release>/, userland to build/.
+
+VERSION     := 0.1.0
+ABI_MAJOR   := 1
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+B           := build
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+WARNINGS    := -Wall -Wextra -Werror -Wno-unused-parameter
+PKGS        := libnl-3.0 libnl-genl-3.0 libelf
+USER_CFLAGS  = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
+	       -Iuapi -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+USER_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# Kernel releases to build the module for: KVER, or every installed kernel
+# of series 6.1 and later that has its headers.
+ifeq ($(KVER),)
+KVERS := $(shell tools/kernels)
+else
+KVERS := $(KVER)
+endif
+
+KSRC  := Kbuild $(wildcard kernel/*.c kernel/*.h uapi/linux/*.h)
+LIBSO := $(B)/lib/libdtproc.so.$(ABI_MAJOR)
+LIBA  := $(B)/lib/libdtproc.a
+CLI   := $(B)/tools/dtproc
+TESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+
+.PHONY: all deps modules user check demo bench style install clean FORCE
+
+all: deps
+	@$(MAKE) --no-print-directory modules user
+
+deps:
+	@tools/deps
+
+modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
+
+# kbuild writes its objects next to the sources, so each kernel gets a
+# tree of symlinks to the sources and builds inside it.
+$(B)/%/dtproc.ko: $(KSRC)
+	@mkdir -p $(B)/$*
+	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
+	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(B)/$* modules
+
+user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS)
+
+LIB_OBJS := $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard lib/*.c))
+LIB_HDRS := $(wildcard lib/*.h) uapi/linux/dtproc.h
+
+$(B)/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -fPIC -fvisibility=hidden \
+		-DDTPROC_LIB_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(LIBSO): $(LIB_OBJS) lib/libdtproc.map
+	$(CC) -shared -Wl,-soname,libdtproc.so.$(ABI_MAJOR) \
+		-Wl,--version-script=lib/libdtproc.map -o $@ $(LIB_OBJS) $(USER_LIBS)
+	ln -sf libdtproc.so.$(ABI_MAJOR) $(B)/lib/libdtproc.so
+
+$(LIBA): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/libdtproc.pc: lib/libdtproc.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+TOOL_SRCS := $(wildcard tools/*.c)
+$(CLI): $(TOOL_SRCS) $(wildcard tools/*.h) $(LIBSO)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -DDTPROC_CLI_VERSION='"$(VERSION)"' -o $@ \
+		$(TOOL_SRCS) -L$(B)/lib -ldtproc -Wl,-rpath,'$$ORIGIN/../lib' \
+		$(USER_LIBS) -lm
+
+$(B)/selftests/%: selftests/%.c selftests/harness.h $(LIBSO)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/lib -ldtproc \
+		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
+
+check: deps
+	@tools/check
+
+demo: all
+	@tools/demo
+
+bench: all
+	@tools/bench
+
+style: deps
+	@tools/style
+
+install: all
+	$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR)/$(B)/$(shell uname -r) modules_install
+	depmod -a $(shell uname -r)
+	install -D -m 0644 uapi/linux/dtproc.h $(DESTDIR)$(PREFIX)/include/linux/dtproc.h
+	install -D -m 0644 lib/dtproc.h $(DESTDIR)$(PREFIX)/include/dtproc.h
+	install -D -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libdtproc.so.$(ABI_MAJOR)
+	ln -sf libdtproc.so.$(ABI_MAJOR) $(DESTDIR)$(PREFIX)/lib/libdtproc.so
+	install -D -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libdtproc.a
+	install -D -m 0644 $(B)/lib/libdtproc.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdtproc.pc
+	install -D -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/dtproc
+	-ldconfig
+
+clean:
+	rm -rf $(B)

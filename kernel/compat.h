@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version compatibility for dtproc, force-included into every file
+ * of the module by Kbuild.  This is the only place that knows about
+ * differences between the kernels dtproc supports (6.1 and 6.12 series);
+ * core code never tests kernel versions.
+ */
+#ifndef _DTPROC_COMPAT_H
+#define _DTPROC_COMPAT_H
+
+/* Force-included first, so it also sets the log prefix for every file. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "dtproc needs Linux 6.1 or later"
+#endif
+
+#include <net/genetlink.h>
+
+/*
+ * Joining the events group must need a capability.  The per-group flags
+ * arrived in 6.7 and were backported to the 6.1 stable series (6.1.70);
+ * an older kernel has no way to refuse unprivileged joins, so refuse to
+ * build rather than ship an open event feed.
+ */
+#ifndef GENL_MCAST_CAP_SYS_ADMIN
+#error "this kernel lacks GENL_MCAST_CAP_SYS_ADMIN (6.1.70+ or 6.7+ needed)"
+#endif
+
+#endif /* _DTPROC_COMPAT_H */

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dtproc: DTrace process control and the proc provider for Linux.
+ *
+ * Module entry points: bring the subsystems up in order and take them down
+ * in reverse.
+ */
+
+#include <linux/module.h>
+
+#include "dtproc.h"
+
+static int __init dtproc_init(void)
+{
+	int ret;
+
+	ret = dtproc_genl_init();
+	if (ret)
+		goto err_genl;
+
+	ret = dtproc_dev_init();
+	if (ret)
+		goto err_dev;
+
+	pr_info("version %s, ABI %d loaded\n", DTPROC_MODULE_VERSION,
+		DTPROC_ABI_VERSION);
+	return 0;
+
+err_dev:
+	dtproc_genl_exit();
+err_genl:
+	return ret;
+}
+
+static void __exit dtproc_exit(void)
+{
+	dtproc_dev_exit();
+	dtproc_genl_exit();
+}
+
+module_init(dtproc_init);
+module_exit(dtproc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("DTrace process control and proc provider");
+MODULE_VERSION(DTPROC_MODULE_VERSION);
+MODULE_ALIAS_GENL_FAMILY(DTPROC_GENL_NAME);

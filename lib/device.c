@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* libdtproc: the /dev/dtproc control device. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DTPROC_DEV_PATH "/dev/" DTPROC_DEVICE_NAME
+
+struct dtproc {
+	int fd;
+};
+
+static const char *dtproc_open_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		return " (is dtproc.ko loaded? try 'modprobe dtproc' as root)";
+	case EACCES:
+	case EPERM:
+		return " (dtproc needs root: run it with sudo)";
+	default:
+		return "";
+	}
+}
+
+DTPROC_EXPORT struct dtproc *dtproc_open(void)
+{
+	struct dtproc *dp;
+	uint32_t abi;
+	int err;
+
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return dtproc_fail_null(ENOMEM, "cannot open " DTPROC_DEV_PATH);
+
+	dp->fd = open(DTPROC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (dp->fd < 0) {
+		err = errno;
+		free(dp);
+		return dtproc_fail_null(err, "cannot open " DTPROC_DEV_PATH "%s",
+					dtproc_open_hint(err));
+	}
+
+	if (dtproc_module_version(dp, &abi, NULL, 0) < 0) {
+		err = errno;
+		dtproc_close(dp);
+		errno = err;
+		return NULL;
+	}
+	if (abi != DTPROC_ABI_VERSION) {
+		dtproc_close(dp);
+		return dtproc_fail_null(EPROTO,
+			"dtproc.ko speaks ABI %u but this libdtproc speaks ABI %u: install matching versions",
+			abi, DTPROC_ABI_VERSION);
+	}
+	dtproc_clear_error();
+	return dp;
+}
+
+DTPROC_EXPORT void dtproc_close(struct dtproc *dp)
+{
+	if (!dp)
+		return;
+	close(dp->fd);
+	free(dp);
+}
+
+DTPROC_EXPORT int dtproc_fd(const struct dtproc *dp)
+{
+	return dp->fd;
+}
+
+DTPROC_EXPORT int dtproc_module_version(struct dtproc *dp, uint32_t *abi,
+					char *buf, size_t len)
+{
+	struct dtproc_version v = { .size = sizeof(v) };
+	int err;
+
+	if (ioctl(dp->fd, DTPROC_IOC_VERSION, &v) < 0) {
+		err = errno;
+		errno = err;
+		return dtproc_fail(err, "DTPROC_IOC_VERSION failed");
+	}
+	if (abi)
+		*abi = v.abi_version;
+	if (buf && len) {
+		strncpy(buf, v.module_version, len - 1);
+		buf[len - 1] = '\0';
+	}
+	return 0;
+}

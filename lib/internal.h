@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libdtproc internals shared between its files. */
+#ifndef DTPROC_INTERNAL_H
+#define DTPROC_INTERNAL_H
+
+#include "dtproc.h"
+
+#define DTPROC_EXPORT __attribute__((visibility("default")))
+
+/*
+ * Record the calling thread's last failure: a printf-style message, to
+ * which ": <strerror(err)>" is appended when err is non-zero.  Returns
+ * -err so callers can "return dtproc_fail(...)".
+ */
+int dtproc_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* As dtproc_fail(), for functions returning a pointer: sets errno. */
+void *dtproc_fail_null(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void dtproc_clear_error(void);
+
+#endif /* DTPROC_INTERNAL_H */
