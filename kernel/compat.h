@@ -11,12 +11,6 @@
 /* Force-included first, so it also sets the log prefix for every file. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/version.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "dtproc needs Linux 6.1 or later"
-#endif
-
 #include <net/genetlink.h>
 
 /*

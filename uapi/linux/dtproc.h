@@ -88,6 +88,7 @@ enum dtproc_cmd {
 
 	__DTPROC_CMD_MAX,
 };
+
 #define DTPROC_CMD_MAX (__DTPROC_CMD_MAX - 1)
 
 enum dtproc_attr {
@@ -97,6 +98,7 @@ enum dtproc_attr {
 
 	__DTPROC_A_MAX,
 };
+
 #define DTPROC_A_MAX (__DTPROC_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_DTPROC_H */
