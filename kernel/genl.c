@@ -3,7 +3,8 @@
  * The "dtproc" generic netlink family.
  *
  * Every command needs CAP_SYS_ADMIN (GENL_ADMIN_PERM), and so does joining
- * the events multicast group (GENL_MCAST_CAP_SYS_ADMIN).
+ * the events multicast group (GENL_MCAST_CAP_SYS_ADMIN).  One small function
+ * per command; the feed itself is in feed.c.
  */
 
 #include <linux/module.h>
@@ -11,12 +12,15 @@
 
 #include "dtproc.h"
 
-static struct genl_family dtproc_genl_family;
-
 static const struct nla_policy dtproc_genl_policy[DTPROC_A_MAX + 1] = {
 	[DTPROC_A_ABI_VERSION]		= { .type = NLA_U32 },
 	[DTPROC_A_MODULE_VERSION]	= { .type = NLA_NUL_STRING,
 					    .len = DTPROC_VERSION_LEN - 1 },
+	[DTPROC_A_PROBE_MASK]		= NLA_POLICY_MASK(NLA_U32,
+							  DTPROC_PROBE_MASK_ALL),
+	[DTPROC_A_FILTER_PID]		= { .type = NLA_U32 },
+	[DTPROC_A_FILTER_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
+							  DTPROC_FILTER_DESCENDANTS),
 };
 
 static int dtproc_genl_get_version(struct sk_buff *skb, struct genl_info *info)
@@ -43,10 +47,94 @@ err_msg:
 	return -EMSGSIZE;
 }
 
+static u32 dtproc_attr_u32(struct genl_info *info, int attr)
+{
+	return info->attrs[attr] ? nla_get_u32(info->attrs[attr]) : 0;
+}
+
+static int dtproc_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 flags = dtproc_attr_u32(info, DTPROC_A_FILTER_FLAGS);
+	pid_t pid = dtproc_attr_u32(info, DTPROC_A_FILTER_PID);
+
+	if (GENL_REQ_ATTR_CHECK(info, DTPROC_A_PROBE_MASK))
+		return -EINVAL;
+	if ((flags & DTPROC_FILTER_DESCENDANTS) && !pid) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[DTPROC_A_FILTER_FLAGS],
+				    "descendants of which process?");
+		return -EINVAL;
+	}
+	return dtproc_feed_subscribe(genl_info_net(info), info->snd_portid,
+				     nla_get_u32(info->attrs[DTPROC_A_PROBE_MASK]),
+				     pid, flags);
+}
+
+static int dtproc_genl_unsubscribe(struct sk_buff *skb, struct genl_info *info)
+{
+	return dtproc_feed_unsubscribe(genl_info_net(info), info->snd_portid);
+}
+
+static int dtproc_put_stats(struct sk_buff *msg, int probe)
+{
+	u64 hits, delivered, dropped;
+	struct nlattr *nest;
+
+	dtproc_feed_stats(probe, &hits, &delivered, &dropped);
+	nest = nla_nest_start(msg, DTPROC_A_STATS);
+	if (!nest ||
+	    nla_put_u32(msg, DTPROC_STATS_A_PROBE, probe) ||
+	    nla_put_u64_64bit(msg, DTPROC_STATS_A_HITS, hits,
+			      DTPROC_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, DTPROC_STATS_A_DELIVERED, delivered,
+			      DTPROC_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, DTPROC_STATS_A_DROPPED, dropped,
+			      DTPROC_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int dtproc_genl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int probe;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dtproc_genl_family, 0,
+				DTPROC_CMD_GET_STATS);
+	if (!hdr)
+		goto err_msg;
+	for (probe = 0; probe < DTPROC_PROBE_COUNT; probe++)
+		if (dtproc_put_stats(msg, probe))
+			goto err_msg;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 static const struct genl_ops dtproc_genl_ops[] = {
 	{
 		.cmd	= DTPROC_CMD_GET_VERSION,
 		.doit	= dtproc_genl_get_version,
+		.flags	= GENL_ADMIN_PERM,
+	}, {
+		.cmd	= DTPROC_CMD_SUBSCRIBE,
+		.doit	= dtproc_genl_subscribe,
+		.flags	= GENL_ADMIN_PERM,
+	}, {
+		.cmd	= DTPROC_CMD_UNSUBSCRIBE,
+		.doit	= dtproc_genl_unsubscribe,
+		.flags	= GENL_ADMIN_PERM,
+	}, {
+		.cmd	= DTPROC_CMD_GET_STATS,
+		.doit	= dtproc_genl_get_stats,
 		.flags	= GENL_ADMIN_PERM,
 	},
 };
@@ -55,7 +143,7 @@ static const struct genl_multicast_group dtproc_genl_mcgrps[] = {
 	{ .name = DTPROC_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_SYS_ADMIN },
 };
 
-static struct genl_family dtproc_genl_family __ro_after_init = {
+struct genl_family dtproc_genl_family __ro_after_init = {
 	.name		= DTPROC_GENL_NAME,
 	.version	= DTPROC_GENL_VERSION,
 	.maxattr	= DTPROC_A_MAX,

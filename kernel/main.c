@@ -14,6 +14,18 @@ static int __init dtproc_init(void)
 {
 	int ret;
 
+	ret = dtproc_ring_init();
+	if (ret)
+		goto err_ring;
+
+	ret = dtproc_hooks_init();
+	if (ret)
+		goto err_hooks;
+
+	ret = dtproc_feed_init();
+	if (ret)
+		goto err_feed;
+
 	ret = dtproc_genl_init();
 	if (ret)
 		goto err_genl;
@@ -29,6 +41,11 @@ static int __init dtproc_init(void)
 err_dev:
 	dtproc_genl_exit();
 err_genl:
+	dtproc_feed_exit();
+err_feed:
+err_hooks:
+	dtproc_ring_exit();
+err_ring:
 	return ret;
 }
 
@@ -36,6 +53,8 @@ static void __exit dtproc_exit(void)
 {
 	dtproc_dev_exit();
 	dtproc_genl_exit();
+	dtproc_feed_exit();
+	dtproc_ring_exit();
 }
 
 module_init(dtproc_init);

@@ -60,6 +60,139 @@ int dtproc_feed_module_version(struct dtproc_feed *feed, uint32_t *abi,
 /* Join the events multicast group (needs CAP_SYS_ADMIN). */
 int dtproc_feed_join_events(struct dtproc_feed *feed);
 
+/* --- the proc provider feed --- */
+
+/*
+ * Probe names: "exec-success" or "proc:::exec-success" to DTPROC_PROBE_*,
+ * or -EINVAL (with dtproc_errmsg() listing the valid names).
+ */
+int dtproc_probe_id(const char *name);
+/* DTPROC_PROBE_* to its name ("exec-success"), or NULL. */
+const char *dtproc_probe_name(int probe);
+
+/*
+ * Subscribe the feed's socket to the probes in @probe_mask (bits
+ * 1 << DTPROC_PROBE_*), for every process (@pid 0) or for process @pid
+ * only, and with DTPROC_FILTER_DESCENDANTS in @flags also for its
+ * descendants.  When this returns 0 the subscription is live: every event
+ * that fires from then on reaches the feed or is reported lost.  Calling it
+ * again changes the subscription.
+ */
+int dtproc_feed_subscribe(struct dtproc_feed *feed, uint32_t probe_mask,
+			  int32_t pid, uint32_t flags);
+int dtproc_feed_unsubscribe(struct dtproc_feed *feed);
+
+#define DTPROC_FNAME_LEN	16
+#define DTPROC_PSARGS_LEN	80
+#define DTPROC_CLNAME_LEN	8
+#define DTPROC_PATH_LEN		256
+
+struct dtproc_psinfo {
+	int32_t		pr_pid;
+	int32_t		pr_ppid;
+	int32_t		pr_pgid;
+	int32_t		pr_sid;
+	uint32_t	pr_uid;
+	uint32_t	pr_euid;
+	uint32_t	pr_gid;
+	uint32_t	pr_egid;
+	int32_t		pr_nlwp;
+	int32_t		pr_argc;
+	uint64_t	pr_start;	/* ns since the epoch */
+	int32_t		pr_dmodel;	/* DTPROC_MODEL_* */
+	char		pr_fname[DTPROC_FNAME_LEN];
+	char		pr_psargs[DTPROC_PSARGS_LEN];
+};
+
+struct dtproc_lwpsinfo {
+	int32_t		pr_lwpid;
+	uint32_t	pr_flag;	/* DTPROC_PR_* */
+	char		pr_sname;	/* 'R', 'S', 'D', 'T', 'Z', ... */
+	int32_t		pr_state;	/* DTPROC_S* */
+	int32_t		pr_nice;
+	int32_t		pr_pri;
+	int32_t		pr_syscall;
+	int32_t		pr_onpro;
+	char		pr_clname[DTPROC_CLNAME_LEN];
+};
+
+/* siginfo_t's members (not named si_* here: <signal.h> has macros for those). */
+struct dtproc_siginfo {
+	int32_t		signo;
+	int32_t		code;
+	int32_t		errnum;
+	int32_t		pid;
+	uint32_t	uid;
+	int32_t		status;
+	uint64_t	addr;
+};
+
+enum dtproc_event_kind {
+	DTPROC_EVENT_PROBE,	/* a probe fired */
+	DTPROC_EVENT_DROP,	/* @dropped events from @seq on were lost */
+};
+
+/* Which optional members of struct dtproc_event are valid. */
+#define DTPROC_HAS_PSINFO	(1U << 0)
+#define DTPROC_HAS_LWPSINFO	(1U << 1)
+#define DTPROC_HAS_SIGINFO	(1U << 2)
+
+/* One event of the feed, decoded.  Members not used by a probe are 0. */
+struct dtproc_event {
+	enum dtproc_event_kind kind;
+	uint64_t	seq;
+	uint64_t	dropped;	/* DTPROC_EVENT_DROP only */
+	int		probe;		/* DTPROC_PROBE_* */
+	uint64_t	ts;		/* ns, CLOCK_MONOTONIC */
+	uint32_t	cpu;
+	int32_t		pid;		/* the firing context */
+	int32_t		tid;
+	int32_t		ppid;
+	uint32_t	uid;
+	char		execname[DTPROC_FNAME_LEN];
+	unsigned int	has;		/* DTPROC_HAS_* */
+	struct dtproc_psinfo	psinfo;		/* create, lwp-create, signal-send/-discard */
+	struct dtproc_lwpsinfo	lwpsinfo;	/* lwp-create, signal-send/-discard */
+	struct dtproc_siginfo	siginfo;	/* fault, signal-handle */
+	int32_t		signo;		/* signal-* */
+	int32_t		err;		/* exec-failure: positive errno */
+	int32_t		exit_reason;	/* exit: DTPROC_CLD_* */
+	int32_t		exit_status;	/* exit: status or signal number */
+	int32_t		fault;		/* fault: DTPROC_FLT* */
+	uint64_t	handler;	/* signal-handle: handler address */
+	char		path[DTPROC_PATH_LEN];	/* exec */
+};
+
+/*
+ * Decode the next event into @ev without blocking: 1 when an event (or a
+ * drop notification) was decoded, 0 when none is waiting (poll
+ * dtproc_feed_fd() for POLLIN), or a negative errno.
+ */
+int dtproc_feed_next(struct dtproc_feed *feed, struct dtproc_event *ev);
+
+/* Wait up to @timeout_ms (-1: forever) for the feed to be readable: 1, 0 on timeout, or -errno. */
+int dtproc_feed_wait(struct dtproc_feed *feed, int timeout_ms);
+
+struct dtproc_probe_stats {
+	uint64_t	hits;
+	uint64_t	delivered;
+	uint64_t	dropped;
+};
+
+/* Per-probe counters of the module, indexed by DTPROC_PROBE_*. */
+int dtproc_feed_stats(struct dtproc_feed *feed,
+		      struct dtproc_probe_stats stats[DTPROC_PROBE_COUNT]);
+
+/*
+ * Encode @ev as one line of JSON (no newline) into @buf of @len bytes.
+ * Returns the length the line needs, like snprintf(); the line was cut if
+ * that is >= @len.  Shape:
+ *   {"seq":N,"ts":NS,"cpu":N,"probe":"exec-success","pid":N,"tid":N,
+ *    "ppid":N,"uid":N,"execname":"s","args":{...}}
+ * or {"seq":N,"probe":"drop","dropped":N} for a drop notification.
+ */
+int dtproc_event_json(const struct dtproc_event *ev, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* libdtproc: the "dtproc" generic netlink family, through libnl-3. */
 #include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +14,27 @@
 
 #include "internal.h"
 
+/* How long a request waits for the module's answer. */
+#define DTPROC_REPLY_TIMEOUT_MS	10000
+/* Receive buffer asked for: room for bursts of events. */
+#define DTPROC_FEED_RCVBUF	(8 << 20)
+
 struct dtproc_feed {
 	struct nl_sock *sk;
+	struct nl_cb *cb;
 	int family;
 	uint32_t family_version;
+
+	/* events received while waiting for a reply, or in one datagram */
+	struct dtproc_event *q;
+	size_t qcap, qhead, qlen;
+	int decode_err;
+
+	/* the request being answered */
+	nl_recvmsg_msg_cb_t reply_fn;
+	void *reply_arg;
+	int done;
+	int error;
 };
 
 /* libnl's error codes, as the errno a caller can act on. */
@@ -67,6 +87,83 @@ static int dtproc_feed_resolve(struct dtproc_feed *feed)
 	return 0;
 }
 
+static int dtproc_feed_enqueue(struct dtproc_feed *feed, struct nl_msg *msg)
+{
+	struct dtproc_event *ev;
+	size_t i;
+
+	if (feed->qlen == feed->qcap) {
+		size_t ncap = feed->qcap ? 2 * feed->qcap : 64;
+		struct dtproc_event *nq = malloc(ncap * sizeof(*nq));
+
+		if (!nq) {
+			feed->decode_err = -ENOMEM;
+			return NL_STOP;
+		}
+		for (i = 0; i < feed->qlen; i++)
+			nq[i] = feed->q[(feed->qhead + i) % feed->qcap];
+		free(feed->q);
+		feed->q = nq;
+		feed->qcap = ncap;
+		feed->qhead = 0;
+	}
+	ev = &feed->q[(feed->qhead + feed->qlen) % feed->qcap];
+	if (dtproc_event_decode(msg, ev) < 0) {
+		feed->decode_err = -EPROTO;
+		return NL_OK;
+	}
+	feed->qlen++;
+	return NL_OK;
+}
+
+/* Every message: events are queued, anything else answers a request. */
+static int dtproc_feed_valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct dtproc_feed *feed = arg;
+
+	if (gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP)
+		return dtproc_feed_enqueue(feed, msg);
+	if (feed->reply_fn)
+		return feed->reply_fn(msg, feed->reply_arg);
+	return NL_OK;
+}
+
+static int dtproc_feed_ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct dtproc_feed *feed = arg;
+
+	feed->done = 1;
+	return NL_STOP;
+}
+
+static int dtproc_feed_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			      void *arg)
+{
+	struct dtproc_feed *feed = arg;
+
+	feed->done = 1;
+	feed->error = e->error;
+	return NL_STOP;
+}
+
+static int dtproc_feed_noseq_cb(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
+static void dtproc_feed_tune(struct dtproc_feed *feed)
+{
+	int fd = nl_socket_get_fd(feed->sk), one = 1, size = DTPROC_FEED_RCVBUF;
+
+	/* Losses are reported in-band; ENOBUFS would only break the reader. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	nl_socket_enable_msg_peek(feed->sk);
+	nl_socket_set_nonblocking(feed->sk);
+}
+
 DTPROC_EXPORT struct dtproc_feed *dtproc_feed_open(void)
 {
 	struct dtproc_feed *feed;
@@ -76,8 +173,9 @@ DTPROC_EXPORT struct dtproc_feed *dtproc_feed_open(void)
 	if (!feed)
 		return dtproc_fail_null(ENOMEM, "cannot open the dtproc feed");
 	feed->sk = nl_socket_alloc();
-	if (!feed->sk) {
-		free(feed);
+	feed->cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!feed->sk || !feed->cb) {
+		dtproc_feed_close(feed);
 		return dtproc_fail_null(ENOMEM, "cannot open the dtproc feed");
 	}
 	ret = genl_connect(feed->sk);
@@ -93,6 +191,12 @@ DTPROC_EXPORT struct dtproc_feed *dtproc_feed_open(void)
 		errno = -ret;
 		return NULL;
 	}
+	dtproc_feed_tune(feed);
+	nl_cb_set(feed->cb, NL_CB_VALID, NL_CB_CUSTOM, dtproc_feed_valid_cb, feed);
+	nl_cb_set(feed->cb, NL_CB_ACK, NL_CB_CUSTOM, dtproc_feed_ack_cb, feed);
+	nl_cb_err(feed->cb, NL_CB_CUSTOM, dtproc_feed_err_cb, feed);
+	/* Events are not answers to a request: they carry no sequence number. */
+	nl_cb_set(feed->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, dtproc_feed_noseq_cb, NULL);
 	dtproc_clear_error();
 	return feed;
 }
@@ -101,7 +205,9 @@ DTPROC_EXPORT void dtproc_feed_close(struct dtproc_feed *feed)
 {
 	if (!feed)
 		return;
+	nl_cb_put(feed->cb);
 	nl_socket_free(feed->sk);
+	free(feed->q);
 	free(feed);
 }
 
@@ -113,6 +219,74 @@ DTPROC_EXPORT int dtproc_feed_fd(const struct dtproc_feed *feed)
 DTPROC_EXPORT uint32_t dtproc_feed_family_version(const struct dtproc_feed *feed)
 {
 	return feed->family_version;
+}
+
+DTPROC_EXPORT int dtproc_feed_wait(struct dtproc_feed *feed, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = dtproc_feed_fd(feed), .events = POLLIN };
+	int ret;
+
+	if (feed->qlen)
+		return 1;
+	do
+		ret = poll(&pfd, 1, timeout_ms);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return dtproc_fail(errno, "cannot wait for the dtproc feed");
+	return ret > 0;
+}
+
+/* Read what is waiting on the socket: 0, -EAGAIN if nothing, or -errno. */
+static int dtproc_feed_receive(struct dtproc_feed *feed)
+{
+	int ret = nl_recvmsgs(feed->sk, feed->cb);
+
+	if (ret == -NLE_AGAIN)
+		return -EAGAIN;
+	if (ret < 0)
+		return dtproc_fail(dtproc_nlerr_errno(ret),
+				   "cannot read from dtproc.ko: %s", nl_geterror(ret));
+	return 0;
+}
+
+/*
+ * Send command @cmd with the attributes already in @msg (consumed) and
+ * hand each reply to @fn, queueing any events that arrive meanwhile.
+ */
+static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
+			       nl_recvmsg_msg_cb_t fn, void *arg)
+{
+	int ret;
+
+	ret = nl_send_auto(feed->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0)
+		return dtproc_fail(dtproc_nlerr_errno(ret),
+				   "cannot send to dtproc.ko: %s", nl_geterror(ret));
+
+	feed->reply_fn = fn;
+	feed->reply_arg = arg;
+	feed->done = 0;
+	feed->error = 0;
+	while (!feed->done) {
+		ret = dtproc_feed_receive(feed);
+		if (ret == -EAGAIN) {
+			ret = dtproc_feed_wait(feed, DTPROC_REPLY_TIMEOUT_MS);
+			if (ret == 0)
+				ret = dtproc_fail(ETIMEDOUT, "dtproc.ko did not answer");
+			if (ret < 0)
+				break;
+			ret = 0;
+		} else if (ret < 0) {
+			break;
+		}
+	}
+	feed->reply_fn = NULL;
+	if (ret < 0)
+		return ret;
+	if (feed->error)
+		return dtproc_fail(-feed->error, "dtproc.ko refused the request");
+	return 0;
 }
 
 struct dtproc_version_reply {
@@ -142,58 +316,28 @@ static int dtproc_version_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int dtproc_ack_cb(struct nl_msg *msg, void *arg)
+static struct nl_msg *dtproc_feed_msg(struct dtproc_feed *feed, uint8_t cmd)
 {
-	*(int *)arg = 1;
-	return NL_STOP;
-}
+	struct nl_msg *msg = nlmsg_alloc();
 
-/* Send one command with no attributes and feed each reply to @cb. */
-static int dtproc_feed_request(struct dtproc_feed *feed, uint8_t cmd,
-			       nl_recvmsg_msg_cb_t cb, void *arg)
-{
-	struct nl_msg *msg;
-	struct nl_cb *nlcb;
-	int ret, done = 0;
-
-	msg = nlmsg_alloc();
-	if (!msg)
-		return dtproc_fail(ENOMEM, "cannot build a netlink request");
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, feed->family, 0,
-			 NLM_F_REQUEST | NLM_F_ACK, cmd, DTPROC_GENL_VERSION)) {
-		nlmsg_free(msg);
-		return dtproc_fail(ENOMEM, "cannot build a netlink request");
-	}
-	ret = nl_send_auto(feed->sk, msg);
+	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, feed->family, 0,
+			       NLM_F_REQUEST | NLM_F_ACK, cmd, DTPROC_GENL_VERSION))
+		return msg;
 	nlmsg_free(msg);
-	if (ret < 0)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot send to dtproc.ko: %s", nl_geterror(ret));
-
-	nlcb = nl_cb_clone(nl_socket_get_cb(feed->sk));
-	if (!nlcb)
-		return dtproc_fail(ENOMEM, "cannot receive from dtproc.ko");
-	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, cb, arg);
-	nl_cb_set(nlcb, NL_CB_ACK, NL_CB_CUSTOM, dtproc_ack_cb, &done);
-	do
-		ret = nl_recvmsgs(feed->sk, nlcb);
-	while (ret >= 0 && !done);
-	nl_cb_put(nlcb);
-	if (ret < 0)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "dtproc.ko refused the request: %s",
-				   nl_geterror(ret));
-	return 0;
+	return NULL;
 }
 
 DTPROC_EXPORT int dtproc_feed_module_version(struct dtproc_feed *feed,
 					     uint32_t *abi, char *buf, size_t len)
 {
 	struct dtproc_version_reply r = { 0 };
+	struct nl_msg *msg;
 	int ret;
 
-	ret = dtproc_feed_request(feed, DTPROC_CMD_GET_VERSION,
-				  dtproc_version_cb, &r);
+	msg = dtproc_feed_msg(feed, DTPROC_CMD_GET_VERSION);
+	if (!msg)
+		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+	ret = dtproc_feed_request(feed, msg, dtproc_version_cb, &r);
 	if (ret < 0)
 		return ret;
 	if (!r.seen)
@@ -205,6 +349,108 @@ DTPROC_EXPORT int dtproc_feed_module_version(struct dtproc_feed *feed,
 		buf[len - 1] = '\0';
 	}
 	return 0;
+}
+
+DTPROC_EXPORT int dtproc_feed_subscribe(struct dtproc_feed *feed,
+					uint32_t probe_mask, int32_t pid,
+					uint32_t flags)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (!probe_mask || (probe_mask & ~DTPROC_PROBE_MASK_ALL))
+		return dtproc_fail(EINVAL, "bad probe mask 0x%x", probe_mask);
+	if (pid < 0 || ((flags & DTPROC_FILTER_DESCENDANTS) && !pid))
+		return dtproc_fail(EINVAL, "bad pid filter %d", pid);
+	msg = dtproc_feed_msg(feed, DTPROC_CMD_SUBSCRIBE);
+	if (!msg || nla_put_u32(msg, DTPROC_A_PROBE_MASK, probe_mask) ||
+	    (pid && nla_put_u32(msg, DTPROC_A_FILTER_PID, pid)) ||
+	    (flags && nla_put_u32(msg, DTPROC_A_FILTER_FLAGS, flags))) {
+		nlmsg_free(msg);
+		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+	}
+	ret = dtproc_feed_request(feed, msg, NULL, NULL);
+	if (ret == -ESRCH)
+		return dtproc_fail(ESRCH, "cannot trace pid %d", pid);
+	if (ret == -EPERM)
+		return dtproc_fail(EPERM, "cannot subscribe to the dtproc feed (needs CAP_SYS_ADMIN: run as root)");
+	return ret;
+}
+
+DTPROC_EXPORT int dtproc_feed_unsubscribe(struct dtproc_feed *feed)
+{
+	struct nl_msg *msg = dtproc_feed_msg(feed, DTPROC_CMD_UNSUBSCRIBE);
+
+	if (!msg)
+		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+	return dtproc_feed_request(feed, msg, NULL, NULL);
+}
+
+DTPROC_EXPORT int dtproc_feed_next(struct dtproc_feed *feed,
+				   struct dtproc_event *ev)
+{
+	int ret;
+
+	if (!feed->qlen) {
+		ret = dtproc_feed_receive(feed);
+		if (ret < 0 && ret != -EAGAIN)
+			return ret;
+	}
+	if (feed->decode_err) {
+		ret = feed->decode_err;
+		feed->decode_err = 0;
+		return dtproc_fail(-ret, "cannot decode an event from dtproc.ko");
+	}
+	if (!feed->qlen)
+		return 0;
+	*ev = feed->q[feed->qhead];
+	feed->qhead = (feed->qhead + 1) % feed->qcap;
+	feed->qlen--;
+	return 1;
+}
+
+static int dtproc_stats_cb(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy policy[DTPROC_STATS_A_MAX + 1] = {
+		[DTPROC_STATS_A_PROBE]		= { .type = NLA_U32 },
+		[DTPROC_STATS_A_HITS]		= { .type = NLA_U64 },
+		[DTPROC_STATS_A_DELIVERED]	= { .type = NLA_U64 },
+		[DTPROC_STATS_A_DROPPED]	= { .type = NLA_U64 },
+	};
+	struct dtproc_probe_stats *stats = arg;
+	struct nlattr *tb[DTPROC_STATS_A_MAX + 1];
+	struct nlattr *a;
+	uint32_t probe;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlmsg_hdr(msg)), 0),
+			  genlmsg_attrlen(nlmsg_data(nlmsg_hdr(msg)), 0), rem) {
+		if (nla_type(a) != DTPROC_A_STATS ||
+		    nla_parse_nested(tb, DTPROC_STATS_A_MAX, a, policy) ||
+		    !tb[DTPROC_STATS_A_PROBE])
+			continue;
+		probe = nla_get_u32(tb[DTPROC_STATS_A_PROBE]);
+		if (probe >= DTPROC_PROBE_COUNT)
+			continue;
+		if (tb[DTPROC_STATS_A_HITS])
+			stats[probe].hits = nla_get_u64(tb[DTPROC_STATS_A_HITS]);
+		if (tb[DTPROC_STATS_A_DELIVERED])
+			stats[probe].delivered = nla_get_u64(tb[DTPROC_STATS_A_DELIVERED]);
+		if (tb[DTPROC_STATS_A_DROPPED])
+			stats[probe].dropped = nla_get_u64(tb[DTPROC_STATS_A_DROPPED]);
+	}
+	return NL_OK;
+}
+
+DTPROC_EXPORT int dtproc_feed_stats(struct dtproc_feed *feed,
+				    struct dtproc_probe_stats stats[DTPROC_PROBE_COUNT])
+{
+	struct nl_msg *msg = dtproc_feed_msg(feed, DTPROC_CMD_GET_STATS);
+
+	memset(stats, 0, DTPROC_PROBE_COUNT * sizeof(*stats));
+	if (!msg)
+		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+	return dtproc_feed_request(feed, msg, dtproc_stats_cb, stats);
 }
 
 DTPROC_EXPORT int dtproc_feed_join_events(struct dtproc_feed *feed)

@@ -21,4 +21,8 @@ void *dtproc_fail_null(int err, const char *fmt, ...)
 
 void dtproc_clear_error(void);
 
+struct nl_msg;
+/* event.c: decode one DTPROC_CMD_EVENT or DTPROC_CMD_DROP message. */
+int dtproc_event_decode(struct nl_msg *msg, struct dtproc_event *ev);
+
 #endif /* DTPROC_INTERNAL_H */

@@ -11,6 +11,8 @@
 #include <dtproc.h>
 
 #include "cli.h"
+#include "report.h"
+#include "trace.h"
 
 const char *progname = "dtproc";
 
@@ -50,6 +52,8 @@ static const struct subcommand {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } subcommands[] = {
+	{ "trace", cmd_trace, "print proc provider events (-n probes, -p PID, -c CMD, -j, -T secs)" },
+	{ "report", cmd_report, "whoexec|progtime|lwptime|sig tables (-c CMD, -p PID, -T secs)" },
 	{ "version", cmd_version, "print library, ABI and module versions" },
 };
 
@@ -59,7 +63,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: %s COMMAND [ARGS]\n\ncommands:\n", progname);
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-10s %s\n", subcommands[i].name,
+		fprintf(f, "  %-8s %s\n", subcommands[i].name,
 			subcommands[i].help);
 }
 

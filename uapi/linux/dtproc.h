@@ -31,13 +31,65 @@
  *
  * 2. The generic netlink family DTPROC_GENL_NAME ("dtproc").
  *
- *    Commands (all require CAP_SYS_ADMIN in the caller's network namespace
- *    owner, i.e. GENL_ADMIN_PERM):
+ *    Commands (all require CAP_SYS_ADMIN in the initial user namespace,
+ *    i.e. GENL_ADMIN_PERM):
+ *
  *      DTPROC_CMD_GET_VERSION: replies with DTPROC_A_ABI_VERSION (u32) and
  *      DTPROC_A_MODULE_VERSION (string).
  *
- *    Multicast group DTPROC_GENL_MCGRP_EVENTS ("events") is reserved for the
- *    proc provider feed.  Joining it requires CAP_SYS_ADMIN.
+ *      DTPROC_CMD_SUBSCRIBE: makes the sending socket a subscriber of the
+ *      proc provider feed, or changes its subscription.  Attributes:
+ *        DTPROC_A_PROBE_MASK (u32, required): bit (1 << DTPROC_PROBE_x) for
+ *          each probe wanted; unknown bits fail with EINVAL;
+ *        DTPROC_A_FILTER_PID (u32, optional): only events of this process
+ *          (and signals sent to it); 0 or absent: every process;
+ *        DTPROC_A_FILTER_FLAGS (u32, optional): DTPROC_FILTER_DESCENDANTS
+ *          widens the pid filter to the process's descendants created after
+ *          the subscription.
+ *      Events are then unicast to the socket as DTPROC_CMD_EVENT messages
+ *      until it unsubscribes or closes.  Hooks are placed in the kernel only
+ *      while some subscriber wants a probe that needs them.
+ *
+ *      DTPROC_CMD_UNSUBSCRIBE: ends the sending socket's subscription.
+ *
+ *      DTPROC_CMD_GET_STATS: replies with one DTPROC_A_STATS nest per probe
+ *      holding DTPROC_STATS_A_PROBE, _HITS (times it fired while enabled),
+ *      _DELIVERED (messages delivered, all subscribers) and _DROPPED (events
+ *      lost: buffer overflow or a full subscriber socket).
+ *
+ *    The feed (DTPROC_CMD_EVENT, kernel to subscriber): one message per event
+ *    with DTPROC_A_SEQ, DTPROC_A_PROBE, DTPROC_A_TIMESTAMP (ns, CLOCK_MONOTONIC),
+ *    DTPROC_A_CPU and the firing context (DTPROC_A_PID, _TID, _PPID, _UID,
+ *    _EXECNAME), followed by the probe's arguments:
+ *      create            DTPROC_A_PSINFO (the child)
+ *      exec              DTPROC_A_PATH (as given to execve)
+ *      exec-failure      DTPROC_A_ERRNO (positive)
+ *      exit              DTPROC_A_EXIT_REASON (CLD_EXITED 1, CLD_KILLED 2,
+ *                        CLD_DUMPED 3), DTPROC_A_EXIT_STATUS (exit status,
+ *                        or the signal number when killed or dumped)
+ *      fault             DTPROC_A_FAULT (Solaris FLT* code), DTPROC_A_SIGINFO
+ *      lwp-create        DTPROC_A_LWPSINFO, DTPROC_A_PSINFO (new thread and
+ *                        its process)
+ *      signal-send,      DTPROC_A_LWPSINFO, DTPROC_A_PSINFO (the target),
+ *      signal-discard    DTPROC_A_SIGNO
+ *      signal-handle     DTPROC_A_SIGNO, DTPROC_A_SIGINFO (absent when the
+ *                        handler does not take one), DTPROC_A_HANDLER
+ *      signal-clear      DTPROC_A_SIGNO
+ *      the others        nothing
+ *    A signal the kernel itself sends (timer, fault) has a context of pid 0
+ *    and execname "sched".  Events of one thread arrive in the order they
+ *    fired, and all events in timestamp order.
+ *
+ *    Each subscriber's DTPROC_A_SEQ starts at 1 and grows by exactly one for
+ *    every event delivered or lost.  Losses are reported in-band by a
+ *    DTPROC_CMD_DROP message: DTPROC_A_SEQ is the first lost number and
+ *    DTPROC_A_DROPPED the count, so the next event has SEQ + DROPPED.  An
+ *    event lost before filtering (a full kernel buffer) is reported to every
+ *    subscriber of its probe, as the module cannot know whether it would
+ *    have passed the subscriber's pid filter.
+ *
+ *    Multicast group DTPROC_GENL_MCGRP_EVENTS ("events") is reserved; joining
+ *    it requires CAP_SYS_ADMIN.
  *
  *    Attribute enums begin with an _UNSPEC value and end with a __MAX
  *    sentinel; DTPROC_A_MAX is the highest valid attribute.
@@ -85,6 +137,11 @@ struct dtproc_version {
 enum dtproc_cmd {
 	DTPROC_CMD_UNSPEC,
 	DTPROC_CMD_GET_VERSION,
+	DTPROC_CMD_SUBSCRIBE,
+	DTPROC_CMD_UNSUBSCRIBE,
+	DTPROC_CMD_GET_STATS,
+	DTPROC_CMD_EVENT,
+	DTPROC_CMD_DROP,
 
 	__DTPROC_CMD_MAX,
 };
@@ -95,10 +152,166 @@ enum dtproc_attr {
 	DTPROC_A_UNSPEC,
 	DTPROC_A_ABI_VERSION,		/* u32 */
 	DTPROC_A_MODULE_VERSION,	/* NUL-terminated string */
+	DTPROC_A_PROBE_MASK,		/* u32 */
+	DTPROC_A_FILTER_PID,		/* u32 */
+	DTPROC_A_FILTER_FLAGS,		/* u32: DTPROC_FILTER_* */
+	DTPROC_A_STATS,			/* nest: DTPROC_STATS_A_* */
+	DTPROC_A_SEQ,			/* u64 */
+	DTPROC_A_PROBE,			/* u32: DTPROC_PROBE_* */
+	DTPROC_A_TIMESTAMP,		/* u64: ns */
+	DTPROC_A_CPU,			/* u32 */
+	DTPROC_A_PID,			/* u32 */
+	DTPROC_A_TID,			/* u32 */
+	DTPROC_A_PPID,			/* u32 */
+	DTPROC_A_UID,			/* u32 */
+	DTPROC_A_EXECNAME,		/* string */
+	DTPROC_A_PSINFO,		/* nest: DTPROC_PSINFO_A_* */
+	DTPROC_A_LWPSINFO,		/* nest: DTPROC_LWPSINFO_A_* */
+	DTPROC_A_SIGINFO,		/* nest: DTPROC_SIGINFO_A_* */
+	DTPROC_A_SIGNO,			/* u32 */
+	DTPROC_A_PATH,			/* string */
+	DTPROC_A_ERRNO,			/* u32 */
+	DTPROC_A_EXIT_REASON,		/* u32 */
+	DTPROC_A_EXIT_STATUS,		/* u32 */
+	DTPROC_A_FAULT,			/* u32: DTPROC_FLT* */
+	DTPROC_A_HANDLER,		/* u64: user address */
+	DTPROC_A_DROPPED,		/* u64 */
+	DTPROC_A_PAD,
 
 	__DTPROC_A_MAX,
 };
 
 #define DTPROC_A_MAX (__DTPROC_A_MAX - 1)
+
+#define DTPROC_FILTER_DESCENDANTS	(1U << 0)
+
+/* The 14 probes of the proc provider; a probe mask has bit (1 << id). */
+enum dtproc_probe {
+	DTPROC_PROBE_CREATE,
+	DTPROC_PROBE_EXEC,
+	DTPROC_PROBE_EXEC_SUCCESS,
+	DTPROC_PROBE_EXEC_FAILURE,
+	DTPROC_PROBE_EXIT,
+	DTPROC_PROBE_FAULT,
+	DTPROC_PROBE_LWP_CREATE,
+	DTPROC_PROBE_LWP_START,
+	DTPROC_PROBE_LWP_EXIT,
+	DTPROC_PROBE_SIGNAL_SEND,
+	DTPROC_PROBE_SIGNAL_DISCARD,
+	DTPROC_PROBE_SIGNAL_HANDLE,
+	DTPROC_PROBE_SIGNAL_CLEAR,
+	DTPROC_PROBE_START,
+
+	DTPROC_PROBE_COUNT,
+};
+
+#define DTPROC_PROBE_MASK_ALL	((1U << DTPROC_PROBE_COUNT) - 1)
+
+enum dtproc_stats_attr {
+	DTPROC_STATS_A_UNSPEC,
+	DTPROC_STATS_A_PROBE,		/* u32 */
+	DTPROC_STATS_A_HITS,		/* u64 */
+	DTPROC_STATS_A_DELIVERED,	/* u64 */
+	DTPROC_STATS_A_DROPPED,		/* u64 */
+	DTPROC_STATS_A_PAD,
+
+	__DTPROC_STATS_A_MAX,
+};
+
+#define DTPROC_STATS_A_MAX (__DTPROC_STATS_A_MAX - 1)
+
+/* psinfo_t, as far as Linux has it (proc(4)). */
+enum dtproc_psinfo_attr {
+	DTPROC_PSINFO_A_UNSPEC,
+	DTPROC_PSINFO_A_PID,		/* u32 */
+	DTPROC_PSINFO_A_PPID,		/* u32 */
+	DTPROC_PSINFO_A_PGID,		/* u32 */
+	DTPROC_PSINFO_A_SID,		/* u32 */
+	DTPROC_PSINFO_A_UID,		/* u32 */
+	DTPROC_PSINFO_A_EUID,		/* u32 */
+	DTPROC_PSINFO_A_GID,		/* u32 */
+	DTPROC_PSINFO_A_EGID,		/* u32 */
+	DTPROC_PSINFO_A_NLWP,		/* u32 */
+	DTPROC_PSINFO_A_FNAME,		/* string, at most 15 bytes */
+	DTPROC_PSINFO_A_PSARGS,		/* string, at most 79 bytes */
+	DTPROC_PSINFO_A_ARGC,		/* u32 */
+	DTPROC_PSINFO_A_START,		/* u64: ns since the epoch */
+	DTPROC_PSINFO_A_DMODEL,		/* u32: DTPROC_MODEL_* */
+	DTPROC_PSINFO_A_PAD,
+
+	__DTPROC_PSINFO_A_MAX,
+};
+
+#define DTPROC_PSINFO_A_MAX (__DTPROC_PSINFO_A_MAX - 1)
+
+#define DTPROC_MODEL_ILP32	1
+#define DTPROC_MODEL_LP64	2
+
+/* lwpsinfo_t, as far as Linux has it. */
+enum dtproc_lwpsinfo_attr {
+	DTPROC_LWPSINFO_A_UNSPEC,
+	DTPROC_LWPSINFO_A_LWPID,	/* u32 */
+	DTPROC_LWPSINFO_A_FLAG,		/* u32: DTPROC_PR_* */
+	DTPROC_LWPSINFO_A_SNAME,	/* u32: a character, 'R', 'S', ... */
+	DTPROC_LWPSINFO_A_STATE,	/* u32: DTPROC_S* */
+	DTPROC_LWPSINFO_A_NICE,		/* s32 */
+	DTPROC_LWPSINFO_A_PRI,		/* s32: higher is more important */
+	DTPROC_LWPSINFO_A_SYSCALL,	/* u32 */
+	DTPROC_LWPSINFO_A_CLNAME,	/* string: "TS", "RT", "SYS" */
+	DTPROC_LWPSINFO_A_ONPRO,	/* u32 */
+
+	__DTPROC_LWPSINFO_A_MAX,
+};
+
+#define DTPROC_LWPSINFO_A_MAX (__DTPROC_LWPSINFO_A_MAX - 1)
+
+/* pr_flag bits */
+#define DTPROC_PR_STOPPED	0x00000001
+#define DTPROC_PR_ISTOP		0x00000002
+#define DTPROC_PR_ASLEEP	0x00000010
+#define DTPROC_PR_ISSYS		0x00000200
+#define DTPROC_PR_VFORKP	0x00000400
+
+/* pr_state values */
+#define DTPROC_SSLEEP		1
+#define DTPROC_SRUN		2
+#define DTPROC_SZOMB		3
+#define DTPROC_SSTOP		4
+#define DTPROC_SIDL		5
+#define DTPROC_SONPROC		6
+
+enum dtproc_siginfo_attr {
+	DTPROC_SIGINFO_A_UNSPEC,
+	DTPROC_SIGINFO_A_SIGNO,		/* u32 */
+	DTPROC_SIGINFO_A_CODE,		/* s32 */
+	DTPROC_SIGINFO_A_ERRNO,		/* s32 */
+	DTPROC_SIGINFO_A_PID,		/* u32 */
+	DTPROC_SIGINFO_A_UID,		/* u32 */
+	DTPROC_SIGINFO_A_ADDR,		/* u64: user address */
+	DTPROC_SIGINFO_A_STATUS,	/* s32 */
+	DTPROC_SIGINFO_A_PAD,
+
+	__DTPROC_SIGINFO_A_MAX,
+};
+
+#define DTPROC_SIGINFO_A_MAX (__DTPROC_SIGINFO_A_MAX - 1)
+
+/* Fault codes of the fault probe, as Solaris proc(4) numbers them. */
+#define DTPROC_FLTILL		1	/* illegal instruction */
+#define DTPROC_FLTPRIV		2	/* privileged instruction */
+#define DTPROC_FLTBPT		3	/* breakpoint trap */
+#define DTPROC_FLTTRACE		4	/* trace trap (single-step) */
+#define DTPROC_FLTACCESS	5	/* memory access (alignment, protection) */
+#define DTPROC_FLTBOUNDS	6	/* memory bounds (invalid address) */
+#define DTPROC_FLTIOVF		7	/* integer overflow */
+#define DTPROC_FLTIZDIV		8	/* integer zero divide */
+#define DTPROC_FLTFPE		9	/* floating-point exception */
+#define DTPROC_FLTSTACK		10	/* unrecoverable stack fault */
+#define DTPROC_FLTPAGE		11	/* recoverable page fault */
+
+/* Exit reasons (SIGCHLD codes) */
+#define DTPROC_CLD_EXITED	1
+#define DTPROC_CLD_KILLED	2
+#define DTPROC_CLD_DUMPED	3
 
 #endif /* _UAPI_LINUX_DTPROC_H */

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The proc provider feed: subscribers, and the worker that turns recorded
+ * events into netlink messages for them.
+ *
+ * A subscriber is a generic netlink socket (net, portid) that sent
+ * DTPROC_CMD_SUBSCRIBE.  Events are unicast to it in batches; a batch the
+ * socket has no room for is lost as a whole and reported in-band later.
+ *
+ * The worker drains every CPU's ring, merging them in timestamp order up to
+ * a horizon taken before it looks at any ring.  An event of some thread on
+ * one CPU is committed before that thread can record anything on another
+ * CPU; so whenever a later event of the thread is below the horizon, the
+ * earlier one is already visible: each thread's events go out in the order
+ * they fired.
+ *
+ * Locking: dtproc_feed_lock (a mutex) protects the subscriber list, every
+ * subscriber, the delivery counters and the hooks.  The worker holds it
+ * while it delivers; probe context never takes it.
+ */
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/pid.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <net/genetlink.h>
+
+#include "dtproc.h"
+
+/* Bytes of messages sent to a subscriber in one skb. */
+#define DTPROC_BATCH_BYTES	8192
+/* Events handled per worker run before it lets others have the CPU. */
+#define DTPROC_DRAIN_BUDGET	4096
+/* Retry delay for a drop report a full socket could not take. */
+#define DTPROC_RETRY_DELAY	msecs_to_jiffies(20)
+
+DEFINE_MUTEX(dtproc_feed_lock);
+
+struct dtproc_sub {
+	struct list_head	node;
+	struct net		*net;
+	u32			portid;
+	u32			mask;		/* probes it asked for */
+	pid_t			pid;		/* filter: 0 for every process */
+	u32			flags;		/* DTPROC_FILTER_* */
+	u64			since;		/* earlier events are not its */
+	struct xarray		tracked;	/* pids its filter follows */
+
+	u64			seq;		/* next sequence number */
+	u64			drop_first;	/* unreported losses */
+	u64			drop_count;
+
+	struct sk_buff		*skb;		/* batch being filled */
+	u64			batch_first;	/* first seq in it */
+	u32			batch_probes[DTPROC_PROBE_COUNT];
+	bool			dead;		/* its socket is gone */
+};
+
+static LIST_HEAD(dtproc_subs);
+static u64 dtproc_delivered[DTPROC_PROBE_COUNT];
+static u64 dtproc_dropped[DTPROC_PROBE_COUNT];
+static u64 *dtproc_heads;		/* worker: ring heads per CPU */
+static struct workqueue_struct *dtproc_wq;
+static struct delayed_work dtproc_drain_work;
+
+void dtproc_feed_kick(void)
+{
+	mod_delayed_work(dtproc_wq, &dtproc_drain_work, 0);
+}
+
+static struct dtproc_sub *dtproc_sub_find(struct net *net, u32 portid)
+{
+	struct dtproc_sub *sub;
+
+	lockdep_assert_held(&dtproc_feed_lock);
+	list_for_each_entry(sub, &dtproc_subs, node)
+		if (sub->net == net && sub->portid == portid)
+			return sub;
+	return NULL;
+}
+
+static void dtproc_sub_free(struct dtproc_sub *sub)
+{
+	list_del(&sub->node);
+	xa_destroy(&sub->tracked);
+	kfree_skb(sub->skb);
+	kfree(sub);
+}
+
+/* Sequence numbers [seq, seq + n) are lost. */
+static void dtproc_sub_add_drop(struct dtproc_sub *sub, u64 n)
+{
+	if (!sub->drop_count)
+		sub->drop_first = sub->seq;
+	sub->drop_count += n;
+	sub->seq += n;
+}
+
+/* Send the batch; if the socket cannot take it, all of it is lost. */
+static void dtproc_sub_flush(struct dtproc_sub *sub)
+{
+	struct sk_buff *skb = sub->skb;
+	int i, ret;
+
+	lockdep_assert_held(&dtproc_feed_lock);
+	if (!skb)
+		return;
+	sub->skb = NULL;
+
+	ret = genlmsg_unicast(sub->net, skb, sub->portid);
+	if (!ret) {
+		for (i = 0; i < DTPROC_PROBE_COUNT; i++)
+			dtproc_delivered[i] += sub->batch_probes[i];
+		return;
+	}
+	if (ret == -ECONNREFUSED)
+		sub->dead = true;
+	for (i = 0; i < DTPROC_PROBE_COUNT; i++)
+		dtproc_dropped[i] += sub->batch_probes[i];
+	/* Everything numbered since the batch began is now unreported loss. */
+	sub->drop_first = sub->batch_first;
+	sub->drop_count = sub->seq - sub->batch_first;
+}
+
+static bool dtproc_sub_open_batch(struct dtproc_sub *sub)
+{
+	if (sub->skb)
+		return true;
+	sub->skb = genlmsg_new(DTPROC_BATCH_BYTES, GFP_KERNEL);
+	if (!sub->skb)
+		return false;
+	sub->batch_first = sub->drop_count ? sub->drop_first : sub->seq;
+	memset(sub->batch_probes, 0, sizeof(sub->batch_probes));
+	return true;
+}
+
+/*
+ * Queue @rec for @sub, preceded by a report of any unreported loss; with
+ * @rec NULL, only the loss report.
+ */
+static void dtproc_sub_queue(struct dtproc_sub *sub,
+			     const struct dtproc_rec *rec)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (!dtproc_sub_open_batch(sub))
+			break;
+		if (sub->drop_count) {
+			if (dtproc_event_put_drop(sub->skb, sub->drop_first,
+						  sub->drop_count)) {
+				dtproc_sub_flush(sub);
+				continue;
+			}
+			sub->drop_count = 0;
+		}
+		if (!rec)
+			return;
+		if (dtproc_event_put(sub->skb, rec, sub->seq)) {
+			dtproc_sub_flush(sub);
+			continue;
+		}
+		sub->seq++;
+		sub->batch_probes[rec->probe]++;
+		return;
+	}
+	if (rec) {
+		dtproc_dropped[rec->probe]++;
+		dtproc_sub_add_drop(sub, 1);
+	}
+}
+
+static bool dtproc_sub_tracks(struct dtproc_sub *sub, u32 pid)
+{
+	return pid && xa_load(&sub->tracked, pid);
+}
+
+/*
+ * Does @rec pass @sub's filter?  Follows the filter's processes as they
+ * fork (with DTPROC_FILTER_DESCENDANTS) and exit.
+ */
+static bool dtproc_sub_match(struct dtproc_sub *sub,
+			     const struct dtproc_rec *rec)
+{
+	if (!sub->pid)
+		return true;
+
+	if (!dtproc_sub_tracks(sub, rec->pid)) {
+		/* signals sent to a followed process, by anyone */
+		return (rec->probe == DTPROC_PROBE_SIGNAL_SEND ||
+			rec->probe == DTPROC_PROBE_SIGNAL_DISCARD) &&
+		       dtproc_sub_tracks(sub, rec->lwp.proc.pid);
+	}
+	if (rec->probe == DTPROC_PROBE_CREATE &&
+	    (sub->flags & DTPROC_FILTER_DESCENDANTS) &&
+	    xa_err(xa_store(&sub->tracked, rec->child.pid, xa_mk_value(1),
+			    GFP_KERNEL)))
+		pr_warn_ratelimited("out of memory following pid %u\n",
+				    rec->child.pid);
+	if (rec->probe == DTPROC_PROBE_EXIT)
+		xa_erase(&sub->tracked, rec->pid);
+	return true;
+}
+
+static void dtproc_dispatch(struct dtproc_rec *rec)
+{
+	struct dtproc_sub *sub;
+	bool psargs_read = false;
+
+	list_for_each_entry(sub, &dtproc_subs, node) {
+		if (sub->dead || rec->ts < sub->since ||
+		    !dtproc_sub_match(sub, rec) ||
+		    !(sub->mask & BIT(rec->probe)))
+			continue;
+		if ((rec->flags & DTPROC_REC_PSARGS_LATER) && !psargs_read) {
+			dtproc_read_psargs(rec->lwp.proc.pid,
+					   rec->lwp.proc.psargs,
+					   sizeof(rec->lwp.proc.psargs));
+			psargs_read = true;
+		}
+		dtproc_sub_queue(sub, rec);
+	}
+}
+
+/* Losses counted in probe context, reported to every subscriber of the probe. */
+static void dtproc_report_lost(void)
+{
+	u64 lost[DTPROC_PROBE_COUNT] = { 0 };
+	struct dtproc_sub *sub;
+	int p;
+
+	dtproc_hooks_collect_missed(lost);
+	for (p = 0; p < DTPROC_PROBE_COUNT; p++) {
+		lost[p] += dtproc_ring_take_lost(p);
+		if (!lost[p])
+			continue;
+		dtproc_dropped[p] += lost[p];
+		list_for_each_entry(sub, &dtproc_subs, node)
+			if (sub->mask & BIT(p))
+				dtproc_sub_add_drop(sub, lost[p]);
+	}
+}
+
+/* Deliver recorded events in timestamp order; true if more are waiting. */
+static bool dtproc_drain_rings(void)
+{
+	u64 horizon = ktime_get_ns();
+	int cpu, best_cpu, budget = DTPROC_DRAIN_BUDGET;
+	struct dtproc_rec *rec, *best;
+
+	smp_mb();	/* the horizon is read before any ring head */
+	for_each_possible_cpu(cpu)
+		dtproc_heads[cpu] = dtproc_ring_head(dtproc_ring_of(cpu));
+
+	while (budget--) {
+		best = NULL;
+		best_cpu = -1;
+		for_each_possible_cpu(cpu) {
+			rec = dtproc_ring_peek(dtproc_ring_of(cpu),
+					       dtproc_heads[cpu]);
+			if (rec && rec->ts < horizon &&
+			    (!best || rec->ts < best->ts)) {
+				best = rec;
+				best_cpu = cpu;
+			}
+		}
+		if (!best)
+			break;
+		dtproc_dispatch(best);
+		dtproc_ring_consume(dtproc_ring_of(best_cpu));
+	}
+
+	for_each_possible_cpu(cpu)
+		if (dtproc_ring_peek(dtproc_ring_of(cpu),
+				     dtproc_ring_head(dtproc_ring_of(cpu))))
+			return true;
+	return false;
+}
+
+static void dtproc_drain(struct work_struct *work)
+{
+	struct dtproc_sub *sub, *tmp;
+	bool more, retry = false;
+
+	mutex_lock(&dtproc_feed_lock);
+	dtproc_report_lost();
+	more = dtproc_drain_rings();
+	list_for_each_entry_safe(sub, tmp, &dtproc_subs, node) {
+		if (sub->drop_count)
+			dtproc_sub_queue(sub, NULL);
+		dtproc_sub_flush(sub);
+		retry |= sub->drop_count && !sub->dead;
+	}
+	mutex_unlock(&dtproc_feed_lock);
+
+	if (more)
+		dtproc_feed_kick();
+	else if (retry)
+		mod_delayed_work(dtproc_wq, &dtproc_drain_work,
+				 DTPROC_RETRY_DELAY);
+}
+
+/* The probes the subscribers need recorded: theirs, and what filters follow. */
+static u32 dtproc_feed_mask(void)
+{
+	struct dtproc_sub *sub;
+	u32 mask = 0;
+
+	list_for_each_entry(sub, &dtproc_subs, node) {
+		mask |= sub->mask;
+		if (sub->pid)
+			mask |= BIT(DTPROC_PROBE_CREATE) | BIT(DTPROC_PROBE_EXIT);
+	}
+	return mask;
+}
+
+static int dtproc_sub_set(struct dtproc_sub *sub, u32 mask, pid_t pid,
+			  u32 flags)
+{
+	sub->mask = mask;
+	sub->pid = pid;
+	sub->flags = flags;
+	sub->since = ktime_get_ns();
+	xa_destroy(&sub->tracked);
+	if (pid)
+		return xa_err(xa_store(&sub->tracked, pid, xa_mk_value(1),
+				       GFP_KERNEL));
+	return 0;
+}
+
+/*
+ * Subscribe (net, portid), or change its subscription.  @pid is in the
+ * caller's pid namespace.  Once this returns 0 the hooks are in place.
+ */
+int dtproc_feed_subscribe(struct net *net, u32 portid, u32 mask, pid_t pid,
+			  u32 flags)
+{
+	struct dtproc_sub *sub;
+	struct pid *p = NULL;
+	pid_t gpid = 0;
+	int ret;
+
+	if (pid) {
+		p = find_get_pid(pid);
+		if (!p || !pid_task(p, PIDTYPE_TGID)) {
+			put_pid(p);
+			return -ESRCH;
+		}
+		gpid = pid_nr(p);
+		put_pid(p);
+	}
+
+	mutex_lock(&dtproc_feed_lock);
+	sub = dtproc_sub_find(net, portid);
+	if (!sub) {
+		sub = kzalloc(sizeof(*sub), GFP_KERNEL);
+		if (!sub) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		sub->net = net;
+		sub->portid = portid;
+		sub->seq = 1;
+		xa_init(&sub->tracked);
+		list_add_tail(&sub->node, &dtproc_subs);
+	}
+	ret = dtproc_sub_set(sub, mask, gpid, flags);
+	if (!ret)
+		ret = dtproc_hooks_update(dtproc_feed_mask());
+	if (ret) {
+		/* A subscription that cannot be served is dropped. */
+		dtproc_sub_free(sub);
+		dtproc_hooks_update(dtproc_feed_mask());
+	}
+out:
+	mutex_unlock(&dtproc_feed_lock);
+	return ret;
+}
+
+int dtproc_feed_unsubscribe(struct net *net, u32 portid)
+{
+	struct dtproc_sub *sub;
+	int ret = -ENOENT;
+
+	mutex_lock(&dtproc_feed_lock);
+	sub = dtproc_sub_find(net, portid);
+	if (sub) {
+		dtproc_sub_free(sub);
+		dtproc_hooks_update(dtproc_feed_mask());
+		ret = 0;
+	}
+	mutex_unlock(&dtproc_feed_lock);
+	return ret;
+}
+
+void dtproc_feed_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped)
+{
+	mutex_lock(&dtproc_feed_lock);
+	*hits = dtproc_ring_hits(probe);
+	*delivered = dtproc_delivered[probe];
+	*dropped = dtproc_dropped[probe];
+	mutex_unlock(&dtproc_feed_lock);
+}
+
+/* A closed socket ends its subscription. */
+static int dtproc_netlink_event(struct notifier_block *nb,
+				unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		dtproc_feed_unsubscribe(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dtproc_netlink_nb = {
+	.notifier_call = dtproc_netlink_event,
+};
+
+int dtproc_feed_init(void)
+{
+	int ret;
+
+	dtproc_heads = kcalloc(nr_cpu_ids, sizeof(*dtproc_heads), GFP_KERNEL);
+	if (!dtproc_heads)
+		return -ENOMEM;
+	dtproc_wq = alloc_workqueue("dtproc", WQ_UNBOUND, 1);
+	if (!dtproc_wq) {
+		ret = -ENOMEM;
+		goto err_wq;
+	}
+	INIT_DELAYED_WORK(&dtproc_drain_work, dtproc_drain);
+	ret = netlink_register_notifier(&dtproc_netlink_nb);
+	if (ret)
+		goto err_notifier;
+	return 0;
+
+err_notifier:
+	destroy_workqueue(dtproc_wq);
+err_wq:
+	kfree(dtproc_heads);
+	return ret;
+}
+
+/* After the genl family is gone: no new subscriber can appear. */
+void dtproc_feed_exit(void)
+{
+	struct dtproc_sub *sub, *tmp;
+
+	netlink_unregister_notifier(&dtproc_netlink_nb);
+	mutex_lock(&dtproc_feed_lock);
+	list_for_each_entry_safe(sub, tmp, &dtproc_subs, node)
+		dtproc_sub_free(sub);
+	dtproc_hooks_update(0);
+	mutex_unlock(&dtproc_feed_lock);
+
+	/* No probe fires now; stop the last kick and the worker. */
+	dtproc_ring_sync();
+	cancel_delayed_work_sync(&dtproc_drain_work);
+	destroy_workqueue(dtproc_wq);
+	kfree(dtproc_heads);
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel hooks behind the probes, placed only while some subscriber
+ * wants a probe that needs them and removed when the last one leaves: an
+ * unwanted probe costs nothing.
+ *
+ * Tracepoints are not exported to modules, so they are found by name; the
+ * syscall entry points hooked by kretprobes are x86-64's.
+ */
+#include <linux/kprobes.h>
+#include <linux/tracepoint.h>
+
+#include "dtproc.h"
+
+/* Probes whose records are being taken; read locklessly by probe context. */
+u32 dtproc_enabled_mask;
+
+enum dtproc_hook_kind {
+	DTPROC_HOOK_TRACEPOINT,
+	DTPROC_HOOK_KPROBE,
+	DTPROC_HOOK_KRETPROBE,
+};
+
+struct dtproc_hook {
+	enum dtproc_hook_kind	kind;
+	const char		*name;		/* tracepoint or symbol */
+	u32			probes;		/* the probes it fires */
+	void			*tp_func;
+	kprobe_pre_handler_t	pre;
+	kretprobe_handler_t	entry;
+	kretprobe_handler_t	ret;
+	int			maxactive;	/* per CPU */
+	size_t			data_size;
+	/* kretprobe misses are losses of these probes */
+	u32			miss_probes;
+
+	struct tracepoint	*tp;
+	struct kprobe		kp;
+	struct kretprobe	krp;
+	bool			on;
+	unsigned long		missed_seen;
+};
+
+#define P(x) BIT(DTPROC_PROBE_##x)
+
+/*
+ * kretprobe instances per CPU: enough for many tasks inside execve() at
+ * once; sigtimedwait() sleeps, so it needs more.
+ */
+#define DTPROC_EXEC_MAXACTIVE	16
+#define DTPROC_SIGWAIT_MAXACTIVE 128
+
+static struct dtproc_hook dtproc_hooks[] = {
+	{
+		.kind = DTPROC_HOOK_TRACEPOINT, .name = "sched_process_fork",
+		.probes = P(CREATE) | P(LWP_CREATE),
+		.tp_func = dtproc_probe_fork,
+	}, {
+		.kind = DTPROC_HOOK_KPROBE, .name = "schedule_tail",
+		.probes = P(START) | P(LWP_START),
+		.pre = dtproc_kp_schedule_tail,
+	}, {
+		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execve",
+		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
+		.entry = dtproc_krp_execve_entry,
+		.ret = dtproc_krp_exec_return,
+		.maxactive = DTPROC_EXEC_MAXACTIVE,
+		.data_size = DTPROC_EXEC_DATA_SIZE,
+		.miss_probes = P(EXEC) | P(EXEC_SUCCESS),
+	}, {
+		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
+		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
+		.entry = dtproc_krp_execveat_entry,
+		.ret = dtproc_krp_exec_return,
+		.maxactive = DTPROC_EXEC_MAXACTIVE,
+		.data_size = DTPROC_EXEC_DATA_SIZE,
+		.miss_probes = P(EXEC) | P(EXEC_SUCCESS),
+	}, {
+		.kind = DTPROC_HOOK_KPROBE, .name = "exit_signals",
+		.probes = P(LWP_EXIT),
+		.pre = dtproc_kp_exit_signals,
+	}, {
+		.kind = DTPROC_HOOK_KPROBE, .name = "acct_collect",
+		.probes = P(EXIT),
+		.pre = dtproc_kp_acct_collect,
+	}, {
+		.kind = DTPROC_HOOK_TRACEPOINT, .name = "signal_generate",
+		.probes = P(SIGNAL_SEND) | P(SIGNAL_DISCARD) | P(FAULT),
+		.tp_func = dtproc_probe_signal_generate,
+	}, {
+		.kind = DTPROC_HOOK_TRACEPOINT, .name = "signal_deliver",
+		.probes = P(SIGNAL_HANDLE),
+		.tp_func = dtproc_probe_signal_deliver,
+	}, {
+		.kind = DTPROC_HOOK_KRETPROBE,
+		.name = "__x64_sys_rt_sigtimedwait",
+		.probes = P(SIGNAL_CLEAR),
+		.ret = dtproc_krp_sigtimedwait_return,
+		.maxactive = DTPROC_SIGWAIT_MAXACTIVE,
+		.miss_probes = P(SIGNAL_CLEAR),
+	},
+};
+
+#undef P
+
+static void dtproc_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++)
+		if (dtproc_hooks[i].kind == DTPROC_HOOK_TRACEPOINT &&
+		    !strcmp(tp->name, dtproc_hooks[i].name))
+			dtproc_hooks[i].tp = tp;
+}
+
+int dtproc_hooks_init(void)
+{
+	int i;
+
+	for_each_kernel_tracepoint(dtproc_find_tracepoint, NULL);
+	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
+		if (dtproc_hooks[i].kind == DTPROC_HOOK_TRACEPOINT &&
+		    !dtproc_hooks[i].tp) {
+			pr_err("kernel has no tracepoint %s\n",
+			       dtproc_hooks[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int dtproc_hook_on(struct dtproc_hook *h)
+{
+	int ret;
+
+	switch (h->kind) {
+	case DTPROC_HOOK_TRACEPOINT:
+		ret = tracepoint_probe_register(h->tp, h->tp_func, NULL);
+		break;
+	case DTPROC_HOOK_KPROBE:
+		memset(&h->kp, 0, sizeof(h->kp));
+		h->kp.symbol_name = h->name;
+		h->kp.pre_handler = h->pre;
+		ret = register_kprobe(&h->kp);
+		break;
+	case DTPROC_HOOK_KRETPROBE:
+		memset(&h->krp, 0, sizeof(h->krp));
+		h->krp.kp.symbol_name = h->name;
+		h->krp.entry_handler = h->entry;
+		h->krp.handler = h->ret;
+		h->krp.maxactive = h->maxactive * num_possible_cpus();
+		h->krp.data_size = h->data_size;
+		h->missed_seen = 0;
+		ret = register_kretprobe(&h->krp);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret)
+		pr_err("cannot hook %s: %d\n", h->name, ret);
+	else
+		h->on = true;
+	return ret;
+}
+
+static void dtproc_hook_off(struct dtproc_hook *h)
+{
+	switch (h->kind) {
+	case DTPROC_HOOK_TRACEPOINT:
+		tracepoint_probe_unregister(h->tp, h->tp_func, NULL);
+		break;
+	case DTPROC_HOOK_KPROBE:
+		unregister_kprobe(&h->kp);
+		break;
+	case DTPROC_HOOK_KRETPROBE:
+		unregister_kretprobe(&h->krp);
+		break;
+	}
+	h->on = false;
+}
+
+/*
+ * Place exactly the hooks that the probes in @mask need.  Returns 0, or the
+ * first error met placing a hook (the others are still placed as asked;
+ * the caller goes back to its previous mask).
+ */
+int dtproc_hooks_update(u32 mask)
+{
+	bool unhooked_tp = false;
+	int i, ret = 0, err;
+
+	lockdep_assert_held(&dtproc_feed_lock);
+
+	WRITE_ONCE(dtproc_enabled_mask, mask);
+	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
+		struct dtproc_hook *h = &dtproc_hooks[i];
+		bool want = h->probes & mask;
+
+		if (want && !h->on) {
+			err = dtproc_hook_on(h);
+			if (err && !ret)
+				ret = err;
+		} else if (!want && h->on) {
+			dtproc_hook_off(h);
+			if (h->kind == DTPROC_HOOK_TRACEPOINT)
+				unhooked_tp = true;
+		}
+	}
+	/* No handler of ours may still be running once this returns. */
+	if (unhooked_tp)
+		tracepoint_synchronize_unregister();
+	return ret;
+}
+
+/* Add to @lost the events kretprobes missed (no free instance) since last time. */
+void dtproc_hooks_collect_missed(u64 *lost)
+{
+	int i, p;
+
+	lockdep_assert_held(&dtproc_feed_lock);
+
+	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
+		struct dtproc_hook *h = &dtproc_hooks[i];
+		unsigned long missed, delta;
+
+		if (!h->on || h->kind != DTPROC_HOOK_KRETPROBE)
+			continue;
+		missed = READ_ONCE(h->krp.nmissed);
+		delta = missed - h->missed_seen;
+		h->missed_seen = missed;
+		for (p = 0; delta && p < DTPROC_PROBE_COUNT; p++)
+			if (h->miss_probes & BIT(p) & dtproc_enabled_mask)
+				lost[p] += delta;
+	}
+}

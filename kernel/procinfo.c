@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * psinfo_t, lwpsinfo_t and siginfo_t, as the proc provider's arguments
+ * describe them, filled from kernel objects.
+ *
+ * Everything here except dtproc_read_psargs() runs in probe context: no
+ * sleeping, no allocation, no locks beyond RCU, and user memory only
+ * through copy_from_user_nofault() of the current task's own image.
+ * Identifiers are those of the initial namespaces.
+ */
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/signal.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <asm/syscall.h>
+
+#include "dtproc.h"
+
+static u32 dtproc_uid(kuid_t uid)
+{
+	return from_kuid_munged(&init_user_ns, uid);
+}
+
+static u32 dtproc_gid(kgid_t gid)
+{
+	return from_kgid_munged(&init_user_ns, gid);
+}
+
+/*
+ * @n bytes of NUL-separated argument strings are in @buf (@n < its size):
+ * join them with spaces, as ps(1) and pr_psargs show them.
+ */
+static void dtproc_join_args(char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	while (n && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+static bool dtproc_task_is_32bit(struct task_struct *t)
+{
+	return test_tsk_thread_flag(t, TIF_ADDR32);
+}
+
+/* The system call the current task is in, or 0. */
+static u32 dtproc_current_syscall(void)
+{
+	int nr = syscall_get_nr(current, task_pt_regs(current));
+
+	return nr > 0 ? nr : 0;
+}
+
+/*
+ * The first bytes of the current image's argument list and its argument
+ * count.  The pages are almost always resident (exec just wrote them);
+ * when they are not, the fields stay empty rather than fault.
+ */
+static void dtproc_current_args(struct dtproc_psinfo_rec *ps)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long start, end, argc;
+	size_t n;
+
+	if (!mm || (current->flags & PF_KTHREAD))
+		return;
+	start = READ_ONCE(mm->arg_start);
+	end = READ_ONCE(mm->arg_end);
+	n = min_t(size_t, end > start ? end - start : 0, sizeof(ps->psargs) - 1);
+	if (n && !copy_from_user_nofault(ps->psargs, (void __user *)start, n))
+		dtproc_join_args(ps->psargs, n);
+	else
+		ps->psargs[0] = '\0';
+
+	/* x86-64 (and i386): argc is the word at the initial stack pointer */
+	if (!copy_from_user_nofault(&argc, (void __user *)mm->start_stack,
+				    sizeof(argc)))
+		ps->argc = argc;
+}
+
+/*
+ * @same_image: @t's memory holds the same arguments as current's (it is
+ * current, a thread of current, or a child current has just forked), so
+ * pr_psargs can be read here; otherwise the caller marks the record for
+ * dtproc_read_psargs() later.
+ */
+void dtproc_fill_psinfo(struct dtproc_psinfo_rec *ps, struct task_struct *t,
+			bool same_image)
+{
+	const struct cred *cred;
+	struct task_struct *leader;
+
+	memset(ps, 0, sizeof(*ps));
+	rcu_read_lock();
+	leader = READ_ONCE(t->group_leader);
+	ps->pid = task_tgid_nr(t);
+	ps->ppid = task_tgid_nr(rcu_dereference(t->real_parent));
+	ps->pgid = task_pgrp_nr_ns(t, &init_pid_ns);
+	ps->sid = task_session_nr_ns(t, &init_pid_ns);
+	cred = __task_cred(t);
+	ps->uid = dtproc_uid(cred->uid);
+	ps->euid = dtproc_uid(cred->euid);
+	ps->gid = dtproc_gid(cred->gid);
+	ps->egid = dtproc_gid(cred->egid);
+	rcu_read_unlock();
+
+	ps->nlwp = READ_ONCE(t->signal->nr_threads);
+	ps->start_boottime = leader->start_boottime;
+	ps->dmodel = dtproc_task_is_32bit(t) ? DTPROC_MODEL_ILP32 :
+					       DTPROC_MODEL_LP64;
+	memcpy(ps->fname, t->comm, sizeof(ps->fname));
+	ps->fname[sizeof(ps->fname) - 1] = '\0';
+	if (same_image)
+		dtproc_current_args(ps);
+}
+
+/* Solaris's thread states and their letters. */
+static void dtproc_lwp_state(struct dtproc_lwpsinfo_rec *lwp,
+			     struct task_struct *t)
+{
+	unsigned int state = READ_ONCE(t->__state);
+
+	if (t->exit_state) {
+		lwp->state = DTPROC_SZOMB;
+		lwp->sname = 'Z';
+	} else if (state & TASK_NEW) {
+		lwp->state = DTPROC_SIDL;
+		lwp->sname = 'I';
+	} else if (state & (__TASK_STOPPED | __TASK_TRACED)) {
+		lwp->state = DTPROC_SSTOP;
+		lwp->sname = 'T';
+		lwp->flag |= DTPROC_PR_STOPPED;
+	} else if (state == TASK_RUNNING) {
+		if (READ_ONCE(t->on_cpu)) {
+			lwp->state = DTPROC_SONPROC;
+			lwp->sname = 'O';
+		} else {
+			lwp->state = DTPROC_SRUN;
+			lwp->sname = 'R';
+		}
+	} else {
+		lwp->state = DTPROC_SSLEEP;
+		lwp->sname = 'S';
+		if (state & TASK_INTERRUPTIBLE)
+			lwp->flag |= DTPROC_PR_ASLEEP;
+	}
+}
+
+static const char *dtproc_class_name(struct task_struct *t)
+{
+	if (t->flags & PF_KTHREAD)
+		return "SYS";
+	switch (t->policy) {
+	case SCHED_FIFO:
+	case SCHED_RR:
+	case SCHED_DEADLINE:
+		return "RT";
+	default:
+		return "TS";
+	}
+}
+
+void dtproc_fill_lwpsinfo(struct dtproc_lwpsinfo_rec *lwp,
+			  struct task_struct *t)
+{
+	memset(lwp, 0, sizeof(*lwp));
+	lwp->lwpid = task_pid_nr(t);
+	dtproc_lwp_state(lwp, t);
+	if (t->flags & PF_KTHREAD)
+		lwp->flag |= DTPROC_PR_ISSYS;
+	if (t->vfork_done)
+		lwp->flag |= DTPROC_PR_VFORKP;
+	lwp->nice = task_nice(t);
+	/* Solaris: larger is more important; Linux prio 0..139 the reverse */
+	lwp->pri = MAX_PRIO - 1 - READ_ONCE(t->prio);
+	lwp->syscall = t == current ? dtproc_current_syscall() : 0;
+	lwp->onpro = task_cpu(t);
+	strscpy(lwp->clname, dtproc_class_name(t), sizeof(lwp->clname));
+}
+
+static bool dtproc_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE || sig == SIGTRAP;
+}
+
+/* Only the members the siginfo's layout really has are read. */
+void dtproc_fill_siginfo(struct dtproc_siginfo_rec *si, int sig,
+			 const struct kernel_siginfo *info)
+{
+	memset(si, 0, sizeof(*si));
+	si->signo = sig;
+	if (info == SEND_SIG_NOINFO || info == SEND_SIG_PRIV) {
+		si->code = info == SEND_SIG_PRIV ? SI_KERNEL : SI_USER;
+		return;
+	}
+	si->code = info->si_code;
+	si->err = info->si_errno;
+	if (info->si_code > 0 && dtproc_fault_signal(sig)) {
+		si->addr = (unsigned long)info->si_addr;
+	} else if (info->si_code > 0 && sig == SIGCHLD) {
+		si->pid = info->si_pid;
+		si->uid = info->si_uid;
+		si->status = info->si_status;
+	} else if (info->si_code <= 0 && info->si_code != SI_TIMER) {
+		si->pid = info->si_pid;
+		si->uid = info->si_uid;
+	}
+}
+
+/*
+ * pr_psargs of another process, read when its event is delivered (process
+ * context).  Returns 0, or -ESRCH if it is gone.
+ */
+int dtproc_read_psargs(pid_t pid, char *buf, size_t len)
+{
+	struct task_struct *t;
+	struct mm_struct *mm;
+	unsigned long start, end;
+	struct pid *p;
+	int n = 0;
+
+	buf[0] = '\0';
+	p = find_get_pid(pid);
+	t = get_pid_task(p, PIDTYPE_PID);
+	put_pid(p);
+	if (!t)
+		return -ESRCH;
+	mm = get_task_mm(t);
+	if (mm) {
+		start = READ_ONCE(mm->arg_start);
+		end = READ_ONCE(mm->arg_end);
+		if (end > start)
+			n = access_process_vm(t, start, buf,
+					      min_t(size_t, end - start, len - 1),
+					      FOLL_FORCE);
+		mmput(mm);
+	}
+	put_task_struct(t);
+	if (n > 0)
+		dtproc_join_args(buf, n);
+	else
+		buf[0] = '\0';
+	return 0;
+}

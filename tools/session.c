@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dtproc CLI: a tracing session (see session.h).
+ *
+ * With -c, the command is forked but held on a pipe until the subscription
+ * is live, so nothing it does is missed; the subscription follows it and
+ * its descendants.  The session ends once the command's own exit event has
+ * been handed on (or, should that event be lost, shortly after the command
+ * is reaped).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "session.h"
+
+/* How long to wait for the exit event of a command already reaped. */
+#define SESSION_EXIT_GRACE_MS	2000
+
+static volatile sig_atomic_t session_interrupted;
+
+static void session_on_sigint(int sig)
+{
+	session_interrupted = 1;
+}
+
+int session_parse_opt(struct session_opts *o, int argc, char **argv, int *i)
+{
+	const char *opt = argv[*i];
+	char *end;
+
+	if (strcmp(opt, "-c") && strcmp(opt, "-p") && strcmp(opt, "-T"))
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: %s needs an argument; '%s help' shows usage\n",
+			progname, opt, progname);
+		return -1;
+	}
+	const char *val = argv[++*i];
+
+	errno = 0;
+	switch (opt[1]) {
+	case 'c':
+		o->cmd = val;
+		break;
+	case 'p':
+		o->pid = strtol(val, &end, 10);
+		if (errno || *end || o->pid <= 0) {
+			fprintf(stderr, "%s: -p wants a process id, not '%s'\n",
+				progname, val);
+			return -1;
+		}
+		break;
+	case 'T':
+		o->seconds = strtod(val, &end);
+		if (errno || *end || o->seconds <= 0) {
+			fprintf(stderr, "%s: -T wants a positive number of seconds, not '%s'\n",
+				progname, val);
+			return -1;
+		}
+		break;
+	}
+	if (o->cmd && o->pid) {
+		fprintf(stderr, "%s: -c and -p cannot be used together\n", progname);
+		return -1;
+	}
+	(*i)++;
+	return 1;
+}
+
+static double session_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Fork CMD held on a pipe; returns its pid, *go is the pipe to release it. */
+static pid_t session_fork_cmd(const char *cmd, int *go)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC)) {
+		fail("cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fail("cannot fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		signal(SIGINT, SIG_DFL);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);	/* the session gave up */
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		fprintf(stderr, "%s: failed to execute %s: %s\n", progname,
+			cmd, strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*go = fds[1];
+	return pid;
+}
+
+static int session_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
+
+int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
+{
+	uint32_t mask = o->probes, flags = 0;
+	double deadline = 0, reaped_at = 0;
+	struct dtproc_feed *feed;
+	struct dtproc_event ev;
+	pid_t target = o->pid;
+	int go = -1, wstatus = 0, status = 0, ret;
+	bool reaped = false, done = false;
+	struct sigaction sa = { .sa_handler = session_on_sigint };
+
+	feed = dtproc_feed_open();
+	if (!feed)
+		return fail("%s", dtproc_errmsg());
+
+	if (o->cmd) {
+		target = session_fork_cmd(o->cmd, &go);
+		if (target < 0) {
+			dtproc_feed_close(feed);
+			return 1;
+		}
+		flags = DTPROC_FILTER_DESCENDANTS;
+	}
+	/* The target's exit ends the session, asked for or not. */
+	if (target)
+		mask |= 1U << DTPROC_PROBE_EXIT;
+
+	if (dtproc_feed_subscribe(feed, mask, target, flags) < 0) {
+		status = fail("%s", dtproc_errmsg());
+		if (go >= 0) {
+			close(go);
+			waitpid(target, NULL, 0);
+		}
+		dtproc_feed_close(feed);
+		return status;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (o->seconds)
+		deadline = session_now() + o->seconds;
+	if (go >= 0) {
+		if (write(go, "g", 1) != 1)
+			fail("cannot start the command: %s", strerror(errno));
+		close(go);
+	}
+
+	while (!done && !session_interrupted) {
+		double now = session_now(), wait_s = 0.25;
+
+		if (deadline && now >= deadline)
+			break;
+		if (deadline && deadline - now < wait_s)
+			wait_s = deadline - now;
+		ret = dtproc_feed_wait(feed, (int)(wait_s * 1000) + 1);
+		if (ret < 0 && !session_interrupted) {
+			status = fail("%s", dtproc_errmsg());
+			break;
+		}
+		while (!done && (ret = dtproc_feed_next(feed, &ev)) > 0) {
+			bool wanted = ev.kind == DTPROC_EVENT_DROP ||
+				      (o->probes & (1U << ev.probe));
+
+			if (wanted && fn(&ev, arg))
+				done = true;
+			if (ev.kind == DTPROC_EVENT_PROBE && target &&
+			    ev.probe == DTPROC_PROBE_EXIT && ev.pid == target)
+				done = true;
+		}
+		if (ret < 0) {
+			status = fail("%s", dtproc_errmsg());
+			break;
+		}
+		if (o->cmd && !reaped && waitpid(target, &wstatus, WNOHANG) == target) {
+			reaped = true;
+			reaped_at = session_now();
+		}
+		if (reaped && session_now() - reaped_at > SESSION_EXIT_GRACE_MS / 1000.0) {
+			fprintf(stderr, "%s: the exit event of pid %d was lost\n",
+				progname, target);
+			break;
+		}
+	}
+
+	if (o->cmd) {
+		if (!reaped) {
+			if (!done)
+				kill(target, SIGTERM);
+			waitpid(target, &wstatus, 0);
+		}
+		if (!status)
+			status = session_status(wstatus);
+	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	dtproc_feed_close(feed);
+	return status;
+}
