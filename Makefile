@@ -42,6 +42,7 @@ LIBSO := $(B)/lib/libdtproc.so.$(ABI_MAJOR)
 LIBA  := $(B)/lib/libdtproc.a
 CLI   := $(B)/tools/dtproc
 TESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+BENCH := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 
 .PHONY: all deps modules user check demo bench style install clean FORCE
 
@@ -60,7 +61,7 @@ $(B)/%/dtproc.ko: $(KSRC)
 	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
 	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(B)/$* modules
 
-user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS)
+user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(BENCH)
 
 LIB_OBJS := $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard lib/*.c))
 LIB_HDRS := $(wildcard lib/*.h) uapi/linux/dtproc.h
@@ -94,6 +95,11 @@ $(B)/selftests/%: selftests/%.c selftests/harness.h $(LIBSO)
 	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/lib -ldtproc \
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
 
+$(B)/bench/%: tools/bench/%.c $(LIBSO)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< -L$(B)/lib -ldtproc \
+		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
+
 check: deps
 	@tools/check
 
@@ -101,7 +107,7 @@ demo: all
 	@tools/demo
 
 bench: all
-	@tools/bench
+	@tools/bench/run
 
 style: deps
 	@tools/style

@@ -38,6 +38,7 @@
 /* Retry delay for a drop report a full socket could not take. */
 #define DTPROC_RETRY_DELAY	msecs_to_jiffies(20)
 
+/* Serialises subscribers, delivery and hook changes: see the top of this file. */
 DEFINE_MUTEX(dtproc_feed_lock);
 
 struct dtproc_sub {

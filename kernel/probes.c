@@ -145,6 +145,7 @@ struct dtproc_exec_data {
 	char			comm[TASK_COMM_LEN];
 	const char __user	*upath;
 };
+
 static_assert(sizeof(struct dtproc_exec_data) <= DTPROC_EXEC_DATA_SIZE);
 
 /* Copy a user string that may end near a page boundary, without faults. */

@@ -68,6 +68,7 @@ struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
 	ring = *this_cpu_ptr(dtproc_rings);
 	ring->hits[probe]++;
 	head = ring->head;
+	/* Pairs with the consumer's release: the slot it freed is ours. */
 	if (head - smp_load_acquire(&ring->tail) > ring->mask) {
 		atomic64_inc(&ring->lost[probe]);
 		local_irq_restore(*irqflags);
@@ -86,6 +87,7 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 {
 	struct dtproc_ring *ring = *this_cpu_ptr(dtproc_rings);
 
+	/* Publish the filled slot; pairs with dtproc_ring_head(). */
 	smp_store_release(&ring->head, ring->head + 1);
 	local_irq_restore(irqflags);
 	irq_work_queue(&dtproc_kick_work);
@@ -99,6 +101,7 @@ void dtproc_ring_lost(int probe)
 
 u64 dtproc_ring_head(struct dtproc_ring *ring)
 {
+	/* Slots below the head are filled: pairs with dtproc_ring_commit(). */
 	return smp_load_acquire(&ring->head);
 }
 
@@ -112,6 +115,7 @@ struct dtproc_rec *dtproc_ring_peek(struct dtproc_ring *ring, u64 head)
 
 void dtproc_ring_consume(struct dtproc_ring *ring)
 {
+	/* Done reading the slot before the producer may reuse it. */
 	smp_store_release(&ring->tail, ring->tail + 1);
 }
 

@@ -4,12 +4,25 @@
 set -e
 say() { printf '\n=== %s\n' "$*"; }
 
-say "kernel"
-uname -r
-say "the module"
+say "kernel $(uname -r), module loaded:"
 grep '^dtproc ' /proc/modules
-dmesg | grep 'dtproc:' | tail -n 3
-say "the control device"
 ls -l /dev/dtproc
-say "versions: library, ioctl ABI, netlink family"
 dtproc version
+
+say "dtproc trace -c CMD: every probe of a small command"
+dtproc trace -c 'sh -c "ls /nonexistent; /bin/true; kill -USR1 \$\$"' || true
+
+say "dtproc trace -j -n exec-success,exit: the same as JSON lines"
+dtproc trace -j -n exec-success,exit -c 'sh -c "/bin/true"'
+
+say "dtproc report whoexec -c workload   (whoexec.d)"
+dtproc report whoexec -c 'sh demo-workload.sh'
+
+say "dtproc report progtime -c workload  (progtime.d)"
+dtproc report progtime -c 'sh demo-workload.sh'
+
+say "dtproc report lwptime -c workload   (lwptime.d)"
+dtproc report lwptime -c 'sh demo-workload.sh'
+
+say "dtproc report sig -c workload       (sig.d)"
+dtproc report sig -c 'sh demo-workload.sh'

@@ -67,6 +67,9 @@ static const char *ev_str(char *buf, size_t size, const char *s, size_t max)
  *	proc:::exec-success /self->parent != NULL/
  *	{ @[self->parent, execname] = count(); self->parent = NULL; }
  *	proc:::exec-failure /self->parent != NULL/ { self->parent = NULL; }
+ *
+ * Keyed by pid, not tid: on Linux a thread other than the first that execs
+ * successfully takes the pid as its tid.
  */
 static int whoexec_event(struct report_state *st, const struct dtproc_event *ev)
 {
@@ -77,18 +80,18 @@ static int whoexec_event(struct report_state *st, const struct dtproc_event *ev)
 
 	switch (ev->probe) {
 	case DTPROC_PROBE_EXEC:
-		return idmap_set(st->self, ev->tid, 0,
+		return idmap_set(st->self, ev->pid, 0,
 				 EV_STR(execname, ev->execname));
 	case DTPROC_PROBE_EXEC_SUCCESS:
-		if (!idmap_get(st->self, ev->tid, NULL, &parent))
+		if (!idmap_get(st->self, ev->pid, NULL, &parent))
 			return 0;
 		keys[0] = (struct agg_key){ .str = parent };
 		keys[1] = (struct agg_key){ .str = EV_STR(execname, ev->execname) };
 		err = agg_count(st->agg, keys);
-		idmap_del(st->self, ev->tid);
+		idmap_del(st->self, ev->pid);
 		return err;
 	case DTPROC_PROBE_EXEC_FAILURE:
-		idmap_del(st->self, ev->tid);
+		idmap_del(st->self, ev->pid);
 		return 0;
 	}
 	return 0;

@@ -183,7 +183,7 @@ enum dtproc_attr {
 
 #define DTPROC_A_MAX (__DTPROC_A_MAX - 1)
 
-#define DTPROC_FILTER_DESCENDANTS	(1U << 0)
+#define DTPROC_FILTER_DESCENDANTS	0x1U
 
 /* The 14 probes of the proc provider; a probe mask has bit (1 << id). */
 enum dtproc_probe {
