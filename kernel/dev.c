@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -64,29 +65,109 @@ static long dtproc_ioc_version(void __user *argp)
 	return dtproc_arg_out(argp, &v, sizeof(v));
 }
 
+static long dtproc_ioc_grab(struct dtproc_consumer *c, void __user *argp)
+{
+	struct dtproc_grab g;
+	int ret;
+
+	ret = dtproc_arg_in(&g, sizeof(g), DTPROC_GRAB_SIZE_VER0, argp);
+	if (ret)
+		return ret;
+	if (g.pad)
+		return -EINVAL;
+	return dtproc_grab(c, g.pid, g.flags);
+}
+
+/* RELEASE, CONTINUE and STOP: a pid, and one action on it. */
+static long dtproc_ioc_pid(struct dtproc_consumer *c, void __user *argp,
+			   int (*action)(struct dtproc_consumer *c, pid_t pid))
+{
+	struct dtproc_pid p;
+	int ret;
+
+	ret = dtproc_arg_in(&p, sizeof(p), DTPROC_PID_SIZE_VER0, argp);
+	if (ret)
+		return ret;
+	if (p.pid <= 0)
+		return -EINVAL;
+	return action(c, p.pid);
+}
+
+static long dtproc_ioc_status(struct dtproc_consumer *c, void __user *argp)
+{
+	struct dtproc_status st;
+	int ret;
+
+	ret = dtproc_arg_in(&st, sizeof(st), DTPROC_STATUS_SIZE_VER0, argp);
+	if (ret)
+		return ret;
+	if (st.pid <= 0 || (st.flags & ~DTPROC_STATUS_WAIT))
+		return -EINVAL;
+	ret = dtproc_status(c, &st);
+	if (ret)
+		return ret;
+	return dtproc_arg_out(argp, &st, sizeof(st));
+}
+
 static long dtproc_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
+	struct dtproc_consumer *c = file->private_data;
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
 	case DTPROC_IOC_VERSION:
 		return dtproc_ioc_version(argp);
+	case DTPROC_IOC_GRAB:
+		return dtproc_ioc_grab(c, argp);
+	case DTPROC_IOC_RELEASE:
+		return dtproc_ioc_pid(c, argp, dtproc_release);
+	case DTPROC_IOC_CONTINUE:
+		return dtproc_ioc_pid(c, argp, dtproc_continue);
+	case DTPROC_IOC_STOP:
+		return dtproc_ioc_pid(c, argp, dtproc_stop);
+	case DTPROC_IOC_STATUS:
+		return dtproc_ioc_status(c, argp);
 	default:
 		return -ENOIOCTLCMD;
 	}
+}
+
+static ssize_t dtproc_read(struct file *file, char __user *buf, size_t len,
+			   loff_t *off)
+{
+	return dtproc_consumer_read(file->private_data, buf, len,
+				    file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t dtproc_poll(struct file *file, poll_table *wait)
+{
+	return dtproc_consumer_poll(file->private_data, file, wait);
 }
 
 static int dtproc_open(struct inode *inode, struct file *file)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	file->private_data = dtproc_consumer_new();
+	if (!file->private_data)
+		return -ENOMEM;
 	return nonseekable_open(inode, file);
+}
+
+/* The consumer is gone: its victims are released by their rules. */
+static int dtproc_release_file(struct inode *inode, struct file *file)
+{
+	dtproc_consumer_free(file->private_data);
+	return 0;
 }
 
 static const struct file_operations dtproc_fops = {
 	.owner		= THIS_MODULE,
 	.open		= dtproc_open,
+	.release	= dtproc_release_file,
+	.read		= dtproc_read,
+	.poll		= dtproc_poll,
 	.unlocked_ioctl	= dtproc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

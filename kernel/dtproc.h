@@ -5,6 +5,7 @@
 #ifndef _DTPROC_H
 #define _DTPROC_H
 
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/dtproc.h>
@@ -139,6 +140,7 @@ int dtproc_krp_sigtimedwait_return(struct kretprobe_instance *ri,
 extern u32 dtproc_enabled_mask;
 int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
+void dtproc_hooks_control(bool on);
 void dtproc_hooks_collect_missed(u64 *lost);
 
 /* feed.c: subscribers and delivery; dtproc_feed_lock serialises them */
@@ -155,6 +157,29 @@ void dtproc_feed_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped);
 int dtproc_event_put(struct sk_buff *skb, const struct dtproc_rec *rec,
 		     u64 seq);
 int dtproc_event_put_drop(struct sk_buff *skb, u64 first, u64 count);
+
+/* control.c: process control */
+struct dtproc_consumer;
+struct dtproc_status;
+struct file;
+extern bool dtproc_control_on;
+struct dtproc_consumer *dtproc_consumer_new(void);
+void dtproc_consumer_free(struct dtproc_consumer *c);
+ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
+			     size_t len, bool nonblock);
+__poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,
+			      struct poll_table_struct *wait);
+int dtproc_grab(struct dtproc_consumer *c, pid_t pid, u32 flags);
+int dtproc_release(struct dtproc_consumer *c, pid_t pid);
+int dtproc_continue(struct dtproc_consumer *c, pid_t pid);
+int dtproc_stop(struct dtproc_consumer *c, pid_t pid);
+int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st);
+void dtproc_control_cleanup(void);
+/* called from the hooks (probe context) while dtproc_control_on */
+void dtproc_control_exec(void);
+void dtproc_control_proc_exit(long code);
+void dtproc_control_new_thread(struct task_struct *child);
+void dtproc_control_sigcont(struct task_struct *task);
 
 /* genl.c */
 extern struct genl_family dtproc_genl_family;

@@ -15,6 +15,13 @@
 /* Probes whose records are being taken; read locklessly by probe context. */
 u32 dtproc_enabled_mask;
 
+/* The hooks process control needs while it holds any process (control.c). */
+#define DTPROC_CONTROL_HOOKS	(BIT(DTPROC_PROBE_EXEC_SUCCESS) | \
+				 BIT(DTPROC_PROBE_EXIT) | \
+				 BIT(DTPROC_PROBE_LWP_CREATE) | \
+				 BIT(DTPROC_PROBE_SIGNAL_SEND))
+static bool dtproc_control_hooked;
+
 enum dtproc_hook_kind {
 	DTPROC_HOOK_TRACEPOINT,
 	DTPROC_HOOK_KPROBE,
@@ -186,6 +193,7 @@ static void dtproc_hook_off(struct dtproc_hook *h)
  */
 int dtproc_hooks_update(u32 mask)
 {
+	u32 hook_mask = mask | (dtproc_control_hooked ? DTPROC_CONTROL_HOOKS : 0);
 	bool unhooked_tp = false;
 	int i, ret = 0, err;
 
@@ -194,7 +202,7 @@ int dtproc_hooks_update(u32 mask)
 	WRITE_ONCE(dtproc_enabled_mask, mask);
 	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
 		struct dtproc_hook *h = &dtproc_hooks[i];
-		bool want = h->probes & mask;
+		bool want = h->probes & hook_mask;
 
 		if (want && !h->on) {
 			err = dtproc_hook_on(h);
@@ -210,6 +218,18 @@ int dtproc_hooks_update(u32 mask)
 	if (unhooked_tp)
 		tracepoint_synchronize_unregister();
 	return ret;
+}
+
+/* Place or remove the hooks process control needs, keeping the feed's. */
+void dtproc_hooks_control(bool on)
+{
+	mutex_lock(&dtproc_feed_lock);
+	if (dtproc_control_hooked != on) {
+		dtproc_control_hooked = on;
+		if (dtproc_hooks_update(dtproc_enabled_mask))
+			pr_warn("process control hooks incomplete\n");
+	}
+	mutex_unlock(&dtproc_feed_lock);
 }
 
 /* Add to @lost the events kretprobes missed (no free instance) since last time. */

@@ -92,6 +92,8 @@ void dtproc_probe_fork(void *data, struct task_struct *parent,
 
 	if (dtproc_ignored_task(child))
 		return;
+	if (thread && READ_ONCE(dtproc_control_on))
+		dtproc_control_new_thread(child);
 
 	/* The new thread first, then (for a new process) the process. */
 	if (dtproc_wants(DTPROC_PROBE_LWP_CREATE)) {
@@ -238,6 +240,8 @@ int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
+	if (!ret && READ_ONCE(dtproc_control_on))
+		dtproc_control_exec();
 	if (dtproc_wants(DTPROC_PROBE_EXEC))
 		dtproc_fire_exec(d, !ret);
 	if (!ret) {
@@ -276,13 +280,16 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 	unsigned long flags;
 	long code;
 
-	if (!regs_get_kernel_argument(regs, 1) || dtproc_ignored_task(current) ||
-	    !dtproc_wants(DTPROC_PROBE_EXIT))
+	if (!regs_get_kernel_argument(regs, 1) || dtproc_ignored_task(current))
 		return 0;
 
 	code = regs_get_kernel_argument(regs, 0);
 	if (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT)
 		code = READ_ONCE(sig->group_exit_code);
+	if (READ_ONCE(dtproc_control_on))
+		dtproc_control_proc_exit(code);
+	if (!dtproc_wants(DTPROC_PROBE_EXIT))
+		return 0;
 
 	rec = dtproc_begin(DTPROC_PROBE_EXIT, &flags);
 	if (!rec)
@@ -386,6 +393,8 @@ void dtproc_probe_signal_generate(void *data, int sig,
 
 	if (dtproc_ignored_task(task))
 		return;
+	if (sig == SIGCONT && READ_ONCE(dtproc_control_on))
+		dtproc_control_sigcont(task);
 	fault = dtproc_is_fault(sig, info, task);
 	by_kernel = dtproc_sent_by_kernel(info, fault);
 

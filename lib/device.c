@@ -13,7 +13,13 @@
 
 struct dtproc {
 	int fd;
+	struct dtproc_handles *handles;
 };
+
+struct dtproc_handles **dtproc_handles_slot(struct dtproc *dp)
+{
+	return &dp->handles;
+}
 
 static const char *dtproc_open_hint(int err)
 {
@@ -68,7 +74,9 @@ DTPROC_EXPORT void dtproc_close(struct dtproc *dp)
 {
 	if (!dp)
 		return;
+	/* closing the device releases every victim by its rule */
 	close(dp->fd);
+	dtproc_handles_free(dp->handles);
 	free(dp);
 }
 

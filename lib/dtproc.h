@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/dtproc.h>
 
@@ -38,6 +39,50 @@ int dtproc_fd(const struct dtproc *dp);
 /* ABI version and version string (into @buf of @len bytes) of the module. */
 int dtproc_module_version(struct dtproc *dp, uint32_t *abi, char *buf,
 			  size_t len);
+
+/* --- process control (dt_proc) --- */
+
+struct dtproc_handle;
+
+/*
+ * Fork and exec @file (searched in PATH) with @argv, stopped after the
+ * exec before its first instruction; continue it with dtproc_continue().
+ * It is killed if the handle is released or @dp closed first.  The child
+ * is the caller's to reap.  Fails with "failed to execute FILE: ..." .
+ */
+struct dtproc_handle *dtproc_create(struct dtproc *dp, const char *file,
+				    char *const argv[]);
+
+/*
+ * Grab @pid: for control (it stops at a grab rendezvous, every thread), or
+ * with DTPROC_GRAB_RDONLY only to watch it.  A pid already held returns the
+ * same handle with its count raised.  A grabbed process runs again when
+ * released (or when @dp is closed).
+ */
+struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
+				  unsigned int flags);
+void dtproc_release(struct dtproc_handle *h);
+int dtproc_continue(struct dtproc_handle *h);
+/* A requested stop (pstop): stays stopped until SIGCONT or continue. */
+int dtproc_stop(struct dtproc_handle *h);
+/* flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost. */
+int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
+		  unsigned int flags);
+pid_t dtproc_handle_pid(const struct dtproc_handle *h);
+/* Handles held, cached ones included. */
+size_t dtproc_handle_count(struct dtproc *dp);
+/* Unreferenced read-only handles kept cached (default 8). */
+void dtproc_set_lru_limit(struct dtproc *dp, unsigned int limit);
+
+/* A victim died, exec'd or was lost; @h is its handle if one is held. */
+typedef void dtproc_notify_fn(struct dtproc_handle *h,
+			      const struct dtproc_note *note, const char *msg,
+			      void *arg);
+/*
+ * Hand every queued notification to @fn; poll dtproc_fd() for POLLIN to
+ * know when there are some.  Returns how many, or a negative errno.
+ */
+int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn, void *arg);
 
 /* --- the "dtproc" generic netlink family --- */
 

@@ -21,6 +21,11 @@ void *dtproc_fail_null(int err, const char *fmt, ...)
 
 void dtproc_clear_error(void);
 
+/* control.c: the handle table of a struct dtproc */
+struct dtproc_handles;
+struct dtproc_handles **dtproc_handles_slot(struct dtproc *dp);
+void dtproc_handles_free(struct dtproc_handles *hs);
+
 struct nl_msg;
 /* event.c: decode one DTPROC_CMD_EVENT or DTPROC_CMD_DROP message. */
 int dtproc_event_decode(struct nl_msg *msg, struct dtproc_event *ev);

@@ -29,6 +29,40 @@
  *    string.  A library built against ABI version N works with a module
  *    that reports N: the ABI version is raised only for incompatible changes.
  *
+ *    Process control.  Each open file is a consumer; the processes it
+ *    controls or watches are its victims, named by pid (in the caller's pid
+ *    namespace).  A controlled victim stops by parking each of its threads
+ *    in the kernel, in the thread's own context, on its way back to user
+ *    mode; nothing else about it changes (ptrace and waitpid see nothing).
+ *    A parked thread stays killable by SIGKILL, does not count toward the
+ *    load average, is not a hung task and does not block suspend; ps shows
+ *    it as 'I' (idle).
+ *
+ *      DTPROC_IOC_GRAB (struct dtproc_grab): take pid.  Plain: for control,
+ *        stopping every thread at a grab rendezvous; returns once all are
+ *        parked.  DTPROC_GRAB_RDONLY: watch only, nothing stops.
+ *        DTPROC_GRAB_CREATE: pid is the caller's own child, not yet
+ *        exec'd: it stops after its next successful exec, before the new
+ *        program's first instruction, and is killed when the consumer lets
+ *        go of it (kill-on-last-close).  Needs the right ptrace would need
+ *        (same uids and a dumpable process, or CAP_SYS_PTRACE over its user
+ *        namespace): EPERM otherwise, and for kernel threads; EINVAL for the
+ *        caller itself; ESRCH for no such process; EBUSY if another
+ *        consumer controls it; EEXIST if this consumer already has it.
+ *      DTPROC_IOC_RELEASE (struct dtproc_pid): let go: a created victim is
+ *        killed, a grabbed one set running, a requested stop left stopped.
+ *        Closing the file releases every victim by the same rules.
+ *      DTPROC_IOC_CONTINUE (struct dtproc_pid): set a stopped victim running.
+ *      DTPROC_IOC_STOP (struct dtproc_pid): a requested stop (pstop): every
+ *        thread stops and stays stopped until SIGCONT or CONTINUE, even
+ *        after the consumer is gone.
+ *      DTPROC_IOC_STATUS (struct dtproc_status): state and stop reason;
+ *        with DTPROC_STATUS_WAIT, first wait (interruptibly) until the
+ *        victim is stopped or gone.
+ *
+ *    read(2) on the file returns struct dtproc_note records: a victim
+ *    died, exec'd, or was lost; poll(2) reports POLLIN while any is queued.
+ *
  * 2. The generic netlink family DTPROC_GENL_NAME ("dtproc").
  *
  *    Commands (all require CAP_SYS_ADMIN in the initial user namespace,
@@ -128,6 +162,104 @@ struct dtproc_version {
 #define DTPROC_IOC_MAGIC	0xD7
 
 #define DTPROC_IOC_VERSION	_IOWR(DTPROC_IOC_MAGIC, 0x00, struct dtproc_version)
+
+/* struct dtproc_grab.flags */
+#define DTPROC_GRAB_RDONLY	0x1U
+#define DTPROC_GRAB_CREATE	0x2U
+
+/**
+ * struct dtproc_grab - argument of DTPROC_IOC_GRAB
+ * @size:	sizeof(struct dtproc_grab)
+ * @flags:	DTPROC_GRAB_*
+ * @pid:	the process
+ * @pad:	must be zero
+ */
+struct dtproc_grab {
+	__u32	size;
+	__u32	flags;
+	__s32	pid;
+	__u32	pad;
+};
+
+#define DTPROC_GRAB_SIZE_VER0	16
+
+/**
+ * struct dtproc_pid - argument of RELEASE, CONTINUE and STOP
+ * @size:	sizeof(struct dtproc_pid)
+ * @pid:	the victim
+ */
+struct dtproc_pid {
+	__u32	size;
+	__s32	pid;
+};
+
+#define DTPROC_PID_SIZE_VER0	8
+
+/* struct dtproc_status.state */
+#define DTPROC_STATE_RUNNING	1
+#define DTPROC_STATE_STOPPED	2	/* every thread parked */
+#define DTPROC_STATE_STOPPING	3	/* some threads still on their way */
+#define DTPROC_STATE_DEAD	4
+#define DTPROC_STATE_LOST	5	/* control lost (set-id exec) */
+
+/* struct dtproc_status.why: the reason of a stop */
+#define DTPROC_STOP_CREATE	1
+#define DTPROC_STOP_GRAB	2
+#define DTPROC_STOP_REQUESTED	3
+
+/* struct dtproc_status.flags */
+#define DTPROC_STATUS_WAIT	0x1U	/* in: wait for stopped, dead or lost */
+#define DTPROC_STATUS_CREATED	0x2U	/* out: kill-on-last-close */
+#define DTPROC_STATUS_RDONLY	0x4U	/* out: watched, not controlled */
+
+/**
+ * struct dtproc_status - argument of DTPROC_IOC_STATUS
+ * @size:	sizeof(struct dtproc_status)
+ * @pid:	in: the victim
+ * @flags:	in: DTPROC_STATUS_WAIT; out: DTPROC_STATUS_CREATED, _RDONLY
+ * @state:	out: DTPROC_STATE_*
+ * @why:	out: DTPROC_STOP_* while stopped or stopping, else 0
+ * @nthreads:	out: live threads
+ * @nstopped:	out: threads parked
+ * @status:	out: wait(2) status once dead
+ */
+struct dtproc_status {
+	__u32	size;
+	__s32	pid;
+	__u32	flags;
+	__u32	state;
+	__u32	why;
+	__u32	nthreads;
+	__u32	nstopped;
+	__s32	status;
+};
+
+#define DTPROC_STATUS_SIZE_VER0	32
+
+/* struct dtproc_note.what */
+#define DTPROC_NOTE_EXITED	1	/* status: wait(2) status */
+#define DTPROC_NOTE_EXEC	2	/* the victim exec'd; still controlled */
+#define DTPROC_NOTE_LOST	3	/* exec'd a set-id or unreadable program */
+
+/**
+ * struct dtproc_note - what read(2) returns, one record each
+ * @pid:	the victim
+ * @what:	DTPROC_NOTE_*
+ * @status:	for DTPROC_NOTE_EXITED, the wait(2) status
+ * @pad:	zero
+ */
+struct dtproc_note {
+	__s32	pid;
+	__u32	what;
+	__s32	status;
+	__u32	pad;
+};
+
+#define DTPROC_IOC_GRAB		_IOW(DTPROC_IOC_MAGIC, 0x01, struct dtproc_grab)
+#define DTPROC_IOC_RELEASE	_IOW(DTPROC_IOC_MAGIC, 0x02, struct dtproc_pid)
+#define DTPROC_IOC_CONTINUE	_IOW(DTPROC_IOC_MAGIC, 0x03, struct dtproc_pid)
+#define DTPROC_IOC_STOP		_IOW(DTPROC_IOC_MAGIC, 0x04, struct dtproc_pid)
+#define DTPROC_IOC_STATUS	_IOWR(DTPROC_IOC_MAGIC, 0x05, struct dtproc_status)
 
 /* Generic netlink */
 #define DTPROC_GENL_NAME		"dtproc"

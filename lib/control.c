@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libdtproc: process control handles over /dev/dtproc's ioctls.
+ *
+ * As libdtrace's dt_proc: handles live in a pid-keyed table; grabbing a pid
+ * already held returns the same handle with its count raised; read-only
+ * handles whose count drops to zero stay cached on an LRU list of a
+ * settable length (default 8), the least recently used unreferenced one
+ * dropped beyond it; a grab for control of a pid cached read-only retires
+ * that handle and makes a new one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DTPROC_HASH_BUCKETS	4096
+#define DTPROC_LRU_DEFAULT	8
+
+struct dtproc_handle {
+	struct dtproc		*dp;
+	pid_t			pid;
+	unsigned int		refs;
+	bool			rdonly;
+	bool			created;
+	struct dtproc_handle	*hash_next;
+	struct dtproc_handle	*lru_prev, *lru_next;	/* on the LRU if refs == 0 */
+};
+
+struct dtproc_handles {
+	struct dtproc_handle	*buckets[DTPROC_HASH_BUCKETS];
+	struct dtproc_handle	*lru_head, *lru_tail;	/* most recent first */
+	unsigned int		lru_count, lru_limit;
+	size_t			count;
+};
+
+void dtproc_handles_free(struct dtproc_handles *hs)
+{
+	struct dtproc_handle *h, *next;
+	size_t i;
+
+	if (!hs)
+		return;
+	for (i = 0; i < DTPROC_HASH_BUCKETS; i++)
+		for (h = hs->buckets[i]; h; h = next) {
+			next = h->hash_next;
+			free(h);
+		}
+	free(hs);
+}
+
+static struct dtproc_handles *handles_of(struct dtproc *dp)
+{
+	struct dtproc_handles **hp = dtproc_handles_slot(dp);
+
+	if (!*hp) {
+		*hp = calloc(1, sizeof(**hp));
+		if (*hp)
+			(*hp)->lru_limit = DTPROC_LRU_DEFAULT;
+	}
+	return *hp;
+}
+
+static struct dtproc_handle **bucket(struct dtproc_handles *hs, pid_t pid)
+{
+	return &hs->buckets[(unsigned int)pid % DTPROC_HASH_BUCKETS];
+}
+
+static struct dtproc_handle *lookup(struct dtproc_handles *hs, pid_t pid)
+{
+	struct dtproc_handle *h;
+
+	for (h = *bucket(hs, pid); h; h = h->hash_next)
+		if (h->pid == pid)
+			return h;
+	return NULL;
+}
+
+static void lru_remove(struct dtproc_handles *hs, struct dtproc_handle *h)
+{
+	if (h->lru_prev)
+		h->lru_prev->lru_next = h->lru_next;
+	else
+		hs->lru_head = h->lru_next;
+	if (h->lru_next)
+		h->lru_next->lru_prev = h->lru_prev;
+	else
+		hs->lru_tail = h->lru_prev;
+	h->lru_prev = h->lru_next = NULL;
+	hs->lru_count--;
+}
+
+static void lru_push(struct dtproc_handles *hs, struct dtproc_handle *h)
+{
+	h->lru_prev = NULL;
+	h->lru_next = hs->lru_head;
+	if (hs->lru_head)
+		hs->lru_head->lru_prev = h;
+	else
+		hs->lru_tail = h;
+	hs->lru_head = h;
+	hs->lru_count++;
+}
+
+static int pid_ioctl(struct dtproc *dp, unsigned long cmd, pid_t pid)
+{
+	struct dtproc_pid p = { .size = sizeof(p), .pid = pid };
+
+	return ioctl(dtproc_fd(dp), cmd, &p) < 0 ? -errno : 0;
+}
+
+/* Unlink @h from the table, let the kernel go of it, free it. */
+static void handle_destroy(struct dtproc_handles *hs, struct dtproc_handle *h)
+{
+	struct dtproc_handle **pp = bucket(hs, h->pid);
+
+	while (*pp != h)
+		pp = &(*pp)->hash_next;
+	*pp = h->hash_next;
+	hs->count--;
+	pid_ioctl(h->dp, DTPROC_IOC_RELEASE, h->pid);
+	free(h);
+}
+
+static struct dtproc_handle *handle_new(struct dtproc *dp,
+					struct dtproc_handles *hs, pid_t pid,
+					unsigned int flags)
+{
+	struct dtproc_grab g = { .size = sizeof(g), .flags = flags, .pid = pid };
+	struct dtproc_handle *h;
+	int err;
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
+	if (ioctl(dtproc_fd(dp), DTPROC_IOC_GRAB, &g) < 0) {
+		err = errno;
+		free(h);
+		if (flags & DTPROC_GRAB_CREATE)
+			return dtproc_fail_null(err, "failed to control pid %d", pid);
+		if (err == EPERM)
+			return dtproc_fail_null(err, "failed to grab pid %d: Permission denied (it needs the right ptrace would need: same user, or CAP_SYS_PTRACE)", pid);
+		if (err == EBUSY)
+			return dtproc_fail_null(err, "failed to grab pid %d: another consumer controls it", pid);
+		if (err == EINVAL)
+			return dtproc_fail_null(err, "failed to grab pid %d: cannot control the calling process itself", pid);
+		return dtproc_fail_null(err, "failed to grab pid %d", pid);
+	}
+	h->dp = dp;
+	h->pid = pid;
+	h->refs = 1;
+	h->rdonly = flags & DTPROC_GRAB_RDONLY;
+	h->created = flags & DTPROC_GRAB_CREATE;
+	h->hash_next = *bucket(hs, pid);
+	*bucket(hs, pid) = h;
+	hs->count++;
+	return h;
+}
+
+DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
+						unsigned int flags)
+{
+	struct dtproc_handles *hs = handles_of(dp);
+	struct dtproc_handle *h;
+
+	if (!hs)
+		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
+	if (flags & ~DTPROC_GRAB_RDONLY)
+		return dtproc_fail_null(EINVAL, "failed to grab pid %d: bad flags 0x%x", pid, flags);
+	h = lookup(hs, pid);
+	if (h && h->rdonly && !(flags & DTPROC_GRAB_RDONLY)) {
+		/* a cached read-only handle is stale for control */
+		if (h->refs)
+			return dtproc_fail_null(EBUSY, "failed to grab pid %d: held read-only", pid);
+		lru_remove(hs, h);
+		handle_destroy(hs, h);
+		h = NULL;
+	}
+	if (h) {
+		if (!h->refs)
+			lru_remove(hs, h);
+		h->refs++;
+		return h;
+	}
+	return handle_new(dp, hs, pid, flags);
+}
+
+DTPROC_EXPORT void dtproc_release(struct dtproc_handle *h)
+{
+	struct dtproc_handles *hs;
+
+	if (!h)
+		return;
+	hs = handles_of(h->dp);
+	if (--h->refs)
+		return;
+	if (!h->rdonly) {
+		handle_destroy(hs, h);
+		return;
+	}
+	lru_push(hs, h);
+	while (hs->lru_count > hs->lru_limit) {
+		struct dtproc_handle *old = hs->lru_tail;
+
+		lru_remove(hs, old);
+		handle_destroy(hs, old);
+	}
+}
+
+DTPROC_EXPORT void dtproc_set_lru_limit(struct dtproc *dp, unsigned int limit)
+{
+	struct dtproc_handles *hs = handles_of(dp);
+
+	if (!hs)
+		return;
+	hs->lru_limit = limit;
+	while (hs->lru_count > hs->lru_limit) {
+		struct dtproc_handle *old = hs->lru_tail;
+
+		lru_remove(hs, old);
+		handle_destroy(hs, old);
+	}
+}
+
+DTPROC_EXPORT size_t dtproc_handle_count(struct dtproc *dp)
+{
+	struct dtproc_handles *hs = handles_of(dp);
+
+	return hs ? hs->count : 0;
+}
+
+DTPROC_EXPORT pid_t dtproc_handle_pid(const struct dtproc_handle *h)
+{
+	return h->pid;
+}
+
+DTPROC_EXPORT int dtproc_continue(struct dtproc_handle *h)
+{
+	int ret = pid_ioctl(h->dp, DTPROC_IOC_CONTINUE, h->pid);
+
+	if (ret)
+		return dtproc_fail(-ret, "failed to continue pid %d", h->pid);
+	return 0;
+}
+
+DTPROC_EXPORT int dtproc_stop(struct dtproc_handle *h)
+{
+	int ret = pid_ioctl(h->dp, DTPROC_IOC_STOP, h->pid);
+
+	if (ret)
+		return dtproc_fail(-ret, "failed to stop pid %d", h->pid);
+	return 0;
+}
+
+DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
+				unsigned int flags)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->pid = h->pid;
+	st->flags = flags;
+	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, st) < 0)
+		return dtproc_fail(errno, "failed to get the status of pid %d", h->pid);
+	return 0;
+}
+
+/*
+ * Fork and exec @file with @argv so that it stops after the exec, before
+ * its first instruction.  The child is ours to reap (waitpid).
+ */
+DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
+						  const char *file,
+						  char *const argv[])
+{
+	struct dtproc_handles *hs = handles_of(dp);
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	int go[2], res[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (!hs)
+		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
+	if (pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		return dtproc_fail_null(errno, "failed to execute %s", file);
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(go[0]); close(go[1]); close(res[0]); close(res[1]);
+		return dtproc_fail_null(err, "failed to execute %s", file);
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(res[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* the consumer gave up */
+		execvp(file, argv);
+		err = errno;
+		if (write(res[1], &err, sizeof(err)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(go[0]);
+	close(res[1]);
+
+	h = handle_new(dp, hs, pid, DTPROC_GRAB_CREATE);
+	if (!h) {
+		err = errno;
+		close(go[1]);
+		close(res[0]);
+		waitpid(pid, NULL, 0);
+		return dtproc_fail_null(err, "failed to execute %s", file);
+	}
+	/* Let it exec; the exec's close-on-exec tells us it happened. */
+	if (write(go[1], "g", 1) != 1)
+		err = errno;
+	close(go[1]);
+	n = read(res[0], &err, sizeof(err));
+	close(res[0]);
+	if (n == sizeof(err) || (n <= 0 && err)) {
+		waitpid(pid, NULL, 0);
+		handle_destroy(hs, h);
+		return dtproc_fail_null(err, "failed to execute %s", file);
+	}
+	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT) < 0 ||
+	    st.state != DTPROC_STATE_STOPPED) {
+		err = st.state == DTPROC_STATE_DEAD ? ESRCH : EIO;
+		handle_destroy(hs, h);
+		waitpid(pid, NULL, 0);
+		return dtproc_fail_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
+	}
+	return h;
+}
+
+/* dt_proc's notification messages. */
+static void note_message(const struct dtproc_note *n, char *buf, size_t len)
+{
+	switch (n->what) {
+	case DTPROC_NOTE_EXITED:
+		if (WIFSIGNALED(n->status))
+			snprintf(buf, len, "failed to control pid %d: process died from signal %d",
+				 n->pid, WTERMSIG(n->status));
+		else
+			snprintf(buf, len, "failed to control pid %d: process exited with status %d",
+				 n->pid, WEXITSTATUS(n->status));
+		break;
+	case DTPROC_NOTE_LOST:
+		snprintf(buf, len, "failed to control pid %d: process exec'd set-id or unobservable program",
+			 n->pid);
+		break;
+	case DTPROC_NOTE_EXEC:
+		snprintf(buf, len, "pid %d: process exec'd a new program", n->pid);
+		break;
+	default:
+		snprintf(buf, len, "pid %d: notification %u", n->pid, n->what);
+		break;
+	}
+}
+
+/*
+ * Hand each queued notification to @fn (with the handle of its pid, if
+ * one is held, and dt_proc's message for it).  Never blocks.  Returns the
+ * number handled or a negative errno.
+ */
+DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
+				       void *arg)
+{
+	struct dtproc_handles *hs = handles_of(dp);
+	struct dtproc_note note;
+	char msg[160];
+	int count = 0;
+	ssize_t n;
+	int fl = fcntl(dtproc_fd(dp), F_GETFL);
+
+	fcntl(dtproc_fd(dp), F_SETFL, fl | O_NONBLOCK);
+	while ((n = read(dtproc_fd(dp), &note, sizeof(note))) == sizeof(note)) {
+		note_message(&note, msg, sizeof(msg));
+		fn(hs ? lookup(hs, note.pid) : NULL, &note, msg, arg);
+		count++;
+	}
+	fcntl(dtproc_fd(dp), F_SETFL, fl);
+	if (n < 0 && errno != EAGAIN)
+		return dtproc_fail(errno, "cannot read dtproc notifications");
+	return count;
+}
