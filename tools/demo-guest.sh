@@ -26,3 +26,14 @@ dtproc report lwptime -c 'sh demo-workload.sh'
 
 say "dtproc report sig -c workload       (sig.d)"
 dtproc report sig -c 'sh demo-workload.sh'
+
+say "process control: dtproc stop -p PID (pstop), then kill -CONT (prun)"
+sh -c 'while :; do :; done' &
+victim=$!
+sleep 0.5
+dtproc stop -p $victim
+grep State /proc/$victim/status
+kill -CONT $victim
+sleep 0.2
+grep State /proc/$victim/status
+kill $victim

@@ -47,6 +47,34 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/* dtproc stop -p PID: a requested stop, as pstop(1); prun is kill -CONT. */
+static int cmd_stop(int argc, char **argv)
+{
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	char *end;
+	long pid;
+
+	if (argc != 3 || strcmp(argv[1], "-p"))
+		return usage_error("usage: dtproc stop -p PID");
+	pid = strtol(argv[2], &end, 10);
+	if (*end || pid <= 0)
+		return usage_error("-p wants a process id");
+
+	dp = dtproc_open();
+	if (!dp)
+		return fail("%s", dtproc_errmsg());
+	h = dtproc_grab(dp, pid, 0);
+	if (!h || dtproc_stop(h) < 0) {
+		fail("%s", dtproc_errmsg());
+		dtproc_close(dp);
+		return 1;
+	}
+	dtproc_close(dp);	/* a requested stop outlives us */
+	printf("pid %ld stopped; resume it with: kill -CONT %ld\n", pid, pid);
+	return 0;
+}
+
 static const struct subcommand {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -54,6 +82,7 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "trace", cmd_trace, "print proc provider events (-n probes, -p PID, -c CMD, -j, -T secs)" },
 	{ "report", cmd_report, "whoexec|progtime|lwptime|sig tables (-c CMD, -p PID, -T secs)" },
+	{ "stop", cmd_stop, "stop a process until SIGCONT (-p PID), as pstop" },
 	{ "version", cmd_version, "print library, ABI and module versions" },
 };
 

@@ -2,11 +2,12 @@
 /*
  * dtproc CLI: a tracing session (see session.h).
  *
- * With -c, the command is forked but held on a pipe until the subscription
- * is live, so nothing it does is missed; the subscription follows it and
- * its descendants.  The session ends once the command's own exit event has
- * been handed on (or, should that event be lost, shortly after the command
- * is reaped).
+ * With -c, the command is created stopped after its exec (dtproc_create),
+ * the subscription made, then the command continued: nothing it does is
+ * missed; the subscription follows it and its descendants.  With -p, the
+ * process is grabbed (stopped) for as long as it takes to subscribe.  The
+ * session ends once the target's own exit event has been handed on (or,
+ * should that event be lost, shortly after the command is reaped).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,39 +85,6 @@ static double session_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Fork CMD held on a pipe; returns its pid, *go is the pipe to release it. */
-static pid_t session_fork_cmd(const char *cmd, int *go)
-{
-	int fds[2];
-	pid_t pid;
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC)) {
-		fail("cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fail("cannot fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[1]);
-		signal(SIGINT, SIG_DFL);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(127);	/* the session gave up */
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		fprintf(stderr, "%s: failed to execute %s: %s\n", progname,
-			cmd, strerror(errno));
-		_exit(127);
-	}
-	close(fds[0]);
-	*go = fds[1];
-	return pid;
-}
-
 static int session_status(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -130,10 +98,12 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 {
 	uint32_t mask = o->probes, flags = 0;
 	double deadline = 0, reaped_at = 0;
+	struct dtproc_handle *h = NULL;
 	struct dtproc_feed *feed;
 	struct dtproc_event ev;
+	struct dtproc *dp = NULL;
 	pid_t target = o->pid;
-	int go = -1, wstatus = 0, status = 0, ret;
+	int wstatus = 0, status = 0, ret;
 	bool reaped = false, done = false;
 	struct sigaction sa = { .sa_handler = session_on_sigint };
 
@@ -141,13 +111,29 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 	if (!feed)
 		return fail("%s", dtproc_errmsg());
 
-	if (o->cmd) {
-		target = session_fork_cmd(o->cmd, &go);
-		if (target < 0) {
+	if (o->cmd || o->pid) {
+		dp = dtproc_open();
+		if (!dp) {
 			dtproc_feed_close(feed);
-			return 1;
+			return fail("%s", dtproc_errmsg());
 		}
+	}
+	if (o->cmd) {
+		char *argv[] = { "sh", "-c", (char *)o->cmd, NULL };
+
+		h = dtproc_create(dp, "/bin/sh", argv);
+		if (!h) {
+			status = fail("%s", dtproc_errmsg());
+			goto out;
+		}
+		target = dtproc_handle_pid(h);
 		flags = DTPROC_FILTER_DESCENDANTS;
+	} else if (o->pid) {
+		h = dtproc_grab(dp, o->pid, 0);
+		if (!h) {
+			status = fail("%s (is the pid right? see ps)", dtproc_errmsg());
+			goto out;
+		}
 	}
 	/* The target's exit ends the session, asked for or not. */
 	if (target)
@@ -155,22 +141,16 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 
 	if (dtproc_feed_subscribe(feed, mask, target, flags) < 0) {
 		status = fail("%s", dtproc_errmsg());
-		if (go >= 0) {
-			close(go);
-			waitpid(target, NULL, 0);
-		}
-		dtproc_feed_close(feed);
-		return status;
+		goto out;
 	}
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (o->seconds)
 		deadline = session_now() + o->seconds;
-	if (go >= 0) {
-		if (write(go, "g", 1) != 1)
-			fail("cannot start the command: %s", strerror(errno));
-		close(go);
+	if (h && dtproc_continue(h) < 0) {
+		status = fail("%s", dtproc_errmsg());
+		goto out;
 	}
 
 	while (!done && !session_interrupted) {
@@ -221,6 +201,14 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+out:
+	if (o->cmd && h && status && !reaped && !done) {
+		/* created but never traced: closing dp kills it; reap it */
+		dtproc_close(dp);
+		dp = NULL;
+		waitpid(target, NULL, 0);
+	}
+	dtproc_close(dp);	/* a grabbed process runs on, a created one is done */
 	dtproc_feed_close(feed);
 	return status;
 }
