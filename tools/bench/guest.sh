@@ -40,6 +40,12 @@ proc_bench storm "$STORM" > /tmp/storm1; rc1=$?; cat /tmp/storm1
 echo "== P5: $STORM-fork storm, slow subscriber (4 KiB socket buffer read every 100 ms)"
 proc_bench storm "$STORM" slow > /tmp/storm2; rc2=$?; cat /tmp/storm2
 
+echo "== process control"
+control_bench create 40 > /tmp/ctl; rc3=$?
+control_bench roundtrip 200 >> /tmp/ctl || rc3=1
+control_bench scale "${RDONLY:-10000}" "${CONTROL:-1000}" >> /tmp/ctl || rc3=1
+cat /tmp/ctl
+
 echo
 awk -v n="$N" -v rounds="$ROUNDS" '
 function median(a, k,   i, j, t) {
@@ -60,4 +66,12 @@ awk '/storm_forks/ {f=$2} /storm_creates/ {c=$2} /storm_dropped/ {d=$2}
      END { printf "%-62s %8s %6s\n", "P5 creates delivered, default buffers", c "/" f, "all" }' /tmp/storm1
 awk '/storm_received/ {r=$2} /storm_dropped/ {d=$2} /storm_last_seq/ {l=$2} /storm_unexplained/ {g=$2}
      END { printf "%-62s %8s %6s\n", "P5 slow: received + dropped == last seq (" r "+" d "=" l ")", (r + d == l && g == 0) ? "exact" : "WRONG", "exact" }' /tmp/storm2
-[ $rc1 = 0 ] && [ $rc2 = 0 ]
+awk '{ v[$1] = $2 }
+     END {
+	printf "%-62s %8.3f %6s\n", "P4 create+continue+exit: dtproc / ptrace (TRACEME, exec, CONT)", v["create_dtproc_ns"] / v["create_ptrace_ns"], "<=1.0"
+	printf "%-62s %8.3f %6s\n", "P4 stop->continue round trip: dtproc / PTRACE_INTERRUPT+CONT", v["roundtrip_dtproc_ns"] / v["roundtrip_ptrace_ns"], "<=0.5"
+	printf "%-62s %8s %6s\n", "P4 kernel memory per victim (" v["victims"] " victims)", v["kernel_bytes_per_victim"] " B", "<=1KiB"
+	printf "%-62s %8s %6s\n", "P4 lookup of a held pid (handle table)", v["lookup_ns_per_victim"] " ns", "flat"
+     }' /tmp/ctl
+grep '^grab_ns_per_victim_at' /tmp/ctl | sed 's/^/   /'
+[ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ]

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * control_bench: process control benchmarks, run inside a guest by
+ * tools/bench/run.  Each mode prints "key value" lines.
+ *
+ *   control_bench create N     dtproc create + continue + wait of /bin/true,
+ *                              then the same with fork, PTRACE_TRACEME, exec,
+ *                              PTRACE_CONT: ns each
+ *   control_bench roundtrip N  stop -> continue of a running victim, then
+ *                              PTRACE_INTERRUPT -> PTRACE_CONT: ns each
+ *   control_bench scale R C    R processes grabbed read-only and C for
+ *                              control: kernel memory per victim, and the
+ *                              time of grabs and lookups by thousands
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dtproc.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "control_bench: %s: %s\n", what, dtproc_errmsg()[0] ?
+		dtproc_errmsg() : strerror(errno));
+	return 1;
+}
+
+static int create(long n)
+{
+	char *argv[] = { "true", NULL };
+	struct dtproc *dp = dtproc_open();
+	long long t0, t1, t2;
+	long i;
+
+	if (!dp)
+		return die("open");
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		struct dtproc_handle *h = dtproc_create(dp, "/bin/true", argv);
+
+		if (!h || dtproc_continue(h) < 0)
+			return die("create");
+		waitpid(dtproc_handle_pid(h), NULL, 0);
+		dtproc_release(h);
+	}
+	t1 = now_ns();
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (!pid) {
+			ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, &st, 0);		/* SIGTRAP after exec */
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		waitpid(pid, &st, 0);
+	}
+	t2 = now_ns();
+	printf("create_dtproc_ns %lld\ncreate_ptrace_ns %lld\n", (t1 - t0) / n,
+	       (t2 - t1) / n);
+	dtproc_close(dp);
+	return 0;
+}
+
+static pid_t spinner(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		for (;;)
+			;
+	return pid;
+}
+
+static int roundtrip(long n)
+{
+	struct dtproc *dp = dtproc_open();
+	struct dtproc_handle *h;
+	long long t0, t1, t2;
+	pid_t pid;
+	long i;
+	int st;
+
+	if (!dp)
+		return die("open");
+	pid = spinner();
+	h = dtproc_grab(dp, pid, 0);
+	if (!h || dtproc_continue(h) < 0)
+		return die("grab");
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (dtproc_stop(h) < 0 || dtproc_continue(h) < 0)
+			return die("stop/continue");
+	t1 = now_ns();
+	dtproc_close(dp);
+
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL))
+		return die("PTRACE_SEIZE");
+	t1 = now_ns();
+	for (i = 0; i < n; i++) {
+		ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+		waitpid(pid, &st, 0);
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+	}
+	t2 = now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	printf("roundtrip_dtproc_ns %lld\nroundtrip_ptrace_ns %lld\n",
+	       (t1 - t0) / n, (t2 - t1) / n);
+	return 0;
+}
+
+static long slab_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static int scale(long nro, long nctl)
+{
+	long total = nro + nctl, i, k;
+	struct dtproc_handle **hs;
+	pid_t *pids;
+	struct dtproc *dp;
+	long before, after;
+	long long t;
+
+	pids = calloc(total, sizeof(*pids));
+	hs = calloc(total, sizeof(*hs));
+	if (!pids || !hs)
+		return die("calloc");
+	for (i = 0; i < total; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			pause();
+			_exit(0);
+		}
+		if (pids[i] < 0)
+			return die("fork");
+	}
+	dp = dtproc_open();
+	if (!dp)
+		return die("open");
+	dtproc_set_lru_limit(dp, total);
+	sync();
+	before = slab_kb();
+	for (k = 0; k < total; k += 1000) {
+		t = now_ns();
+		for (i = k; i < k + 1000 && i < total; i++) {
+			hs[i] = dtproc_grab(dp, pids[i], i < nro ? DTPROC_GRAB_RDONLY : 0);
+			if (!hs[i])
+				return die("grab");
+			if (i >= nro)
+				dtproc_continue(hs[i]);
+		}
+		printf("grab_ns_per_victim_at_%ld %lld\n", k + 1000,
+		       (now_ns() - t) / (i - k));
+	}
+	after = slab_kb();
+	t = now_ns();
+	for (i = 0; i < total; i++)
+		if (dtproc_grab(dp, pids[i], i < nro ? DTPROC_GRAB_RDONLY : 0) != hs[i])
+			return die("lookup");
+	printf("lookup_ns_per_victim %lld\n", (now_ns() - t) / total);
+	printf("victims %ld\nkernel_bytes_per_victim %ld\n", total,
+	       (after - before) * 1024 / total);
+	dtproc_close(dp);
+	for (i = 0; i < total; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < total; i++)
+		waitpid(pids[i], NULL, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "create"))
+		return create(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "roundtrip"))
+		return roundtrip(atol(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "scale"))
+		return scale(atol(argv[2]), atol(argv[3]));
+	fprintf(stderr, "usage: control_bench create N | roundtrip N | scale RDONLY CONTROL\n");
+	return 2;
+}
