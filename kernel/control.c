@@ -47,7 +47,7 @@ struct dtproc_proc {
 	pid_t			tgid;		/* initial namespace */
 	struct pid		*pid;
 
-	spinlock_t		lock;
+	spinlock_t		lock;		/* the members below */
 	struct list_head	victims;
 	struct dtproc_victim	*control;	/* NULL: nobody controls it */
 	u32			why;		/* DTPROC_STOP_*, 0 if running */
@@ -585,6 +585,8 @@ int dtproc_grab(struct dtproc_consumer *c, pid_t nr, u32 flags)
 		ret = dtproc_proc_stop(proc, DTPROC_STOP_GRAB);
 		if (!ret)
 			ret = dtproc_proc_wait(proc);
+		if (ret)	/* interrupted, or it is gone: no half grabs */
+			dtproc_release(c, nr);
 	}
 	dtproc_proc_put(proc);
 out:
@@ -809,6 +811,9 @@ void dtproc_control_cleanup(void)
 	struct dtproc_proc *proc;
 	unsigned long i, flags;
 
+	/* no hook may queue a park from here on */
+	WRITE_ONCE(dtproc_control_on, false);
+	dtproc_hooks_control(false);
 	xa_for_each(&dtproc_procs, i, proc) {
 		spin_lock_irqsave(&proc->lock, flags);
 		dtproc_proc_run_locked(proc);

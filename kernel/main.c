@@ -53,8 +53,8 @@ static void __exit dtproc_exit(void)
 {
 	dtproc_dev_exit();
 	dtproc_genl_exit();
-	dtproc_feed_exit();
 	dtproc_control_cleanup();
+	dtproc_feed_exit();
 	dtproc_ring_exit();
 }
 
