@@ -90,7 +90,7 @@ $(CLI): $(TOOL_SRCS) $(wildcard tools/*.h) $(LIBSO)
 		$(TOOL_SRCS) -L$(B)/lib -ldtproc -Wl,-rpath,'$$ORIGIN/../lib' \
 		$(USER_LIBS) -lm
 
-$(B)/selftests/%: selftests/%.c selftests/harness.h $(LIBSO)
+$(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIBSO)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/lib -ldtproc \
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread

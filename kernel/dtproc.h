@@ -124,6 +124,7 @@ int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs);
 int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 			   struct pt_regs *regs);
+int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs);
 int dtproc_kp_exit_signals(struct kprobe *kp, struct pt_regs *regs);
 int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs);
 void dtproc_probe_signal_generate(void *data, int sig,

@@ -180,15 +180,27 @@ static bool dtproc_sub_tracks(struct dtproc_sub *sub, u32 pid)
 	return pid && xa_load(&sub->tracked, pid);
 }
 
+/* The values of dtproc_sub.tracked */
+#define DTPROC_TRACKED_LIVE	1
+#define DTPROC_TRACKED_EXITED	2	/* its last events (SIGCHLD) still come */
+
 /*
  * Does @rec pass @sub's filter?  Follows the filter's processes as they
- * fork (with DTPROC_FILTER_DESCENDANTS) and exit.
+ * fork (with DTPROC_FILTER_DESCENDANTS) and exit.  An exited process still
+ * sends its parent SIGCHLD after its exit event, so its pid stays followed
+ * until the pid is used again: a create of that pid by a process not
+ * followed is where it stops.
  */
 static bool dtproc_sub_match(struct dtproc_sub *sub,
 			     const struct dtproc_rec *rec)
 {
 	if (!sub->pid)
 		return true;
+
+	if (rec->probe == DTPROC_PROBE_CREATE &&
+	    !dtproc_sub_tracks(sub, rec->pid) &&
+	    dtproc_sub_tracks(sub, rec->child.pid))
+		xa_erase(&sub->tracked, rec->child.pid);
 
 	if (!dtproc_sub_tracks(sub, rec->pid)) {
 		/* signals sent to a followed process, by anyone */
@@ -198,12 +210,13 @@ static bool dtproc_sub_match(struct dtproc_sub *sub,
 	}
 	if (rec->probe == DTPROC_PROBE_CREATE &&
 	    (sub->flags & DTPROC_FILTER_DESCENDANTS) &&
-	    xa_err(xa_store(&sub->tracked, rec->child.pid, xa_mk_value(1),
-			    GFP_KERNEL)))
+	    xa_err(xa_store(&sub->tracked, rec->child.pid,
+			    xa_mk_value(DTPROC_TRACKED_LIVE), GFP_KERNEL)))
 		pr_warn_ratelimited("out of memory following pid %u\n",
 				    rec->child.pid);
 	if (rec->probe == DTPROC_PROBE_EXIT)
-		xa_erase(&sub->tracked, rec->pid);
+		xa_store(&sub->tracked, rec->pid,
+			 xa_mk_value(DTPROC_TRACKED_EXITED), GFP_KERNEL);
 	return true;
 }
 
@@ -328,7 +341,8 @@ static int dtproc_sub_set(struct dtproc_sub *sub, u32 mask, pid_t pid,
 	sub->since = ktime_get_ns();
 	xa_destroy(&sub->tracked);
 	if (pid)
-		return xa_err(xa_store(&sub->tracked, pid, xa_mk_value(1),
+		return xa_err(xa_store(&sub->tracked, pid,
+				       xa_mk_value(DTPROC_TRACKED_LIVE),
 				       GFP_KERNEL));
 	return 0;
 }

@@ -67,6 +67,10 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.probes = P(START) | P(LWP_START),
 		.pre = dtproc_kp_schedule_tail,
 	}, {
+		.kind = DTPROC_HOOK_KPROBE, .name = "begin_new_exec",
+		.probes = P(EXEC),
+		.pre = dtproc_kp_begin_new_exec,
+	}, {
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execve",
 		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execve_entry,

@@ -12,7 +12,7 @@
 #include <linux/signal.h>
 #include <linux/uaccess.h>
 #include <linux/timekeeping.h>
-#include <linux/auxvec.h>
+#include <linux/binfmts.h>
 
 #include "dtproc.h"
 
@@ -131,21 +131,21 @@ int dtproc_kp_schedule_tail(struct kprobe *kp, struct pt_regs *regs)
 }
 
 /*
- * --- exec, exec-success, exec-failure: a kretprobe around execve(2) and
- * execveat(2).  exec must carry the path and the context from before the
- * new image, but its path string may not be resident at entry, where it
- * cannot be faulted in.  So the entry only saves the context, the time and
- * the user's pointer in the kretprobe instance; the return commits exec
- * (stamped with the entry time) and then exec-success or exec-failure.  By
- * then the kernel has read the path itself: after a failure the old image
- * still holds it, paged in; after a success the new image has its copy at
- * AT_EXECFN.
+ * --- exec, exec-success, exec-failure.  A successful exec passes through
+ * begin_new_exec(), before the old image (and the process's other
+ * threads) go: exec fires there, with the path the kernel already copied
+ * and the old execname.  A kretprobe around execve(2)/execveat(2) fires
+ * exec-success or exec-failure on the way out; a failure that never got
+ * as far as begin_new_exec() fires exec there first, from the caller's
+ * path string (which the kernel's own copy has just paged in), with the
+ * context and time saved at entry.
  */
 struct dtproc_exec_data {
 	u64			ts;
 	u32			pid, tid, ppid, uid;
 	char			comm[TASK_COMM_LEN];
 	const char __user	*upath;
+	struct mm_struct	*mm;		/* the image before the exec */
 };
 
 static_assert(sizeof(struct dtproc_exec_data) <= DTPROC_EXEC_DATA_SIZE);
@@ -169,16 +169,21 @@ static bool dtproc_copy_user_path(char *dst, const char __user *src)
 	return done > 0;
 }
 
-/* The new image's copy of the path it was executed by. */
-static const char __user *dtproc_execfn(void)
+int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs)
 {
-	const unsigned long *auxv = current->mm->saved_auxv;
-	int i;
+	struct linux_binprm *bprm;
+	struct dtproc_rec *rec;
+	unsigned long flags;
 
-	for (i = 0; i + 1 < AT_VECTOR_SIZE && auxv[i] != AT_NULL; i += 2)
-		if (auxv[i] == AT_EXECFN)
-			return (const char __user *)auxv[i + 1];
-	return NULL;
+	if (dtproc_ignored_task(current) || !dtproc_wants(DTPROC_PROBE_EXEC))
+		return 0;
+	bprm = (struct linux_binprm *)regs_get_kernel_argument(regs, 0);
+	rec = dtproc_begin(DTPROC_PROBE_EXEC, &flags);
+	if (rec) {
+		strscpy(rec->path, bprm->filename, sizeof(rec->path));
+		dtproc_ring_commit(rec, flags);
+	}
+	return 0;
 }
 
 static int dtproc_exec_entry(struct kretprobe_instance *ri,
@@ -198,6 +203,7 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	d->uid = ctx.uid;
 	memcpy(d->comm, ctx.comm, sizeof(d->comm));
 	d->upath = (const char __user *)regs_get_register(uregs, path_arg);
+	d->mm = current->mm;
 	return 0;
 }
 
@@ -213,7 +219,8 @@ int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, si));
 }
 
-static void dtproc_fire_exec(const struct dtproc_exec_data *d, bool success)
+/* exec for a failure before begin_new_exec(): as the entry saw it. */
+static void dtproc_fire_early_exec(const struct dtproc_exec_data *d)
 {
 	struct dtproc_rec *rec;
 	unsigned long flags;
@@ -227,7 +234,7 @@ static void dtproc_fire_exec(const struct dtproc_exec_data *d, bool success)
 	rec->ppid = d->ppid;
 	rec->uid = d->uid;
 	memcpy(rec->comm, d->comm, sizeof(rec->comm));
-	if (!dtproc_copy_user_path(rec->path, success ? dtproc_execfn() : d->upath))
+	if (!dtproc_copy_user_path(rec->path, d->upath))
 		strscpy(rec->path, "?", sizeof(rec->path));
 	dtproc_ring_commit(rec, flags);
 }
@@ -240,15 +247,16 @@ int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
-	if (!ret && READ_ONCE(dtproc_control_on))
-		dtproc_control_exec();
-	if (dtproc_wants(DTPROC_PROBE_EXEC))
-		dtproc_fire_exec(d, !ret);
 	if (!ret) {
+		if (READ_ONCE(dtproc_control_on))
+			dtproc_control_exec();
 		if (dtproc_wants(DTPROC_PROBE_EXEC_SUCCESS))
 			dtproc_fire(DTPROC_PROBE_EXEC_SUCCESS);
 		return 0;
 	}
+	/* past begin_new_exec() the image is new: exec already fired */
+	if (current->mm == d->mm && dtproc_wants(DTPROC_PROBE_EXEC))
+		dtproc_fire_early_exec(d);
 	if (!dtproc_wants(DTPROC_PROBE_EXEC_FAILURE))
 		return 0;
 	rec = dtproc_begin(DTPROC_PROBE_EXEC_FAILURE, &flags);

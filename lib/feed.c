@@ -282,10 +282,11 @@ static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
 		}
 	}
 	feed->reply_fn = NULL;
-	if (ret < 0)
-		return ret;
+	/* The module's own errno, not libnl's translation of it. */
 	if (feed->error)
 		return dtproc_fail(-feed->error, "dtproc.ko refused the request");
+	if (ret < 0)
+		return ret;
 	return 0;
 }
 

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The proc provider's signal probes: signal-send, signal-handle,
+ * signal-discard, signal-clear, and fault.
+ */
+#include <pthread.h>
+#include <sys/resource.h>
+
+#include "proc_util.h"
+
+#define SIGNAL_MASK (PU_P(SIGNAL_SEND) | PU_P(SIGNAL_DISCARD) | \
+		     PU_P(SIGNAL_HANDLE) | PU_P(SIGNAL_CLEAR) | PU_P(EXIT))
+#define FAULT_MASK (PU_P(FAULT) | SIGNAL_MASK)
+
+/* The signal-send's context is the kernel's: pid 0, "sched". */
+#define ASSERT_SENT_BY_KERNEL(e) do {					\
+	ASSERT_EQ((e)->pid, 0);						\
+	ASSERT_EQ((e)->tid, 0);						\
+	ASSERT_EQ((e)->ppid, 0);					\
+	ASSERT_EQ((e)->uid, 0);						\
+	ASSERT_STREQ((e)->execname, "sched");				\
+} while (0)
+
+/* The signal-send's (-discard's) target is process @p, single-threaded. */
+#define ASSERT_TARGET(e, p) do {					\
+	ASSERT_TRUE((e)->has & DTPROC_HAS_PSINFO);			\
+	ASSERT_TRUE((e)->has & DTPROC_HAS_LWPSINFO);			\
+	ASSERT_EQ((e)->psinfo.pr_pid, (p));				\
+	ASSERT_EQ((e)->psinfo.pr_ppid, getpid());			\
+	ASSERT_EQ((e)->lwpsinfo.pr_lwpid, (p));				\
+} while (0)
+
+/* No core dumps: a fatal SIGSEGV or SIGFPE is then CLD_KILLED. */
+static void nocore_setup(void *arg)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl))
+		_exit(PU_CHILD_BROKEN);
+}
+
+/* --- fault --- */
+
+static void null_body(void *arg)
+{
+	pu_null_store();
+	_exit(9);
+}
+
+static int __attribute__((noinline)) divide(volatile int *a, volatile int *b)
+{
+	return *a / *b;
+}
+
+static void div_body(void *arg)
+{
+	volatile int a = 1, b = 0, c;
+
+	c = divide(&a, &b);
+	_exit(c == 0 ? 8 : 9);
+}
+
+/*
+ * Run @body in a filtered child that dies of the fault; check the
+ * sequence fault, signal-send (by the kernel), signal-handle, exit.
+ * Returns the fault event in @fault.
+ */
+static void check_fault(pu_fn body, int signo, int code, int flt,
+			struct dtproc_event *fault)
+{
+	char comm[DTPROC_FNAME_LEN], psargs[DTPROC_PSARGS_LEN];
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	ssize_t f, s, h, x;
+	int status;
+	pid_t p;
+
+	pu_self_comm(comm);
+	pu_self_args(psargs);
+	pu_spawn(&c, nocore_setup, body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signo);
+
+	f = pu_find(&log, 0, DTPROC_PROBE_FAULT, p);
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, signo);
+	h = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_HANDLE, p);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	ASSERT_BEFORE(&log, f, s);
+	ASSERT_BEFORE(&log, s, h);
+	ASSERT_BEFORE(&log, h, x);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_FAULT, PU_ANY), 1);
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_DISCARD, p), 0);
+
+	/* fault: in the faulting thread */
+	e = &log.ev[f];
+	ASSERT_EQ(e->tid, p);
+	ASSERT_EQ(e->ppid, getpid());
+	ASSERT_STREQ(e->execname, comm);
+	ASSERT_EQ(e->fault, flt);
+	ASSERT_TRUE(e->has & DTPROC_HAS_SIGINFO);
+	ASSERT_EQ(e->siginfo.signo, signo);
+	ASSERT_EQ(e->siginfo.code, code);
+	*fault = *e;
+
+	/* signal-send: by the kernel, to p */
+	e = &log.ev[s];
+	ASSERT_SENT_BY_KERNEL(e);
+	ASSERT_TARGET(e, p);
+	ASSERT_EQ(e->signo, signo);
+	ASSERT_STREQ(e->psinfo.pr_fname, comm);
+	ASSERT_STREQ(e->psinfo.pr_psargs, psargs);
+
+	/* signal-handle: the default action, in p */
+	e = &log.ev[h];
+	ASSERT_EQ(e->tid, p);
+	ASSERT_EQ(e->signo, signo);
+	ASSERT_EQ(e->handler, (uint64_t)(uintptr_t)SIG_DFL);
+	ASSERT_FALSE(e->has & DTPROC_HAS_SIGINFO);
+
+	ASSERT_EQ(log.ev[x].exit_reason, DTPROC_CLD_KILLED);
+	ASSERT_EQ(log.ev[x].exit_status, signo);
+	pu_assert_seq_accounted(&log, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+TEST_TIMEOUT(fault_null_dereference, 120)
+{
+	struct dtproc_event fault;
+
+	check_fault(null_body, SIGSEGV, SEGV_MAPERR, DTPROC_FLTBOUNDS, &fault);
+	ASSERT_EQ(fault.siginfo.addr, 0);
+}
+
+TEST_TIMEOUT(fault_integer_divide_by_zero, 120)
+{
+	uintptr_t fn = (uintptr_t)divide;
+	struct dtproc_event fault;
+
+	check_fault(div_body, SIGFPE, FPE_INTDIV, DTPROC_FLTIZDIV, &fault);
+	/* the address of the faulting instruction, in divide() */
+	ASSERT_GE(fault.siginfo.addr, fn);
+	ASSERT_LT(fault.siginfo.addr, fn + 64);
+}
+
+/* --- signal-send, signal-handle --- */
+
+TEST_TIMEOUT(signal_send_handle_default_action, 120)
+{
+	char comm[DTPROC_FNAME_LEN];
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	ssize_t s, h, x;
+	int status;
+	pid_t p;
+
+	pu_self_comm(comm);
+	pu_spawn(&c, NULL, NULL, NULL);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	ASSERT_OK(kill(p, SIGUSR1));
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	close(c.release_fd);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
+
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, SIGUSR1);
+	h = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_HANDLE, p);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	ASSERT_BEFORE(&log, s, h);
+	ASSERT_BEFORE(&log, h, x);
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
+
+	/* signal-send: in the sender (us), about the target */
+	e = &log.ev[s];
+	ASSERT_EQ(e->pid, getpid());
+	ASSERT_EQ(e->tid, pu_gettid());
+	ASSERT_EQ(e->uid, getuid());
+	ASSERT_STREQ(e->execname, comm);
+	ASSERT_TARGET(e, p);
+	ASSERT_STREQ(e->psinfo.pr_fname, comm);
+	ASSERT_EQ(e->signo, SIGUSR1);
+
+	/* signal-handle: the real signal, not the SIGKILL it became */
+	e = &log.ev[h];
+	ASSERT_EQ(e->tid, p);
+	ASSERT_EQ(e->signo, SIGUSR1);
+	ASSERT_EQ(e->handler, (uint64_t)(uintptr_t)SIG_DFL);
+	ASSERT_FALSE(e->has & DTPROC_HAS_SIGINFO);
+
+	ASSERT_EQ(log.ev[x].exit_reason, DTPROC_CLD_KILLED);
+	ASSERT_EQ(log.ev[x].exit_status, SIGUSR1);
+	pu_assert_seq_accounted(&log, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+struct handled {
+	int		signo;
+	pid_t		pid;
+	int		code;
+};
+
+static struct handled *handled;	/* shared with the child */
+
+static void siginfo_handler(int sig, siginfo_t *si, void *uc)
+{
+	handled->signo = sig;
+	handled->pid = si->si_pid;
+	handled->code = si->si_code;
+}
+
+static void plain_handler(int sig)
+{
+	handled->signo = sig;
+}
+
+static void siginfo_setup(void *arg)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_sigaction = siginfo_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		_exit(PU_CHILD_BROKEN);
+}
+
+static void plain_setup(void *arg)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = plain_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		_exit(PU_CHILD_BROKEN);
+}
+
+static void handled_body(void *arg)
+{
+	_exit(handled->signo == SIGUSR1 ? 0 : 1);
+}
+
+/*
+ * Send SIGUSR1 to a child that handles it (installed by @setup) while it
+ * waits to be released; returns the log of it all.
+ */
+static void run_handled(pu_fn setup, struct pu_log *log, pid_t *pid)
+{
+	struct dtproc_feed *feed;
+	struct pu_child c;
+
+	handled = pu_shared(sizeof(*handled));
+	pu_spawn(&c, setup, handled_body, NULL);
+	*pid = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
+	ASSERT_OK(kill(c.pid, SIGUSR1));
+	/* the child takes it while still held: its psargs are still there */
+	pu_collect_until(feed, log, DTPROC_PROBE_SIGNAL_HANDLE, c.pid);
+	pu_release(&c);
+	pu_collect_until_exit(feed, log, c.pid);
+	ASSERT_EXITED(pu_reap(c.pid), 0);
+	dtproc_feed_close(feed);
+}
+
+TEST_TIMEOUT(signal_handle_siginfo_handler, 120)
+{
+	char psargs[DTPROC_PSARGS_LEN];
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	ssize_t s, h, x;
+	pid_t p;
+
+	pu_self_args(psargs);
+	run_handled(siginfo_setup, &log, &p);
+	ASSERT_EQ(handled->pid, getpid());
+	ASSERT_EQ(handled->code, SI_USER);
+
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, SIGUSR1);
+	h = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_HANDLE, p);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	ASSERT_BEFORE(&log, s, h);
+	ASSERT_BEFORE(&log, h, x);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
+
+	e = &log.ev[s];
+	ASSERT_EQ(e->pid, getpid());
+	ASSERT_TARGET(e, p);
+	ASSERT_EQ(e->signo, SIGUSR1);
+	/* read from the target, which was alive when the event went out */
+	ASSERT_STREQ(e->psinfo.pr_psargs, psargs);
+
+	e = &log.ev[h];
+	ASSERT_EQ(e->tid, p);
+	ASSERT_EQ(e->signo, SIGUSR1);
+	ASSERT_EQ(e->handler, (uint64_t)(uintptr_t)siginfo_handler);
+	ASSERT_TRUE(e->has & DTPROC_HAS_SIGINFO);
+	ASSERT_EQ(e->siginfo.signo, SIGUSR1);
+	ASSERT_EQ(e->siginfo.code, SI_USER);
+	ASSERT_EQ(e->siginfo.pid, getpid());
+	ASSERT_EQ(e->siginfo.uid, getuid());
+
+	ASSERT_EQ(log.ev[x].exit_reason, DTPROC_CLD_EXITED);
+	ASSERT_EQ(log.ev[x].exit_status, 0);
+	pu_assert_seq_accounted(&log, 1);
+	pu_log_free(&log);
+}
+
+/* A handler without SA_SIGINFO: its address, and no siginfo. */
+TEST_TIMEOUT(signal_handle_plain_handler, 120)
+{
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	ssize_t h;
+	pid_t p;
+
+	run_handled(plain_setup, &log, &p);
+	h = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_HANDLE, p);
+	ASSERT_FOUND(h);
+	e = &log.ev[h];
+	ASSERT_EQ(e->signo, SIGUSR1);
+	ASSERT_EQ(e->handler, (uint64_t)(uintptr_t)plain_handler);
+	ASSERT_FALSE(e->has & DTPROC_HAS_SIGINFO);
+	pu_log_free(&log);
+}
+
+/* --- signal-discard --- */
+
+static void ignore_hup_setup(void *arg)
+{
+	if (signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		_exit(PU_CHILD_BROKEN);
+}
+
+TEST_TIMEOUT(signal_discard_ignored_signal, 120)
+{
+	char comm[DTPROC_FNAME_LEN], psargs[DTPROC_PSARGS_LEN];
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	ssize_t d, x;
+	size_t i;
+	pid_t p;
+
+	pu_self_comm(comm);
+	pu_self_args(psargs);
+	pu_spawn(&c, ignore_hup_setup, NULL, NULL);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	ASSERT_OK(kill(p, SIGHUP));
+	pu_collect_until(feed, &log, DTPROC_PROBE_SIGNAL_DISCARD, getpid());
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+
+	d = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_DISCARD, p, SIGHUP);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	ASSERT_BEFORE(&log, d, x);
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_DISCARD, p), 1);
+	for (i = 0; i < log.n; i++) {
+		e = &log.ev[i];
+		if (pu_is(e, DTPROC_PROBE_SIGNAL_SEND) ||
+		    pu_is(e, DTPROC_PROBE_SIGNAL_HANDLE))
+			ASSERT_NE(e->signo, SIGHUP);
+	}
+
+	e = &log.ev[d];
+	ASSERT_EQ(e->pid, getpid());
+	ASSERT_EQ(e->tid, pu_gettid());
+	ASSERT_STREQ(e->execname, comm);
+	ASSERT_TARGET(e, p);
+	ASSERT_EQ(e->signo, SIGHUP);
+	ASSERT_EQ(e->psinfo.pr_nlwp, 1);
+	ASSERT_STREQ(e->psinfo.pr_fname, comm);
+	ASSERT_STREQ(e->psinfo.pr_psargs, psargs);
+
+	ASSERT_EQ(log.ev[x].exit_reason, DTPROC_CLD_EXITED);
+	pu_assert_seq_accounted(&log, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+/*
+ * Solaris discards an ignored signal at generation only for a
+ * single-threaded target: a multithreaded one is sent it.
+ */
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void ignore_hup_threaded_setup(void *arg)
+{
+	pthread_t th;
+
+	ignore_hup_setup(arg);
+	if (pthread_create(&th, NULL, idle_thread, NULL))
+		_exit(PU_CHILD_BROKEN);
+}
+
+TEST_TIMEOUT(signal_send_ignored_signal_multithreaded, 120)
+{
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	ssize_t s;
+	pid_t p;
+
+	pu_spawn(&c, ignore_hup_threaded_setup, NULL, NULL);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	ASSERT_OK(kill(p, SIGHUP));
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, SIGHUP);
+	ASSERT_FOUND(s);
+	ASSERT_EQ(log.ev[s].pid, getpid());
+	ASSERT_EQ(log.ev[s].psinfo.pr_nlwp, 2);
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_DISCARD, p), 0);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+/* --- signal-clear --- */
+
+static void block_setup(void *arg)
+{
+	int sig = *(int *)arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		_exit(PU_CHILD_BROKEN);
+}
+
+static void timer_wait_body(void *arg)
+{
+	int sig = *(int *)arg;
+	struct itimerspec its = { .it_value = { 0, 50 * 1000 * 1000 } };
+	struct timespec timeout = { 20, 0 };
+	struct sigevent sev = { 0 };
+	siginfo_t si;
+	timer_t timer;
+	sigset_t set;
+
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = sig;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) ||
+	    timer_settime(timer, 0, &its, NULL))
+		_exit(2);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (sigtimedwait(&set, &si, &timeout) != sig)
+		_exit(3);
+	_exit(si.si_code == SI_TIMER ? 0 : 4);
+}
+
+TEST_TIMEOUT(signal_clear_timer_sigtimedwait, 120)
+{
+	int sig = SIGRTMIN;
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	ssize_t s, cl, x;
+	pid_t p;
+
+	pu_spawn(&c, block_setup, timer_wait_body, &sig);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, sig);
+	cl = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_CLEAR, p);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	ASSERT_BEFORE(&log, s, cl);
+	ASSERT_BEFORE(&log, cl, x);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_CLEAR, PU_ANY), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 0);
+
+	/* the timer's signal comes from the kernel */
+	e = &log.ev[s];
+	ASSERT_SENT_BY_KERNEL(e);
+	ASSERT_TARGET(e, p);
+	ASSERT_EQ(e->signo, sig);
+
+	e = &log.ev[cl];
+	ASSERT_EQ(e->tid, p);
+	ASSERT_EQ(e->ppid, getpid());
+	ASSERT_EQ(e->signo, sig);
+	ASSERT_EQ(log.ev[x].exit_reason, DTPROC_CLD_EXITED);
+	pu_assert_seq_accounted(&log, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+static void sigwaitinfo_body(void *arg)
+{
+	int sig = *(int *)arg;
+	siginfo_t si;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (sigwaitinfo(&set, &si) != sig)
+		_exit(3);
+	_exit(si.si_pid == getppid() ? 0 : 4);
+}
+
+TEST_TIMEOUT(signal_clear_sigwaitinfo_kill, 120)
+{
+	int sig = SIGUSR2;
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	ssize_t s, cl;
+	pid_t p;
+
+	pu_spawn(&c, block_setup, sigwaitinfo_body, &sig);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	ASSERT_OK(kill(p, sig));
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, sig);
+	cl = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_CLEAR, p);
+	ASSERT_BEFORE(&log, s, cl);
+	ASSERT_EQ(log.ev[s].pid, getpid());
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_CLEAR, PU_ANY), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 0);
+	e = &log.ev[cl];
+	ASSERT_EQ(e->tid, p);
+	ASSERT_EQ(e->signo, sig);
+	pu_assert_seq_accounted(&log, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+/* sigtimedwait() that times out clears nothing. */
+static void wait_timeout_body(void *arg)
+{
+	struct timespec timeout = { 0, 100 * 1000 * 1000 };
+	int sig = *(int *)arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (sigtimedwait(&set, NULL, &timeout) != -1 || errno != EAGAIN)
+		_exit(3);
+	_exit(0);
+}
+
+TEST_TIMEOUT(signal_clear_not_on_timeout, 120)
+{
+	int sig = SIGUSR2;
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	size_t i;
+
+	pu_spawn(&c, block_setup, wait_timeout_body, &sig);
+	feed = pu_subscribe(SIGNAL_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, c.pid);
+	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_CLEAR, PU_ANY), 0);
+	/* nothing but the exit (and the SIGCHLD it sends us) */
+	for (i = 0; i < log.n; i++)
+		ASSERT_TRUE(pu_is(&log.ev[i], DTPROC_PROBE_EXIT) ||
+			    log.ev[i].signo == SIGCHLD);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+/*
+ * The SIGCHLD an exiting process sends its parent is an event of that
+ * process (fired in its context): its subscriber gets it, after the exit.
+ */
+static void on_sigchld(int sig)
+{
+}
+
+TEST_TIMEOUT(signal_send_sigchld_of_exiting_child, 120)
+{
+	struct pu_log log = { 0 }, all = { 0 };
+	struct dtproc_feed *feed, *feed_all;
+	struct pu_want_target w;
+	struct sigaction sa = { 0 };
+	struct pu_child c;
+	ssize_t s, x;
+	pid_t p;
+
+	/* a handled SIGCHLD is sent, an ignored one would be discarded */
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_OK(sigaction(SIGCHLD, &sa, NULL));
+
+	pu_spawn(&c, NULL, NULL, NULL);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	feed_all = pu_subscribe(PU_P(SIGNAL_SEND), 0, 0);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+
+	/* an unfiltered subscriber sees p send it... */
+	w = (struct pu_want_target){ DTPROC_PROBE_SIGNAL_SEND, p, getpid(),
+				     SIGCHLD };
+	if (!pu_collect(feed_all, &all, pu_has_target_event, &w, PU_WAIT_MS))
+		DT_FAIL(1, "no SIGCHLD from %d to us in the unfiltered feed",
+			(int)p);
+	pu_log_free(&all);
+	dtproc_feed_close(feed_all);
+
+	/* ...and so must p's own subscriber, right after p's exit */
+	pu_drain(feed, &log);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, getpid(),
+			   SIGCHLD);
+	pu_dump_log_on_failure(&log);
+	ASSERT_BEFORE(&log, x, s);
+	ASSERT_EQ(log.ev[s].pid, p);
+	ASSERT_EQ(log.ev[s].signo, SIGCHLD);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
