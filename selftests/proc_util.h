@@ -213,15 +213,22 @@ static inline bool pu_collect(struct dtproc_feed *feed, struct pu_log *log,
 }
 
 /* Append to @log whatever the feed holds right now, without waiting. */
+/*
+ * Read what is still coming: until the feed has been quiet for 300 ms (a
+ * process's last events, such as the SIGCHLD it sends after its exit event,
+ * may come in a later batch).
+ */
 static inline void pu_drain(struct dtproc_feed *feed, struct pu_log *log)
 {
 	struct dtproc_event ev;
 	int ret;
 
-	while ((ret = dtproc_feed_next(feed, &ev)) == 1)
-		pu_log_add(log, &ev);
-	if (ret < 0)
-		DT_FAIL(1, "dtproc_feed_next: %d: %s", ret, dtproc_errmsg());
+	do {
+		while ((ret = dtproc_feed_next(feed, &ev)) == 1)
+			pu_log_add(log, &ev);
+		if (ret < 0)
+			DT_FAIL(1, "dtproc_feed_next: %d: %s", ret, dtproc_errmsg());
+	} while (dtproc_feed_wait(feed, 300) > 0);
 }
 
 /* --- finding events --- */
