@@ -74,6 +74,7 @@ struct dtproc_consumer {
 	spinlock_t		notes_lock;
 	struct list_head	notes;
 	wait_queue_head_t	notes_wq;
+	bool			active;		/* has held a process */
 };
 
 struct dtproc_note_item {
@@ -90,8 +91,30 @@ static DEFINE_MUTEX(dtproc_control_lock);
 static DEFINE_XARRAY_FLAGS(dtproc_procs, XA_FLAGS_LOCK_IRQ);
 /* Parks queued or running: module text must outlive them. */
 static atomic_t dtproc_parks = ATOMIC_INIT(0);
-/* Read by the hooks: is any process held at all? */
+/*
+ * Read by the hooks: are control's hooks wanted?  They are placed from a
+ * consumer's first grab until it closes, and while any process stays
+ * stopped without a consumer; not per victim: placing and removing kretprobes around execve() while a
+ * victim execs in a tight loop is both slow and hard on the kernel.
+ */
 bool dtproc_control_on;
+static unsigned int dtproc_consumers;	/* active ones; dtproc_control_lock */
+
+static void dtproc_control_hooks_update(void)
+{
+	bool on = dtproc_consumers || !xa_empty(&dtproc_procs);
+
+	lockdep_assert_held(&dtproc_control_lock);
+	if (on == READ_ONCE(dtproc_control_on))
+		return;
+	if (on) {
+		WRITE_ONCE(dtproc_control_on, true);
+		dtproc_hooks_control(true);
+	} else {
+		dtproc_hooks_control(false);
+		WRITE_ONCE(dtproc_control_on, false);
+	}
+}
 
 static void dtproc_proc_put(struct dtproc_proc *proc)
 {
@@ -476,6 +499,11 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, u32 flags,
 
 	mutex_lock(&dtproc_control_lock);
 	mutex_lock(&c->lock);
+	if (!c->active) {
+		c->active = true;
+		dtproc_consumers++;
+		dtproc_control_hooks_update();
+	}
 	ret = -EEXIST;
 	if (xa_load(&c->victims, tgid))
 		goto out;
@@ -513,8 +541,6 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, u32 flags,
 	spin_unlock_irqrestore(&proc->lock, irqflags);
 	refcount_inc(&proc->ref);
 	*procp = proc;
-	WRITE_ONCE(dtproc_control_on, true);
-	dtproc_hooks_control(true);
 	mutex_unlock(&c->lock);
 	mutex_unlock(&dtproc_control_lock);
 	return 0;
@@ -626,10 +652,6 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 		dtproc_proc_unlist(proc);
 	dtproc_proc_put(proc);
 	kfree(v);
-	if (xa_empty(&dtproc_procs)) {
-		WRITE_ONCE(dtproc_control_on, false);
-		dtproc_hooks_control(false);
-	}
 }
 
 static struct dtproc_victim *dtproc_victim_of(struct dtproc_consumer *c,
@@ -759,6 +781,9 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	xa_for_each(&c->victims, i, v)
 		dtproc_let_go(c, v);
 	mutex_unlock(&c->lock);
+	if (c->active)
+		dtproc_consumers--;
+	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 
 	xa_destroy(&c->victims);
