@@ -94,7 +94,7 @@ static atomic_t dtproc_parks = ATOMIC_INIT(0);
 /*
  * Read by the hooks: are control's hooks wanted?  They are placed from a
  * consumer's first grab until it closes, and while any process stays
- * stopped without a consumer; not per victim: placing and removing kretprobes around execve() while a
+static unsigned int dtproc_consumers;	/* active ones, under dtproc_control_lock */
  * victim execs in a tight loop is both slow and hard on the kernel.
  */
 bool dtproc_control_on;
