@@ -94,8 +94,9 @@ static atomic_t dtproc_parks = ATOMIC_INIT(0);
 /*
  * Read by the hooks: are control's hooks wanted?  They are placed from a
  * consumer's first grab until it closes, and while any process stays
-static unsigned int dtproc_consumers;	/* active ones, under dtproc_control_lock */
- * victim execs in a tight loop is both slow and hard on the kernel.
+ * stopped without a consumer; not per victim: placing and removing the
+ * kretprobes around execve() while a victim execs in a tight loop is both
+ * slow and hard on the kernel.
  */
 bool dtproc_control_on;
 static unsigned int dtproc_consumers;	/* active ones; dtproc_control_lock */
