@@ -65,12 +65,13 @@ struct dtproc_victim {
 	struct list_head	proc_node;
 	struct dtproc_consumer	*consumer;
 	struct dtproc_proc	*proc;
+	pid_t			nr;		/* in the consumer's namespace */
 	u32			flags;		/* DTPROC_GRAB_* */
 };
 
 struct dtproc_consumer {
 	struct mutex		lock;		/* victims */
-	struct xarray		victims;	/* tgid -> victim */
+	struct xarray		victims;	/* its pid number -> victim */
 	spinlock_t		notes_lock;
 	struct list_head	notes;
 	wait_queue_head_t	notes_wq;
@@ -320,7 +321,7 @@ static void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status)
 
 	lockdep_assert_held(&proc->lock);
 	list_for_each_entry(v, &proc->victims, proc_node)
-		dtproc_notify(v->consumer, proc->tgid, what, status);
+		dtproc_notify(v->consumer, v->nr, what, status);
 }
 
 /* --- hooks (probe context: no sleeping) --- */
@@ -488,9 +489,12 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid, pid_t tgid)
 	return proc;
 }
 
-/* Make @pid a victim of @c; on success *procp holds a reference. */
-static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, u32 flags,
-		       struct dtproc_proc **procp)
+/*
+ * Make @pid, numbered @nr by the caller, a victim of @c; on success *procp
+ * holds a reference.
+ */
+static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
+		       u32 flags, struct dtproc_proc **procp)
 {
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
@@ -506,7 +510,7 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, u32 flags,
 		dtproc_control_hooks_update();
 	}
 	ret = -EEXIST;
-	if (xa_load(&c->victims, tgid))
+	if (xa_load(&c->victims, nr))
 		goto out;
 	ret = -ENOMEM;
 	v = kzalloc(sizeof(*v), GFP_KERNEL);
@@ -517,19 +521,20 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, u32 flags,
 		ret = PTR_ERR(proc);
 		goto err_free;
 	}
-	ret = xa_err(xa_store(&c->victims, tgid, v, GFP_KERNEL));
+	ret = xa_err(xa_store(&c->victims, nr, v, GFP_KERNEL));
 	if (ret)
 		goto err_unlist;
 
 	v->consumer = c;
 	v->proc = proc;
+	v->nr = nr;
 	v->flags = flags;
 	refcount_inc(&proc->ref);
 	spin_lock_irqsave(&proc->lock, irqflags);
 	if (!(flags & DTPROC_GRAB_RDONLY)) {
 		if (proc->control) {
 			spin_unlock_irqrestore(&proc->lock, irqflags);
-			xa_erase(&c->victims, tgid);
+			xa_erase(&c->victims, nr);
 			dtproc_proc_put(proc);
 			ret = -EBUSY;
 			goto err_unlist;
@@ -605,7 +610,7 @@ int dtproc_grab(struct dtproc_consumer *c, pid_t nr, u32 flags)
 	if ((flags & DTPROC_GRAB_CREATE) && !child)
 		goto out;
 
-	ret = dtproc_hold(c, pid, flags, &proc);
+	ret = dtproc_hold(c, pid, nr, flags, &proc);
 	if (ret)
 		goto out;
 	if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
@@ -631,7 +636,7 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 
 	lockdep_assert_held(&dtproc_control_lock);
 	lockdep_assert_held(&c->lock);
-	xa_erase(&c->victims, proc->tgid);
+	xa_erase(&c->victims, v->nr);
 
 	spin_lock_irqsave(&proc->lock, flags);
 	list_del(&v->proc_node);
@@ -655,17 +660,12 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	kfree(v);
 }
 
+/* By the caller's number: still there after the process is reaped. */
 static struct dtproc_victim *dtproc_victim_of(struct dtproc_consumer *c,
 					      pid_t nr)
 {
-	struct pid *pid = find_get_pid(nr);
-	struct dtproc_victim *v = NULL;
-
 	lockdep_assert_held(&c->lock);
-	if (pid)
-		v = xa_load(&c->victims, pid_nr(pid));
-	put_pid(pid);
-	return v;
+	return xa_load(&c->victims, nr);
 }
 
 int dtproc_release(struct dtproc_consumer *c, pid_t nr)

@@ -176,6 +176,16 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
 	if (flags & ~DTPROC_GRAB_RDONLY)
 		return dtproc_fail_null(EINVAL, "failed to grab pid %d: bad flags 0x%x", pid, flags);
 	h = lookup(hs, pid);
+	if (h && !h->refs) {
+		/* a cached handle of a process since gone: the pid is new */
+		struct dtproc_status st;
+
+		if (dtproc_status(h, &st, 0) || st.state == DTPROC_STATE_DEAD) {
+			lru_remove(hs, h);
+			handle_destroy(hs, h);
+			h = NULL;
+		}
+	}
 	if (h && h->rdonly && !(flags & DTPROC_GRAB_RDONLY)) {
 		/* a cached read-only handle is stale for control */
 		if (h->refs)
