@@ -9,10 +9,23 @@
 
 #include "dtproc.h"
 
+/* Close @nest, or take it back out if filling it failed. */
+static int dtproc_nest_done(struct sk_buff *skb, struct nlattr *nest,
+			    bool failed)
+{
+	if (failed) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int dtproc_put_psinfo(struct sk_buff *skb,
 			     const struct dtproc_psinfo_rec *ps)
 {
 	struct nlattr *nest;
+	bool failed;
 	u64 start;
 
 	/* boot-relative start time to the epoch */
@@ -22,76 +35,63 @@ static int dtproc_put_psinfo(struct sk_buff *skb,
 	nest = nla_nest_start(skb, DTPROC_A_PSINFO);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, DTPROC_PSINFO_A_PID, ps->pid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_PPID, ps->ppid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_PGID, ps->pgid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_SID, ps->sid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_UID, ps->uid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_EUID, ps->euid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_GID, ps->gid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_EGID, ps->egid) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_NLWP, ps->nlwp) ||
-	    nla_put_string(skb, DTPROC_PSINFO_A_FNAME, ps->fname) ||
-	    nla_put_string(skb, DTPROC_PSINFO_A_PSARGS, ps->psargs) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_ARGC, ps->argc) ||
-	    nla_put_u64_64bit(skb, DTPROC_PSINFO_A_START, start,
-			      DTPROC_PSINFO_A_PAD) ||
-	    nla_put_u32(skb, DTPROC_PSINFO_A_DMODEL, ps->dmodel))
-		goto err;
-	nla_nest_end(skb, nest);
-	return 0;
-err:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	failed = nla_put_u32(skb, DTPROC_PSINFO_A_PID, ps->pid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_PPID, ps->ppid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_PGID, ps->pgid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_SID, ps->sid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_UID, ps->uid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_EUID, ps->euid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_GID, ps->gid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_EGID, ps->egid) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_NLWP, ps->nlwp) ||
+		 nla_put_string(skb, DTPROC_PSINFO_A_FNAME, ps->fname) ||
+		 nla_put_string(skb, DTPROC_PSINFO_A_PSARGS, ps->psargs) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_ARGC, ps->argc) ||
+		 nla_put_u64_64bit(skb, DTPROC_PSINFO_A_START, start,
+				   DTPROC_PSINFO_A_PAD) ||
+		 nla_put_u32(skb, DTPROC_PSINFO_A_DMODEL, ps->dmodel);
+	return dtproc_nest_done(skb, nest, failed);
 }
 
 static int dtproc_put_lwpsinfo(struct sk_buff *skb,
 			       const struct dtproc_lwpsinfo_rec *lwp)
 {
 	struct nlattr *nest;
+	bool failed;
 
 	nest = nla_nest_start(skb, DTPROC_A_LWPSINFO);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, DTPROC_LWPSINFO_A_LWPID, lwp->lwpid) ||
-	    nla_put_u32(skb, DTPROC_LWPSINFO_A_FLAG, lwp->flag) ||
-	    nla_put_u32(skb, DTPROC_LWPSINFO_A_SNAME, lwp->sname) ||
-	    nla_put_u32(skb, DTPROC_LWPSINFO_A_STATE, lwp->state) ||
-	    nla_put_s32(skb, DTPROC_LWPSINFO_A_NICE, lwp->nice) ||
-	    nla_put_s32(skb, DTPROC_LWPSINFO_A_PRI, lwp->pri) ||
-	    nla_put_u32(skb, DTPROC_LWPSINFO_A_SYSCALL, lwp->syscall) ||
-	    nla_put_string(skb, DTPROC_LWPSINFO_A_CLNAME, lwp->clname) ||
-	    nla_put_u32(skb, DTPROC_LWPSINFO_A_ONPRO, lwp->onpro))
-		goto err;
-	nla_nest_end(skb, nest);
-	return 0;
-err:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	failed = nla_put_u32(skb, DTPROC_LWPSINFO_A_LWPID, lwp->lwpid) ||
+		 nla_put_u32(skb, DTPROC_LWPSINFO_A_FLAG, lwp->flag) ||
+		 nla_put_u32(skb, DTPROC_LWPSINFO_A_SNAME, lwp->sname) ||
+		 nla_put_u32(skb, DTPROC_LWPSINFO_A_STATE, lwp->state) ||
+		 nla_put_s32(skb, DTPROC_LWPSINFO_A_NICE, lwp->nice) ||
+		 nla_put_s32(skb, DTPROC_LWPSINFO_A_PRI, lwp->pri) ||
+		 nla_put_u32(skb, DTPROC_LWPSINFO_A_SYSCALL, lwp->syscall) ||
+		 nla_put_string(skb, DTPROC_LWPSINFO_A_CLNAME, lwp->clname) ||
+		 nla_put_u32(skb, DTPROC_LWPSINFO_A_ONPRO, lwp->onpro);
+	return dtproc_nest_done(skb, nest, failed);
 }
 
 static int dtproc_put_siginfo(struct sk_buff *skb,
 			      const struct dtproc_siginfo_rec *si)
 {
 	struct nlattr *nest;
+	bool failed;
 
 	nest = nla_nest_start(skb, DTPROC_A_SIGINFO);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, DTPROC_SIGINFO_A_SIGNO, si->signo) ||
-	    nla_put_s32(skb, DTPROC_SIGINFO_A_CODE, si->code) ||
-	    nla_put_s32(skb, DTPROC_SIGINFO_A_ERRNO, si->err) ||
-	    nla_put_u32(skb, DTPROC_SIGINFO_A_PID, si->pid) ||
-	    nla_put_u32(skb, DTPROC_SIGINFO_A_UID, si->uid) ||
-	    nla_put_u64_64bit(skb, DTPROC_SIGINFO_A_ADDR, si->addr,
-			      DTPROC_SIGINFO_A_PAD) ||
-	    nla_put_s32(skb, DTPROC_SIGINFO_A_STATUS, si->status))
-		goto err;
-	nla_nest_end(skb, nest);
-	return 0;
-err:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	failed = nla_put_u32(skb, DTPROC_SIGINFO_A_SIGNO, si->signo) ||
+		 nla_put_s32(skb, DTPROC_SIGINFO_A_CODE, si->code) ||
+		 nla_put_s32(skb, DTPROC_SIGINFO_A_ERRNO, si->err) ||
+		 nla_put_u32(skb, DTPROC_SIGINFO_A_PID, si->pid) ||
+		 nla_put_u32(skb, DTPROC_SIGINFO_A_UID, si->uid) ||
+		 nla_put_u64_64bit(skb, DTPROC_SIGINFO_A_ADDR, si->addr,
+				   DTPROC_SIGINFO_A_PAD) ||
+		 nla_put_s32(skb, DTPROC_SIGINFO_A_STATUS, si->status);
+	return dtproc_nest_done(skb, nest, failed);
 }
 
 static int dtproc_put_args(struct sk_buff *skb, const struct dtproc_rec *rec)
