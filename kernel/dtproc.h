@@ -134,6 +134,8 @@ void dtproc_probe_signal_generate(void *data, int sig,
 void dtproc_probe_signal_deliver(void *data, int sig,
 				 struct kernel_siginfo *info,
 				 struct k_sigaction *ka);
+int dtproc_krp_sigtimedwait_entry(struct kretprobe_instance *ri,
+				  struct pt_regs *regs);
 int dtproc_krp_sigtimedwait_return(struct kretprobe_instance *ri,
 				   struct pt_regs *regs);
 
@@ -141,6 +143,7 @@ int dtproc_krp_sigtimedwait_return(struct kretprobe_instance *ri,
 extern u32 dtproc_enabled_mask;
 int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
+void dtproc_hooks_exit(void);
 void dtproc_hooks_control(bool on);
 void dtproc_hooks_collect_missed(u64 *lost);
 

@@ -470,8 +470,8 @@ void dtproc_feed_exit(void)
 	mutex_lock(&dtproc_feed_lock);
 	list_for_each_entry_safe(sub, tmp, &dtproc_subs, node)
 		dtproc_sub_free(sub);
-	dtproc_hooks_update(0);
 	mutex_unlock(&dtproc_feed_lock);
+	dtproc_hooks_exit();
 
 	/* No probe fires now; stop the last kick and the worker. */
 	dtproc_ring_sync();

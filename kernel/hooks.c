@@ -40,6 +40,13 @@ struct dtproc_hook {
 	size_t			data_size;
 	/* kretprobe misses are losses of these probes */
 	u32			miss_probes;
+	/*
+	 * Once placed, stays until the module goes.  Removing a kretprobe
+	 * from a function that tasks sleep in or exec through, while they
+	 * do, has crashed both Debian kernels (the same happens with a
+	 * tracefs kretprobe): those are placed once and kept.
+	 */
+	bool			sticky;
 
 	struct tracepoint	*tp;
 	struct kprobe		kp;
@@ -78,6 +85,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
 		.data_size = DTPROC_EXEC_DATA_SIZE,
 		.miss_probes = P(EXEC) | P(EXEC_SUCCESS),
+		.sticky = true,
 	}, {
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
 		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
@@ -86,6 +94,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
 		.data_size = DTPROC_EXEC_DATA_SIZE,
 		.miss_probes = P(EXEC) | P(EXEC_SUCCESS),
+		.sticky = true,
 	}, {
 		.kind = DTPROC_HOOK_KPROBE, .name = "exit_signals",
 		.probes = P(LWP_EXIT),
@@ -106,9 +115,11 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.kind = DTPROC_HOOK_KRETPROBE,
 		.name = "__x64_sys_rt_sigtimedwait",
 		.probes = P(SIGNAL_CLEAR),
+		.entry = dtproc_krp_sigtimedwait_entry,
 		.ret = dtproc_krp_sigtimedwait_return,
 		.maxactive = DTPROC_SIGWAIT_MAXACTIVE,
 		.miss_probes = P(SIGNAL_CLEAR),
+		.sticky = true,
 	},
 };
 
@@ -212,7 +223,7 @@ int dtproc_hooks_update(u32 mask)
 			err = dtproc_hook_on(h);
 			if (err && !ret)
 				ret = err;
-		} else if (!want && h->on) {
+		} else if (!want && h->on && !h->sticky) {
 			dtproc_hook_off(h);
 			if (h->kind == DTPROC_HOOK_TRACEPOINT)
 				unhooked_tp = true;
@@ -222,6 +233,20 @@ int dtproc_hooks_update(u32 mask)
 	if (unhooked_tp)
 		tracepoint_synchronize_unregister();
 	return ret;
+}
+
+/* Module unload: every hook goes, sticky ones too. */
+void dtproc_hooks_exit(void)
+{
+	int i;
+
+	mutex_lock(&dtproc_feed_lock);
+	dtproc_hooks_update(0);
+	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++)
+		if (dtproc_hooks[i].on)
+			dtproc_hook_off(&dtproc_hooks[i]);
+	mutex_unlock(&dtproc_feed_lock);
+	tracepoint_synchronize_unregister();
 }
 
 /* Place or remove the hooks process control needs, keeping the feed's. */

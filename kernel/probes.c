@@ -193,6 +193,13 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	struct dtproc_rec ctx;
 	struct pt_regs *uregs;
 
+	/* Kept placed when unwanted (see hooks.c): then skip the return. */
+	if (!(READ_ONCE(dtproc_enabled_mask) & (BIT(DTPROC_PROBE_EXEC) |
+						BIT(DTPROC_PROBE_EXEC_SUCCESS) |
+						BIT(DTPROC_PROBE_EXEC_FAILURE))) &&
+	    !READ_ONCE(dtproc_control_on))
+		return 1;
+
 	/* The syscall wrappers take the user's pt_regs. */
 	uregs = (struct pt_regs *)regs_get_kernel_argument(regs, 0);
 	dtproc_set_context(&ctx);
@@ -472,6 +479,13 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 }
 
 /* --- signal-clear: rt_sigtimedwait(2) returning a signal number --- */
+
+int dtproc_krp_sigtimedwait_entry(struct kretprobe_instance *ri,
+				  struct pt_regs *regs)
+{
+	/* Kept placed when unwanted (see hooks.c): then skip the return. */
+	return !dtproc_wants(DTPROC_PROBE_SIGNAL_CLEAR);
+}
 
 int dtproc_krp_sigtimedwait_return(struct kretprobe_instance *ri,
 				   struct pt_regs *regs)

@@ -1502,8 +1502,10 @@ TEST_TIMEOUT(parked_victim_no_hung_task, 180)
 }
 
 /*
- * Last: on both kernels, grabbing and releasing over and over while the
- * victim execs has crashed the guest (see the report of this test file).
+ * Grab and release over and over while the victim execs.  This once
+ * crashed both guests (the module placed and removed its execve kretprobe
+ * at every grab and release); it runs last so that, should it crash the
+ * guest again, every other test has reported first.
  */
 #define REEXEC "/tmp/reexec.sh"
 
