@@ -563,7 +563,7 @@ out:
 }
 
 /* Resolve a pid of the caller's namespace and check the caller's rights. */
-static struct pid *dtproc_lookup(pid_t nr, struct task_struct **tp)
+static struct pid *dtproc_lookup(pid_t nr, u32 flags, struct task_struct **tp)
 {
 	struct task_struct *t;
 	struct pid *pid;
@@ -577,7 +577,9 @@ static struct pid *dtproc_lookup(pid_t nr, struct task_struct **tp)
 		put_pid(pid);
 		return ERR_PTR(-ESRCH);
 	}
-	ret = dtproc_may_control(t);
+	/* a child arming itself for its exec needs no right over itself */
+	ret = (flags & DTPROC_GRAB_CREATE) && t == current->group_leader ? 0 :
+	      dtproc_may_control(t);
 	if (ret) {
 		put_task_struct(t);
 		put_pid(pid);
@@ -598,13 +600,17 @@ int dtproc_grab(struct dtproc_consumer *c, pid_t nr, u32 flags)
 	if (flags & ~(DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE) ||
 	    (flags & DTPROC_GRAB_RDONLY && flags & DTPROC_GRAB_CREATE))
 		return -EINVAL;
-	pid = dtproc_lookup(nr, &t);
+	pid = dtproc_lookup(nr, flags, &t);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
 
-	/* created: the caller's own child, before its exec */
+	/*
+	 * created: the caller's own child before its exec, or the child
+	 * itself on the descriptor it inherited (the consumer is the same)
+	 */
 	rcu_read_lock();
-	child = rcu_dereference(t->real_parent)->tgid == current->tgid;
+	child = rcu_dereference(t->real_parent)->tgid == current->tgid ||
+		(t == current->group_leader && get_nr_threads(t) == 1);
 	rcu_read_unlock();
 	ret = -EINVAL;
 	if ((flags & DTPROC_GRAB_CREATE) && !child)

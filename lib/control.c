@@ -130,6 +130,26 @@ static void handle_destroy(struct dtproc_handles *hs, struct dtproc_handle *h)
 	free(h);
 }
 
+/* A handle for @pid, which the kernel already holds for @dp. */
+static struct dtproc_handle *handle_insert(struct dtproc *dp,
+					   struct dtproc_handles *hs, pid_t pid,
+					   unsigned int flags)
+{
+	struct dtproc_handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->dp = dp;
+	h->pid = pid;
+	h->refs = 1;
+	h->rdonly = flags & DTPROC_GRAB_RDONLY;
+	h->created = flags & DTPROC_GRAB_CREATE;
+	h->hash_next = *bucket(hs, pid);
+	*bucket(hs, pid) = h;
+	hs->count++;
+	return h;
+}
+
 static struct dtproc_handle *handle_new(struct dtproc *dp,
 					struct dtproc_handles *hs, pid_t pid,
 					unsigned int flags)
@@ -138,12 +158,8 @@ static struct dtproc_handle *handle_new(struct dtproc *dp,
 	struct dtproc_handle *h;
 	int err;
 
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
 	if (ioctl(dtproc_fd(dp), DTPROC_IOC_GRAB, &g) < 0) {
 		err = errno;
-		free(h);
 		if (flags & DTPROC_GRAB_CREATE)
 			return dtproc_fail_null(err, "failed to control pid %d", pid);
 		if (err == EPERM)
@@ -154,14 +170,11 @@ static struct dtproc_handle *handle_new(struct dtproc *dp,
 			return dtproc_fail_null(err, "failed to grab pid %d: cannot control the calling process itself", pid);
 		return dtproc_fail_null(err, "failed to grab pid %d", pid);
 	}
-	h->dp = dp;
-	h->pid = pid;
-	h->refs = 1;
-	h->rdonly = flags & DTPROC_GRAB_RDONLY;
-	h->created = flags & DTPROC_GRAB_CREATE;
-	h->hash_next = *bucket(hs, pid);
-	*bucket(hs, pid) = h;
-	hs->count++;
+	h = handle_insert(dp, hs, pid, flags);
+	if (!h) {
+		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
+		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
+	}
 	return h;
 }
 
@@ -284,7 +297,11 @@ DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *s
 
 /*
  * Fork and exec @file with @argv so that it stops after the exec, before
- * its first instruction.  The child is ours to reap (waitpid).
+ * its first instruction.  The child arms itself on the descriptor it
+ * inherits (the consumer is the same open file), then execs; the exec
+ * closes the child's end of a close-on-exec pipe, which is how the parent
+ * learns it happened, or the child writes why it failed.  The child is
+ * ours to reap (waitpid).
  */
 DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 						  const char *file,
@@ -293,53 +310,54 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_handle *h;
 	struct dtproc_status st;
-	int go[2], res[2], err = 0;
+	int res[2], why[2] = { 0, 0 }, err;
 	ssize_t n;
 	pid_t pid;
-	char c;
 
 	if (!hs)
 		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
-	if (pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+	if (pipe2(res, O_CLOEXEC))
 		return dtproc_fail_null(errno, "failed to execute %s", file);
 	pid = fork();
 	if (pid < 0) {
 		err = errno;
-		close(go[0]); close(go[1]); close(res[0]); close(res[1]);
+		close(res[0]);
+		close(res[1]);
 		return dtproc_fail_null(err, "failed to execute %s", file);
 	}
 	if (pid == 0) {
-		close(go[1]);
+		struct dtproc_grab g = {
+			.size = sizeof(g), .flags = DTPROC_GRAB_CREATE, .pid = getpid(),
+		};
+
 		close(res[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);	/* the consumer gave up */
-		execvp(file, argv);
-		err = errno;
-		if (write(res[1], &err, sizeof(err)) < 0)
+		if (ioctl(dtproc_fd(dp), DTPROC_IOC_GRAB, &g) == 0) {
+			execvp(file, argv);
+			why[0] = 1;	/* the exec failed */
+		}
+		why[1] = errno;
+		if (write(res[1], why, sizeof(why)) < 0)
 			_exit(126);
 		_exit(127);
 	}
-	close(go[0]);
 	close(res[1]);
-
-	h = handle_new(dp, hs, pid, DTPROC_GRAB_CREATE);
-	if (!h) {
-		err = errno;
-		close(go[1]);
-		close(res[0]);
-		waitpid(pid, NULL, 0);
-		return dtproc_fail_null(err, "failed to execute %s", file);
-	}
-	/* Let it exec; the exec's close-on-exec tells us it happened. */
-	if (write(go[1], "g", 1) != 1)
-		err = errno;
-	close(go[1]);
-	n = read(res[0], &err, sizeof(err));
+	do
+		n = read(res[0], why, sizeof(why));
+	while (n < 0 && errno == EINTR);
 	close(res[0]);
-	if (n == sizeof(err) || (n <= 0 && err)) {
+	if (n == sizeof(why)) {
 		waitpid(pid, NULL, 0);
-		handle_destroy(hs, h);
-		return dtproc_fail_null(err, "failed to execute %s", file);
+		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
+		if (!why[0])
+			return dtproc_fail_null(why[1], "failed to control pid %d", pid);
+		return dtproc_fail_null(why[1], "failed to execute %s", file);
+	}
+
+	h = handle_insert(dp, hs, pid, DTPROC_GRAB_CREATE);
+	if (!h) {
+		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);	/* kills it */
+		waitpid(pid, NULL, 0);
+		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
 	}
 	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {

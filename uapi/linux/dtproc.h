@@ -42,9 +42,10 @@
  *        stopping every thread at a grab rendezvous; returns once all are
  *        parked.  DTPROC_GRAB_RDONLY: watch only, nothing stops.
  *        DTPROC_GRAB_CREATE: pid is the caller's own child, not yet
- *        exec'd: it stops after its next successful exec, before the new
- *        program's first instruction, and is killed when the consumer lets
- *        go of it (kill-on-last-close).  Needs the right ptrace would need
+ *        exec'd, or the (single-threaded) caller itself using a descriptor
+ *        it inherited: it stops after its next successful exec, before the
+ *        new program's first instruction, and is killed when the consumer
+ *        lets go of it (kill-on-last-close).  Needs the right ptrace would need
  *        (same uids and a dumpable process, or CAP_SYS_PTRACE over its user
  *        namespace): EPERM otherwise, and for kernel threads; EINVAL for the
  *        caller itself; ESRCH for no such process; EBUSY if another
