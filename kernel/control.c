@@ -275,8 +275,17 @@ static u32 dtproc_proc_nthreads(struct dtproc_proc *proc)
 static bool dtproc_proc_settled(struct dtproc_proc *proc)
 {
 	u32 n = dtproc_proc_nthreads(proc);
+	unsigned long flags;
+	bool moving;
 
-	return READ_ONCE(proc->state) || !n || !READ_ONCE(proc->why) ||
+	/*
+	 * Under the lock: the exec hook turns armed into a stop, and no
+	 * moment may look as if neither were there.
+	 */
+	spin_lock_irqsave(&proc->lock, flags);
+	moving = proc->why || proc->armed;	/* armed: still in its exec */
+	spin_unlock_irqrestore(&proc->lock, flags);
+	return READ_ONCE(proc->state) || !n || !moving ||
 	       atomic_read(&proc->parked) >= n;
 }
 
@@ -740,7 +749,9 @@ int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 {
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
+	unsigned long flags;
 	int ret = 0;
+	u32 why;
 
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, st->pid);
@@ -762,11 +773,14 @@ int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 	st->nthreads = dtproc_proc_nthreads(proc);
 	st->nstopped = atomic_read(&proc->parked);
 	st->why = 0;
+	spin_lock_irqsave(&proc->lock, flags);
+	why = proc->armed ? 0 : proc->why;
+	spin_unlock_irqrestore(&proc->lock, flags);
 	st->status = READ_ONCE(proc->status);
 	if (READ_ONCE(proc->state)) {
 		st->state = READ_ONCE(proc->state);
-	} else if (READ_ONCE(proc->why) && !READ_ONCE(proc->armed)) {
-		st->why = READ_ONCE(proc->why);
+	} else if (why) {
+		st->why = why;
 		st->state = st->nstopped >= st->nthreads ? DTPROC_STATE_STOPPED :
 							   DTPROC_STATE_STOPPING;
 	} else {

@@ -296,61 +296,46 @@ DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *s
 }
 
 /*
- * Fork and exec @file with @argv so that it stops after the exec, before
- * its first instruction.  The child arms itself on the descriptor it
- * inherits (the consumer is the same open file), then execs; the exec
- * closes the child's end of a close-on-exec pipe, which is how the parent
- * learns it happened, or the child writes why it failed.  The child is
- * ours to reap (waitpid).
+ * Start @file with @argv so that it stops after the exec, before its first
+ * instruction.  The child, a vfork child as posix_spawn() makes, arms
+ * itself on the descriptor it shares with us (the consumer is the same
+ * open file) and execs; we run again once it has exec'd or died, and it
+ * leaves why it failed in our memory.  The child is ours to reap.
  */
 DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 						  const char *file,
 						  char *const argv[])
 {
 	struct dtproc_handles *hs = handles_of(dp);
+	volatile int stage = 0, failure = 0;
 	struct dtproc_handle *h;
 	struct dtproc_status st;
-	int res[2], why[2] = { 0, 0 }, err;
-	ssize_t n;
+	int err;
 	pid_t pid;
 
 	if (!hs)
 		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
-	if (pipe2(res, O_CLOEXEC))
+	pid = vfork();
+	if (pid < 0)
 		return dtproc_fail_null(errno, "failed to execute %s", file);
-	pid = fork();
-	if (pid < 0) {
-		err = errno;
-		close(res[0]);
-		close(res[1]);
-		return dtproc_fail_null(err, "failed to execute %s", file);
-	}
 	if (pid == 0) {
 		struct dtproc_grab g = {
 			.size = sizeof(g), .flags = DTPROC_GRAB_CREATE, .pid = getpid(),
 		};
 
-		close(res[0]);
 		if (ioctl(dtproc_fd(dp), DTPROC_IOC_GRAB, &g) == 0) {
+			stage = 1;
 			execvp(file, argv);
-			why[0] = 1;	/* the exec failed */
 		}
-		why[1] = errno;
-		if (write(res[1], why, sizeof(why)) < 0)
-			_exit(126);
+		failure = errno;
 		_exit(127);
 	}
-	close(res[1]);
-	do
-		n = read(res[0], why, sizeof(why));
-	while (n < 0 && errno == EINTR);
-	close(res[0]);
-	if (n == sizeof(why)) {
+	if (failure) {
 		waitpid(pid, NULL, 0);
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
-		if (!why[0])
-			return dtproc_fail_null(why[1], "failed to control pid %d", pid);
-		return dtproc_fail_null(why[1], "failed to execute %s", file);
+		if (!stage)
+			return dtproc_fail_null(failure, "failed to control pid %d", pid);
+		return dtproc_fail_null(failure, "failed to execute %s", file);
 	}
 
 	h = handle_insert(dp, hs, pid, DTPROC_GRAB_CREATE);
