@@ -23,7 +23,9 @@ static const struct nla_policy dtproc_genl_policy[DTPROC_A_MAX + 1] = {
 							  DTPROC_FILTER_DESCENDANTS),
 };
 
-static int dtproc_genl_get_version(struct sk_buff *skb, struct genl_info *info)
+/* Reply to @info with command @cmd, its attributes put by @fill. */
+static int dtproc_genl_reply(struct genl_info *info, u8 cmd,
+			     int (*fill)(struct sk_buff *msg))
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -31,20 +33,27 @@ static int dtproc_genl_get_version(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-
-	hdr = genlmsg_put_reply(msg, info, &dtproc_genl_family, 0,
-				DTPROC_CMD_GET_VERSION);
-	if (!hdr)
-		goto err_msg;
-	if (nla_put_u32(msg, DTPROC_A_ABI_VERSION, DTPROC_ABI_VERSION) ||
-	    nla_put_string(msg, DTPROC_A_MODULE_VERSION, DTPROC_MODULE_VERSION))
-		goto err_msg;
+	hdr = genlmsg_put_reply(msg, info, &dtproc_genl_family, 0, cmd);
+	if (!hdr || fill(msg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
 
-err_msg:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+static int dtproc_put_version(struct sk_buff *msg)
+{
+	if (nla_put_u32(msg, DTPROC_A_ABI_VERSION, DTPROC_ABI_VERSION) ||
+	    nla_put_string(msg, DTPROC_A_MODULE_VERSION, DTPROC_MODULE_VERSION))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int dtproc_genl_get_version(struct sk_buff *skb, struct genl_info *info)
+{
+	return dtproc_genl_reply(info, DTPROC_CMD_GET_VERSION,
+				 dtproc_put_version);
 }
 
 static u32 dtproc_attr_u32(struct genl_info *info, int attr)
@@ -95,28 +104,22 @@ static int dtproc_put_stats(struct sk_buff *msg, int probe)
 	return 0;
 }
 
+static int dtproc_put_all_stats(struct sk_buff *msg)
+{
+	int probe, ret;
+
+	for (probe = 0; probe < DTPROC_PROBE_COUNT; probe++) {
+		ret = dtproc_put_stats(msg, probe);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int dtproc_genl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sk_buff *msg;
-	void *hdr;
-	int probe;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &dtproc_genl_family, 0,
-				DTPROC_CMD_GET_STATS);
-	if (!hdr)
-		goto err_msg;
-	for (probe = 0; probe < DTPROC_PROBE_COUNT; probe++)
-		if (dtproc_put_stats(msg, probe))
-			goto err_msg;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-err_msg:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+	return dtproc_genl_reply(info, DTPROC_CMD_GET_STATS,
+				 dtproc_put_all_stats);
 }
 
 static const struct genl_ops dtproc_genl_ops[] = {
