@@ -41,6 +41,8 @@ struct dt_test {
 static struct dt_test dt_tests[DT_MAX_TESTS];
 static int dt_ntests;
 static int dt_failed;	/* in the test's child: EXPECT failures so far */
+/* Called at every failed check, before the test ends (e.g. to dump state). */
+static void (*dt_fail_hook)(void);
 
 static inline void dt_register(const char *name, void (*fn)(void), int timeout)
 {
@@ -73,6 +75,8 @@ static inline void dt_register(const char *name, void (*fn)(void), int timeout)
 
 #define DT_FAIL(assert, fmt, ...) do {					\
 	TH_LOG(fmt, ##__VA_ARGS__);					\
+	if (dt_fail_hook)						\
+		dt_fail_hook();						\
 	if (assert) {							\
 		fflush(NULL);						\
 		_exit(KSFT_FAIL);					\
