@@ -41,7 +41,9 @@ KSRC  := Kbuild $(wildcard kernel/*.c kernel/*.h uapi/linux/*.h)
 LIBSO := $(B)/lib/libdtproc.so.$(ABI_MAJOR)
 LIBA  := $(B)/lib/libdtproc.a
 CLI   := $(B)/tools/dtproc
-TESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+# *_test: the suite every guest runs; fuzz_* and stress_*: the debug guest's.
+TESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c \
+	 selftests/fuzz_*.c selftests/stress_*.c))
 BENCH := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 
 .PHONY: all deps modules user check demo bench style install clean FORCE
