@@ -61,7 +61,7 @@ modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 $(B)/%/dtproc.ko: $(KSRC)
 	@mkdir -p $(B)/$*
 	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
-	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(B)/$* modules
+	$(MAKE) -C "$$(tools/kdir $*)" M=$(CURDIR)/$(B)/$* modules
 
 user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(BENCH)
 
