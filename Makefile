@@ -87,8 +87,8 @@ $(B)/lib/libdtproc.pc: lib/libdtproc.pc.in Makefile
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-TOOL_SRCS := $(wildcard tools/*.c)
-$(CLI): $(TOOL_SRCS) $(wildcard tools/*.h) $(LIBSO)
+TOOL_SRCS := $(wildcard tools/dtproc/*.c)
+$(CLI): $(TOOL_SRCS) $(wildcard tools/dtproc/*.h) $(LIBSO)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -DDTPROC_CLI_VERSION='"$(VERSION)"' -o $@ \
 		$(TOOL_SRCS) -L$(B)/lib -ldtproc -Wl,-rpath,'$$ORIGIN/../lib' \
