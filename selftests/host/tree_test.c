@@ -32,7 +32,7 @@ static struct ptree *make_tree(void)
 
 	if (!t)
 		return NULL;
-	if (ptree_root(t, 100, T0, "sh -c 'make -j2'") ||
+	if (ptree_root(t, 100, T0, 1, "sh -c 'make -j2'") ||
 	    ptree_exec(t, T0 + 1 * MS, 100, 1, "/usr/bin/make") ||
 	    ptree_exec_success(t, T0 + 1 * MS, 100, 1, "make -j2") ||
 	    ptree_fork(t, T0 + 10 * MS, 100, 101, "make -j2") ||
@@ -97,7 +97,7 @@ TEST(tree_pid_reuse_and_exec_chain)
 	FILE *f;
 
 	ASSERT_TRUE(t);
-	ASSERT_EQ(ptree_root(t, 10, T0, "sh -c x"), 0);
+	ASSERT_EQ(ptree_root(t, 10, T0, 0, "sh -c x"), 0);
 	ASSERT_EQ(ptree_fork(t, T0 + MS, 10, 11, "sh -c x"), 0);
 	ASSERT_EQ(ptree_exit(t, T0 + 2 * MS, 11, 10, 1, 0), 0);
 	ASSERT_EQ(ptree_fork(t, T0 + 3 * MS, 10, 11, "sh -c x"), 0);
@@ -105,6 +105,9 @@ TEST(tree_pid_reuse_and_exec_chain)
 	ASSERT_EQ(ptree_exec_success(t, T0 + 4 * MS, 11, 10, "env make"), 0);
 	ASSERT_EQ(ptree_exec(t, T0 + 5 * MS, 11, 10, "/usr/bin/make"), 0);
 	ASSERT_EQ(ptree_exec_success(t, T0 + 5 * MS, 11, 10, NULL), 0);
+	/* busybox re-executing itself */
+	ASSERT_EQ(ptree_exec(t, T0 + 6 * MS, 11, 10, "/proc/self/exe"), 0);
+	ASSERT_EQ(ptree_exec_success(t, T0 + 6 * MS, 11, 10, NULL), 0);
 	/* an event of a process that is not ours changes nothing */
 	ASSERT_EQ(ptree_exit(t, T0 + 6 * MS, 999, 998, 1, 0), 0);
 	ASSERT_EQ(ptree_exit(t, T0 + 7 * MS, 11, 10, 3, 11), 0);
@@ -116,10 +119,10 @@ TEST(tree_pid_reuse_and_exec_chain)
 	fclose(f);
 	ASSERT_STREQ(text,
 		"    PID  STATUS               WALL  COMMAND\n"
-		"     10  exit 0             0.008s  sh -c x\n"
+		"     10  exit 0            >0.008s  sh -c x\n"
 		"     11  exit 0             0.001s  |- sh (fork)\n"
-		"     11  SIGSEGV (core)     0.004s  `- env make -> /usr/bin/make\n"
-		"3 processes in 0.008s, at most 2 at once; the longest under the first: 11 env make -> /usr/bin/make (0.004s)\n");
+		"     11  SIGSEGV (core)     0.004s  `- env make -> /usr/bin/make -> make (re-exec)\n"
+		"3 processes in 0.008s, at most 2 at once; the longest under the first: 11 env make -> /usr/bin/make -> make (re-exec) (0.004s)\n");
 	free(text);
 	ptree_free(t);
 }

@@ -123,14 +123,14 @@ void cli_help(const struct cli_cmd *cmd, FILE *f)
 	char lhs[64];
 	bool first = true;
 
-	while (*line) {
+	do {
 		nl = strchrnul(line, '\n');
-		fprintf(f, "%s dtproc%s%s %.*s\n", first ? "Usage:" : "   or:",
+		fprintf(f, "%s dtproc%s%s%s%.*s\n", first ? "Usage:" : "   or:",
 			cmd->name ? " " : "", cmd->name ?: "",
-			(int)(nl - line), line);
+			nl > line ? " " : "", (int)(nl - line), line);
 		first = false;
 		line = *nl ? nl + 1 : nl;
-	}
+	} while (*line);
 	fprintf(f, "\n%s", cmd->about);
 	if (cmd->opts->val)
 		fprintf(f, "\nOptions:\n");

@@ -37,6 +37,7 @@ struct ptree {
 	size_t		*live;		/* nodes not exited */
 	size_t		nlive, livecap;
 	uint64_t	t0, t1;		/* first and last ns seen */
+	uint64_t	end;		/* the session's end, or 0 */
 };
 
 struct ptree *ptree_new(void)
@@ -164,9 +165,10 @@ static int ptree_fix_image(struct pnode *n, const char *img)
 	return 0;
 }
 
-int ptree_root(struct ptree *t, pid_t pid, uint64_t ts, const char *args)
+int ptree_root(struct ptree *t, pid_t pid, uint64_t ts, int start_known,
+	       const char *args)
 {
-	size_t i = ptree_add(t, pid, ts, true, NONE);
+	size_t i = ptree_add(t, pid, ts, start_known, NONE);
 
 	if (i == NONE)
 		return -ENOMEM;
@@ -185,6 +187,27 @@ static size_t ptree_lookup(struct ptree *t, pid_t pid, pid_t ppid)
 		return NONE;
 	/* running before we looked: it started no later than its parent did */
 	return ptree_add(t, pid, t->n[parent].start, false, parent);
+}
+
+/*
+ * The program of @n's current image: the first word after the last " -> ",
+ * without its directory.
+ */
+static const char *ptree_program(const struct pnode *n, size_t *len)
+{
+	const char *name = n->label ?: "?", *q;
+	size_t i;
+
+	for (q = name; (q = strstr(q, " -> ")); q += 4)
+		name = q + 4;
+	*len = strcspn(name, " ");
+	for (i = *len; i > 0; i--) {
+		if (name[i - 1] == '/' && i < *len) {
+			*len -= i;
+			return name + i;
+		}
+	}
+	return name;
 }
 
 int ptree_fork(struct ptree *t, uint64_t ts, pid_t parent, pid_t child,
@@ -206,16 +229,8 @@ int ptree_fork(struct ptree *t, uint64_t ts, pid_t parent, pid_t child,
 	c = ptree_add(t, child, ts, true, p);
 	if (c == NONE)
 		return -ENOMEM;
-	/* "sh (fork)": the first word of the parent's current image */
-	name = t->n[p].label ?: "?";
-	if (t->n[p].label) {
-		const char *last = name, *q;
-
-		for (q = name; (q = strstr(q, " -> ")); q += 4)
-			last = q + 4;
-		name = last;
-	}
-	len = strcspn(name, " ");
+	/* "sh (fork)": the program of the parent's current image */
+	name = ptree_program(&t->n[p], &len);
 	if (asprintf(&label, "%.*s (fork)", (int)len, name) < 0)
 		return -ENOMEM;
 	t->n[c].label = label;
@@ -250,10 +265,20 @@ int ptree_exec_success(struct ptree *t, uint64_t ts, pid_t pid, pid_t ppid,
 	if (i == NONE)
 		return 0;
 	n = &t->n[i];
-	if (args && *args)
+	if (args && *args) {
 		ret = ptree_image(n, args, false);
-	else
+	} else if (n->path && !strcmp(n->path, "/proc/self/exe") && n->label) {
+		char *img;
+		size_t len;
+		const char *prog = ptree_program(n, &len);
+
+		if (asprintf(&img, "%.*s (re-exec)", (int)len, prog) < 0)
+			return -ENOMEM;
+		ret = ptree_image(n, img, true);
+		free(img);
+	} else {
 		ret = ptree_image(n, n->path ?: "?", true);
+	}
 	free(n->path);
 	n->path = NULL;
 	return ret;
@@ -289,7 +314,10 @@ int ptree_exit(struct ptree *t, uint64_t ts, pid_t pid, pid_t ppid,
 
 void ptree_end(struct ptree *t, uint64_t ts)
 {
-	ptree_seen(t, ts);
+	t->end = ts;
+	/* the picture reaches the end only if something ran until it */
+	if (t->nlive)
+		ptree_seen(t, ts);
 }
 
 struct ptree_walk {
@@ -308,7 +336,8 @@ static void ptree_walk(struct ptree_walk *w, size_t i, unsigned int depth,
 	*r = (struct ptree_row){
 		.pid = n->pid, .depth = depth, .parent = parent_row,
 		.last = n->next == NONE, .label = n->label ?: "?",
-		.start = n->start, .end = n->exited ? n->end : w->t->t1,
+		.start = n->start,
+		.end = n->exited ? n->end : w->t->end ?: w->t->t1,
 		.start_known = n->start_known, .status = n->status,
 	};
 	if (!n->exited)
@@ -401,7 +430,7 @@ static size_t ptree_most_at_once(const struct ptree_row *rows, size_t n)
 
 int ptree_print(const struct ptree *t, FILE *f)
 {
-	char status[32], prefix[3 * 32 + 1];
+	char status[32], prefix[3 * 32 + 1], wall[32];
 	struct ptree_row *rows;
 	size_t n, i, longest = 0;
 	uint64_t t0, t1;
@@ -419,8 +448,9 @@ int ptree_print(const struct ptree *t, FILE *f)
 		else
 			snprintf(prefix, sizeof(prefix), "[depth %u] ", r->depth);
 		/* ">": it started before the trace, so it ran longer */
-		fprintf(f, "%7d  %-15s %s%7.3fs  %s%s\n", r->pid, status,
-			r->start_known ? " " : ">", (r->end - r->start) / 1e9,
+		snprintf(wall, sizeof(wall), "%s%.3fs", r->start_known ? "" : ">",
+			 (r->end - r->start) / 1e9);
+		fprintf(f, "%7d  %-15s %9s  %s%s\n", r->pid, status, wall,
 			prefix, r->label);
 		if (i && r->end - r->start >= rows[longest].end - rows[longest].start)
 			longest = i;

@@ -18,11 +18,12 @@ struct ptree *ptree_new(void);
 void ptree_free(struct ptree *t);
 
 /*
- * The traced process, already running at @ts (ns), running @args (its
- * argv, joined by spaces).  Events about unknown processes are ignored
- * once a root is set, except a fork by a known one.
+ * The traced process, running @args (its argv, joined by spaces), started
+ * at @ts (ns) or, if !@start_known, before that.  Events of processes not
+ * in the tree are ignored, but for a fork by one that is.
  */
-int ptree_root(struct ptree *t, pid_t pid, uint64_t ts, const char *args);
+int ptree_root(struct ptree *t, pid_t pid, uint64_t ts, int start_known,
+	       const char *args);
 
 /* proc:::create: @parent forked @child, a copy of @parent_args (may be ""). */
 int ptree_fork(struct ptree *t, uint64_t ts, pid_t parent, pid_t child,
@@ -37,7 +38,8 @@ int ptree_exec(struct ptree *t, uint64_t ts, pid_t pid, pid_t ppid,
 	       const char *path);
 /*
  * proc:::exec-success: @pid now runs @args (its argv if known, else NULL:
- * the path given to exec stands for it).
+ * the path given to exec stands for it; "/proc/self/exe", as busybox
+ * re-executes itself, for the program it ran before).
  */
 int ptree_exec_success(struct ptree *t, uint64_t ts, pid_t pid, pid_t ppid,
 		       const char *args);

@@ -108,7 +108,7 @@ static uint64_t tree_start_time(pid_t pid)
 	if (!p)
 		return 0;
 	/* starttime is field 22; p points at the end of field 2 */
-	for (field = 2; field < 21 && p; field++)
+	for (field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
 		return 0;
@@ -138,8 +138,10 @@ static void tree_started(pid_t target, uint64_t now, void *arg)
 			snprintf(args, sizeof(args), "?");
 		start = tree_start_time(target);
 	}
-	st->err = ptree_root(st->tree, target, start && start < now ? start : now,
-			     args);
+	if (start && start < now)
+		st->err = ptree_root(st->tree, target, start, true, args);
+	else	/* -c: it started now (it was stopped until); -p: unknown */
+		st->err = ptree_root(st->tree, target, now, !!st->o->cmd, args);
 }
 
 static int tree_event(const struct dtproc_event *ev, void *arg)
