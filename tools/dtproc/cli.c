@@ -75,15 +75,19 @@ int cli_next(struct cli_parser *p)
 	const char *word;
 	int c;
 
+	p->arg = NULL;
 	c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts, NULL);
 	if (c == -1)
 		return -1;
 	word = p->argv[optind - 1];
 	if (c == '?') {
-		if (optopt && optopt != '?')
-			usage_error("no option -%c", optopt);
+		o = optopt ? cli_find(p->cmd, optopt) : NULL;
+		if (!strncmp(word, "--", 2) && o && strchr(word, '='))
+			usage_error("--%s takes no value", o->name);
+		else if (!strncmp(word, "--", 2))
+			usage_error("no option '%.*s'", (int)strcspn(word, "="), word);
 		else
-			usage_error("no option '%s'", word);
+			usage_error("no option -%c", optopt);
 		return '?';
 	}
 	o = cli_find(p->cmd, c == ':' ? optopt : c);
@@ -106,6 +110,7 @@ int cli_next(struct cli_parser *p)
 	    !(p->arg[1] >= '0' && p->arg[1] <= '9')) {
 		usage_error("-%c (--%s) needs %s, not the option '%s'",
 			    o->val, o->name, o->arg, p->arg);
+		p->arg = NULL;
 		return '?';
 	}
 	return c;
