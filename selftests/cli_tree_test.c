@@ -7,6 +7,7 @@
  */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "harness.h"
@@ -167,32 +168,53 @@ TEST(tree_exit_status_and_signal)
 	run_free(&r);
 }
 
+#define FIFO	"/tmp/cli_tree_test.fifo"
+
 TEST(tree_of_a_pid)
 {
-	char lines[16][256], args[64];
-	struct run r;
-	pid_t pid;
-	int n;
+	char lines[16][256], cmd[128];
+	struct run r = { .status = -1 };
+	pid_t pid, d;
+	int n, st, fd;
 
-	/* time enough to attach before the second sleep starts */
+	/* the process waits on a FIFO, so that it forks only once traced */
+	unlink(FIFO);
+	ASSERT_OK(mkfifo(FIFO, 0600));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		execl("/bin/sh", "sh", "-c", "sleep 2; sleep 0.2 & wait", NULL);
+		execl("/bin/sh", "sh", "-c", "read x < " FIFO "; sleep 0.2 & wait", NULL);
 		_exit(127);
 	}
-	usleep(300 * 1000);
-	snprintf(args, sizeof(args), "report tree -p %d", pid);
-	r = dtproc(args);
+	snprintf(cmd, sizeof(cmd), "dtproc report tree -p %d >" OUT " 2>" ERR, pid);
+	d = fork();
+	ASSERT_GE(d, 0);
+	if (!d) {
+		execl("/bin/sh", "sh", "-c", cmd, NULL);
+		_exit(127);
+	}
+	sleep(3);	/* time to attach, even on a debug kernel under TCG */
+	fd = open(FIFO, O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, "go\n", 3), 3);
+	close(fd);
+	ASSERT_EQ(waitpid(d, &st, 0), d);
 	waitpid(pid, NULL, 0);
+	unlink(FIFO);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r.out = slurp(OUT);
+	r.err = slurp(ERR);
+	TH_LOG("%s: exit %d\n%s%s", cmd, r.status, r.out, r.err);
 	EXPECT_EQ(r.status, 0);
 	n = tree_lines(r.out, lines, 16);
-	ASSERT_GE(n, 2);
+	ASSERT_EQ(n, 2);
 	EXPECT_EQ(atoi(lines[0]), pid);
-	EXPECT_TRUE(strstr(lines[0], "sh -c 'sleep 2; sleep 0.2 & wait'") != NULL);
+	EXPECT_TRUE(strstr(lines[0], "exit 0") != NULL);
+	EXPECT_TRUE(strstr(lines[0], "sh -c 'read x < " FIFO "; sleep 0.2 & wait'") != NULL);
 	/* its wall time counts from its start (/proc), not the trace's */
-	EXPECT_GE(atof(lines[0] + 25), 2.2);
-	EXPECT_TRUE(find_line(lines, n, "- sleep 0.2") != NULL);
+	EXPECT_GE(atof(lines[0] + 25), 3.2);
+	EXPECT_TRUE(strstr(lines[1], "`- sleep 0.2") != NULL);
+	EXPECT_TRUE(strstr(lines[1], "exit 0") != NULL);
 	run_free(&r);
 }
 
