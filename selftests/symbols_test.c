@@ -11,7 +11,8 @@
  * The victim is this very program re-executed with DTPROC_SYMS_VICTIM set:
  * it answers one-letter commands on stdin ('a' addresses, 'd' dlopen
  * libm.so.6 and give cbrt's address (cbrt: neither an IFUNC nor versioned
- * twice, so dlsym and the symbol table agree), 'c' dlclose it, 'q' quit)
+ * twice, so dlsym and the symbol table agree), 'm' the same with
+ * dlmopen(LM_ID_NEWLM), 'c' dlclose it, 'q' quit)
  * with one line on stdout.
  */
 #include <dlfcn.h>
@@ -58,6 +59,10 @@ static void syms_victim(void)
 			break;
 		case 'd':
 			lib = dlopen(DLOPEN_LIB, RTLD_NOW);
+			printf("%lx\n", lib ? (unsigned long)dlsym(lib, "cbrt") : 0UL);
+			break;
+		case 'm':
+			lib = dlmopen(LM_ID_NEWLM, DLOPEN_LIB, RTLD_NOW);
 			printf("%lx\n", lib ? (unsigned long)dlsym(lib, "cbrt") : 0UL);
 			break;
 		case 'c':
@@ -294,6 +299,49 @@ TEST(symbols_dlopen)
 	EXPECT_EQ(dtproc_syms_generation(s), gen + 2);
 	EXPECT_LT(find_object(s, DLOPEN_LIB, &o), 0);
 
+	dtproc_syms_close(s);
+	victim_stop(&v);
+}
+
+/* dlmopen: a second namespace, chained by r_next once r_version is 2. */
+TEST(symbols_dlmopen)
+{
+	struct dtproc_object o;
+	struct dtproc_rtld rt;
+	struct dtproc_syms *s;
+	struct collect c = { 0 };
+	unsigned long acbrt;
+	struct victim v;
+	char line[256];
+	size_t i;
+	int found = 0, libcs = 0;
+
+	victim_start(&v, NULL);
+	victim_ask(&v, 'a', line, sizeof(line));
+	s = dtproc_syms_open(v.pid);
+	ASSERT_TRUE(s);
+	ASSERT_EQ(dtproc_syms_rtld(s, &rt), 0);
+	EXPECT_EQ(rt.r_version, 1);
+	victim_ask(&v, 'm', line, sizeof(line));
+	ASSERT_EQ(sscanf(line, "%lx", &acbrt), 1);
+	if (!acbrt)
+		SKIP("dlmopen(LM_ID_NEWLM, %s) failed in the victim", DLOPEN_LIB);
+	ASSERT_EQ(dtproc_syms_refresh(s), 1);
+	ASSERT_EQ(dtproc_syms_rtld(s, &rt), 0);
+	EXPECT_EQ(rt.r_version, 2);
+	for (i = 0; !dtproc_syms_object(s, i, &o); i++) {
+		if (!strcmp(o.name, DLOPEN_LIB) && o.lmid == 1)
+			found++;
+		if (!strcmp(o.name, "libc.so.6"))
+			libcs++;
+	}
+	EXPECT_EQ(found, 1);
+	EXPECT_EQ(libcs, 2);	/* the new namespace has its own libc */
+	ASSERT_EQ(dtproc_syms_lookup(s, DLOPEN_LIB "`cbrt", collect_fn, &c), 1);
+	EXPECT_EQ(c.addr[0], acbrt);
+	c.n = 0;
+	EXPECT_EQ(dtproc_syms_lookup(s, "libc.so.6`malloc", collect_fn, &c), 2);
+	EXPECT_NE(c.addr[0], c.addr[1]);
 	dtproc_syms_close(s);
 	victim_stop(&v);
 }
