@@ -63,7 +63,10 @@ static void syms_victim(void)
 			break;
 		case 'm':
 			lib = dlmopen(LM_ID_NEWLM, DLOPEN_LIB, RTLD_NOW);
-			printf("%lx\n", lib ? (unsigned long)dlsym(lib, "cbrt") : 0UL);
+			if (!lib)
+				printf("0 %s\n", dlerror());
+			else
+				printf("%lx\n", (unsigned long)dlsym(lib, "cbrt"));
 			break;
 		case 'c':
 			printf("%d\n", lib ? dlclose(lib) : -1);
@@ -103,6 +106,12 @@ static void victim_start(struct victim *v, char *const argv[])
 		dup2(to[0], 0);
 		dup2(from[1], 1);
 		setenv(VICTIM_ENV, "1", 1);
+		/*
+		 * dlmopen's new namespace loads libc's DT_NEEDED ld.so by
+		 * name; the guest has it only as /lib64/ld-linux-x86-64.so.2.
+		 */
+		if (access("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", F_OK))
+			setenv("LD_LIBRARY_PATH", "/lib64", 1);
 		if (argv)
 			execv(argv[0], argv);
 		else
@@ -325,7 +334,8 @@ TEST(symbols_dlmopen)
 	victim_ask(&v, 'm', line, sizeof(line));
 	ASSERT_EQ(sscanf(line, "%lx", &acbrt), 1);
 	if (!acbrt)
-		SKIP("dlmopen(LM_ID_NEWLM, %s) failed in the victim", DLOPEN_LIB);
+		TH_LOG("victim: %s", line);
+	ASSERT_NE(acbrt, 0);
 	ASSERT_EQ(dtproc_syms_refresh(s), 1);
 	ASSERT_EQ(dtproc_syms_rtld(s, &rt), 0);
 	EXPECT_EQ(rt.r_version, 2);
