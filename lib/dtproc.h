@@ -278,7 +278,8 @@ void dtproc_syms_close(struct dtproc_syms *s);
  * RT_CONSISTENT (and after an exec).  Cheap when nothing changed (a
  * few reads of the link map, no file opened).  Returns 1 if the list
  * changed (the generation went up), 0 if not, or a negative errno
- * (-ESRCH: the process is gone).
+ * (-ESRCH: the process is gone; -EAGAIN: the link map was being changed,
+ * the list is as before: refresh at the next RT_CONSISTENT).
  */
 int dtproc_syms_refresh(struct dtproc_syms *s);
 
@@ -329,12 +330,21 @@ struct dtproc_sym {
 	uint64_t	func_addr;	/* runtime address of the function */
 	uint64_t	size;		/* the function's size */
 	uint64_t	offset;		/* from the function, or from the base */
+	uint32_t	flags;		/* DTPROC_SYM_* */
 };
+
+/*
+ * The symbol is a GNU indirect function (strlen, memcpy, ... in libc): its
+ * address is the resolver ld.so calls once at relocation, not the code
+ * that runs at each call, which a stripped libc does not name.
+ */
+#define DTPROC_SYM_IFUNC	(1U << 0)
 
 /*
  * Call @fn for each match of @probe, in object order then by address;
  * aliases (several names at one address) are reported once, under the
- * global name.  A non-zero return of @fn stops the walk and is returned.
+ * global name; one name with two versions at two addresses
+ * (hypot@GLIBC_2.2.5 and hypot@@GLIBC_2.35) is reported twice.  A non-zero return of @fn stops the walk and is returned.
  * Returns the number of matches, or -ENOENT (no match; dtproc_errmsg()
  * says which part of the probe matched nothing) or -EINVAL (bad probe).
  */

@@ -537,9 +537,12 @@ int syms_refresh_objects(struct dtproc_syms *s)
 		s->r_version = 0;
 	}
 	if (s->r_debug) {
+		/* a node freed under the walk (dlclose racing) reads as EFAULT */
 		err = syms_walk_nodes(s, &nodes, &n);
+		if (err == -EFAULT)
+			err = syms_walk_nodes(s, &nodes, &n);
 		if (err)
-			return err;
+			return err == -EFAULT ? -EAGAIN : err;
 		if (n && syms_same_nodes(s, nodes, n)) {
 			free(nodes);
 			return 0;

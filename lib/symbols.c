@@ -19,6 +19,9 @@ static int syms_fail_pid(struct dtproc_syms *s, int err, const char *what)
 	if (err == -ESRCH || err == -ENOENT)
 		return dtproc_fail(ESRCH, "%s of pid %d: the process is gone",
 				   what, s->pid);
+	if (err == -EAGAIN || err == -EFAULT)
+		return dtproc_fail(EAGAIN, "%s of pid %d: its link map changed under the walk; refresh again at the next RT_CONSISTENT",
+				   what, s->pid);
 	if (err == -EPERM || err == -EACCES)
 		return dtproc_fail(-err, "%s of pid %d: reading its memory needs the right ptrace would need (same user and ptrace_scope allowing it, or CAP_SYS_PTRACE)",
 				   what, s->pid);
@@ -146,7 +149,7 @@ struct syms_walk {
 };
 
 static int syms_walk_one(uint64_t value, uint64_t size, const char *name,
-			 void *arg)
+			 bool ifunc, void *arg)
 {
 	struct syms_walk *w = arg;
 	struct dtproc_sym sym;
@@ -157,7 +160,7 @@ static int syms_walk_one(uint64_t value, uint64_t size, const char *name,
 	sym = (struct dtproc_sym){
 		.object = w->obj->name, .function = name,
 		.func_addr = w->obj->base + value, .size = size,
-		.offset = w->offset,
+		.offset = w->offset, .flags = ifunc ? DTPROC_SYM_IFUNC : 0,
 	};
 	sym.addr = sym.func_addr + w->offset;
 	w->matches++;
@@ -235,6 +238,7 @@ DTPROC_EXPORT int dtproc_syms_addr(struct dtproc_syms *s, uint64_t addr,
 	struct dtproc_sym tmp = { .addr = addr };
 	const char *name = NULL;
 	uint64_t value = 0, size = 0;
+	bool ifunc = false;
 
 	if (!sym)
 		sym = &tmp;
@@ -243,7 +247,8 @@ DTPROC_EXPORT int dtproc_syms_addr(struct dtproc_syms *s, uint64_t addr,
 		return snprintf(buf, len, "0x%" PRIx64, addr);
 	sym->object = o->name;
 	if (o->tab)
-		name = syms_table_addr(o->tab, addr - o->base, &value, &size);
+		name = syms_table_addr(o->tab, addr - o->base, &value, &size,
+				       &ifunc);
 	if (!name) {
 		sym->offset = addr - o->base;
 		return snprintf(buf, len, "%s`0x%" PRIx64, o->name, sym->offset);
@@ -252,6 +257,7 @@ DTPROC_EXPORT int dtproc_syms_addr(struct dtproc_syms *s, uint64_t addr,
 	sym->func_addr = o->base + value;
 	sym->size = size;
 	sym->offset = addr - sym->func_addr;
+	sym->flags = ifunc ? DTPROC_SYM_IFUNC : 0;
 	if (!sym->offset)
 		return snprintf(buf, len, "%s`%s", o->name, name);
 	return snprintf(buf, len, "%s`%s+0x%" PRIx64, o->name, name, sym->offset);

@@ -82,7 +82,7 @@ struct elf_table *syms_table_get(pid_t pid, const struct syms_map *map);
 void syms_table_put(struct elf_table *t);
 /* The function covering ELF address @v: its name, st_value and size. */
 const char *syms_table_addr(const struct elf_table *t, uint64_t v,
-			    uint64_t *value, uint64_t *size);
+			    uint64_t *value, uint64_t *size, bool *ifunc);
 size_t syms_table_count(const struct elf_table *t);
 const char *syms_table_kind(const struct elf_table *t);
 /*
@@ -90,7 +90,7 @@ const char *syms_table_kind(const struct elf_table *t);
  * address order, once per address; a non-zero return stops and is returned.
  */
 typedef int syms_match_fn(uint64_t value, uint64_t size, const char *name,
-			  void *arg);
+			  bool ifunc, void *arg);
 int syms_table_match(const struct elf_table *t, const char *pat,
 		     syms_match_fn *fn, void *arg);
 /* Runtime-less address (st_value) of function @name, or 0. */

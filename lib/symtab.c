@@ -30,7 +30,8 @@
 struct elf_sym {
 	uint64_t	value, size;
 	uint32_t	name;		/* offset in strs */
-	uint32_t	rank;		/* lower is a better name */
+	uint16_t	rank;		/* lower is a better name */
+	uint16_t	ifunc;
 };
 
 struct elf_table {
@@ -50,9 +51,9 @@ struct elf_table {
 static pthread_mutex_t syms_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct elf_table *syms_cache;
 
-static uint32_t syms_rank(int bind, const char *name)
+static unsigned int syms_rank(int bind, const char *name)
 {
-	uint32_t r = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+	unsigned int r = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
 
 	return r * 2 + (name[0] == '_');
 }
@@ -143,7 +144,9 @@ static int syms_table_read_syms(struct elf_table *t, Elf *elf)
 		}
 		memcpy(t->strs + strlen_, name, len);
 		t->syms[t->n++] = (struct elf_sym){ sym.st_value, sym.st_size,
-			(uint32_t)strlen_, syms_rank(GELF_ST_BIND(sym.st_info), name) };
+			(uint32_t)strlen_,
+			(uint16_t)syms_rank(GELF_ST_BIND(sym.st_info), name),
+			type == STT_GNU_IFUNC };
 		strlen_ += len;
 	}
 	t->by_name = calloc(t->n ? t->n : 1, sizeof(*t->by_name));
@@ -347,7 +350,7 @@ static const struct elf_sym *syms_table_cover(const struct elf_table *t,
 }
 
 const char *syms_table_addr(const struct elf_table *t, uint64_t v,
-			    uint64_t *value, uint64_t *size)
+			    uint64_t *value, uint64_t *size, bool *ifunc)
 {
 	const struct elf_sym *s = syms_table_cover(t, v);
 
@@ -355,6 +358,7 @@ const char *syms_table_addr(const struct elf_table *t, uint64_t v,
 		return NULL;
 	*value = s->value;
 	*size = s->size;
+	*ifunc = s->ifunc;
 	return t->strs + s->name;
 }
 
@@ -385,7 +389,7 @@ int syms_table_match(const struct elf_table *t, const char *pat,
 			if (s->value == last)
 				continue;
 			last = s->value;
-			ret = fn(s->value, s->size, t->strs + s->name, arg);
+			ret = fn(s->value, s->size, t->strs + s->name, s->ifunc, arg);
 			if (ret)
 				return ret;
 		}
@@ -398,7 +402,7 @@ int syms_table_match(const struct elf_table *t, const char *pat,
 		if (s->value == last || fnmatch(pat, t->strs + s->name, 0))
 			continue;
 		last = s->value;
-		ret = fn(s->value, s->size, t->strs + s->name, arg);
+		ret = fn(s->value, s->size, t->strs + s->name, s->ifunc, arg);
 		if (ret)
 			return ret;
 	}

@@ -165,6 +165,14 @@ static int collect_fn(const struct dtproc_sym *sym, void *arg)
 	return 0;
 }
 
+static int ifunc_fn(const struct dtproc_sym *sym, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n += !!(sym->flags & DTPROC_SYM_IFUNC);
+	return 0;
+}
+
 static int find_name(const struct collect *c, const char *name)
 {
 	int i;
@@ -241,6 +249,14 @@ TEST(symbols_both_ways)
 	EXPECT_EQ(c.addr[find_name(&c, "libc.so.6`malloc")], amalloc);
 	dtproc_syms_addr(s, amalloc + 1, NULL, name, sizeof(name));
 	ASSERT_STREQ(name, "libc.so.6`malloc+0x1");
+
+	/* strlen is an IFUNC in libc: flagged, its resolver is what is named */
+	c.n = 0;
+	ASSERT_EQ(dtproc_syms_lookup(s, "libc.so.6`strlen", ifunc_fn, &c), 1);
+	EXPECT_EQ(c.n, 1);
+	c.n = 0;
+	ASSERT_EQ(dtproc_syms_lookup(s, "libc.so.6`malloc", ifunc_fn, &c), 1);
+	EXPECT_EQ(c.n, 0);
 
 	/* failures say why */
 	EXPECT_EQ(dtproc_syms_lookup(s, "nosuch.so`main", collect_fn, &c), -ENOENT);
