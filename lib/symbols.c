@@ -17,7 +17,7 @@
 static int syms_fail_pid(struct dtproc_syms *s, int err, const char *what)
 {
 	if (err == -ESRCH || err == -ENOENT)
-		return dtproc_fail(ESRCH, "%s of pid %d: the process is gone",
+		return dtproc_fail(ESRCH, "%s of pid %d: the process is gone (or is a zombie or a kernel thread, which have no memory to read)",
 				   what, s->pid);
 	if (err == -EAGAIN || err == -EFAULT)
 		return dtproc_fail(EAGAIN, "%s of pid %d: its link map changed under the walk; refresh again at the next RT_CONSISTENT",

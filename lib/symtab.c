@@ -6,7 +6,8 @@
  * table with libelf, once per file: tables are cached per (device, inode)
  * (and checked against the file's mtime and size), refcounted, shared by
  * every dtproc_syms, immutable once built, and so safe to read without a
- * lock.  Only the cache list itself takes syms_cache_lock.
+ * lock.  Only the cache list and the counts take syms_cache_lock.  The
+ * SYMS_CACHE_IDLE most recently built tables nobody uses stay cached.
  *
  * A table holds the functions sorted by address, aliases at one address
  * ordered best name first (global, then weak, then local; then names not
@@ -47,6 +48,9 @@ struct elf_table {
 	size_t		n;
 	char		*strs;
 };
+
+/* Unused tables kept for the next process mapping the same files. */
+#define SYMS_CACHE_IDLE		16
 
 static pthread_mutex_t syms_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct elf_table *syms_cache;
@@ -220,9 +224,11 @@ static int syms_open_file(pid_t pid, const struct syms_map *m, struct stat *st)
 		else
 			snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
 				 pid, m->start, m->end);
-		if (path[0] != '/')
+		/* never open what is not a regular file: a device may care */
+		if (path[0] != '/' || stat(path, st) || !S_ISREG(st->st_mode) ||
+		    st->st_ino != m->ino || st->st_dev != m->dev)
 			continue;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			continue;
 		if (!fstat(fd, st) && st->st_ino == m->ino && st->st_dev == m->dev)
@@ -234,7 +240,7 @@ static int syms_open_file(pid_t pid, const struct syms_map *m, struct stat *st)
 
 struct elf_table *syms_table_get(pid_t pid, const struct syms_map *m)
 {
-	struct elf_table *t, *nt;
+	struct elf_table *t, *nt, **pp, *stale = NULL;
 	struct stat st;
 	int fd;
 
@@ -244,15 +250,24 @@ struct elf_table *syms_table_get(pid_t pid, const struct syms_map *m)
 	if (fd < 0)
 		return NULL;
 	pthread_mutex_lock(&syms_cache_lock);
-	for (t = syms_cache; t; t = t->next) {
-		if (t->dev == m->dev && t->ino == m->ino && t->fsize == st.st_size &&
-		    t->mtime.tv_sec == st.st_mtim.tv_sec &&
+	for (pp = &syms_cache; (t = *pp); pp = &t->next) {
+		if (t->dev != m->dev || t->ino != m->ino)
+			continue;
+		if (t->fsize == st.st_size && t->mtime.tv_sec == st.st_mtim.tv_sec &&
 		    t->mtime.tv_nsec == st.st_mtim.tv_nsec) {
 			t->refs++;
 			break;
 		}
+		if (!t->refs) {		/* the file was rewritten in place */
+			*pp = t->next;
+			stale = t;
+			t = NULL;
+			break;
+		}
 	}
 	pthread_mutex_unlock(&syms_cache_lock);
+	if (stale)
+		syms_table_free(stale);
 	if (t) {
 		close(fd);
 		return t;
@@ -273,19 +288,25 @@ void syms_table_put(struct elf_table *t)
 {
 	struct elf_table **pp;
 
+	struct elf_table *victim = NULL;
+	unsigned int idle = 0;
+
 	pthread_mutex_lock(&syms_cache_lock);
 	if (--t->refs) {
 		pthread_mutex_unlock(&syms_cache_lock);
 		return;
 	}
-	for (pp = &syms_cache; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
+	/* keep the SYMS_CACHE_IDLE newest unused tables, drop the oldest */
+	for (pp = &syms_cache; *pp; pp = &(*pp)->next)
+		if (!(*pp)->refs && ++idle > SYMS_CACHE_IDLE)
 			break;
-		}
+	if (*pp) {
+		victim = *pp;
+		*pp = victim->next;
 	}
 	pthread_mutex_unlock(&syms_cache_lock);
-	syms_table_free(t);
+	if (victim)
+		syms_table_free(victim);
 }
 
 void syms_table_extent(const struct elf_table *t, uint64_t *lo, uint64_t *hi,

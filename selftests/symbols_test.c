@@ -12,7 +12,7 @@
  * it answers one-letter commands on stdin ('a' addresses, 'd' dlopen
  * libm.so.6 and give cbrt's address (cbrt: neither an IFUNC nor versioned
  * twice, so dlsym and the symbol table agree), 'm' the same with
- * dlmopen(LM_ID_NEWLM), 'c' dlclose it, 'q' quit)
+ * dlmopen(LM_ID_NEWLM), 'c' dlclose it, 'x' exec busybox cat, 'q' quit)
  * with one line on stdout.
  */
 #include <dlfcn.h>
@@ -71,6 +71,10 @@ static void syms_victim(void)
 		case 'c':
 			printf("%d\n", lib ? dlclose(lib) : -1);
 			lib = NULL;
+			break;
+		case 'x':
+			execl("/bin/busybox", "cat", (char *)NULL);
+			printf("exec failed\n");
 			break;
 		case 'q':
 			_exit(0);
@@ -372,6 +376,45 @@ TEST(symbols_dlmopen)
 	victim_stop(&v);
 }
 
+/* An exec: the objects are the new program's, the generation goes up. */
+TEST(symbols_exec)
+{
+	struct dtproc_object o;
+	struct dtproc_rtld rt;
+	struct dtproc_syms *s;
+	struct victim v;
+	char line[256];
+	uint64_t gen;
+	int i, ret = 0;
+
+	if (access("/bin/busybox", X_OK))
+		SKIP("no /bin/busybox");
+	victim_start(&v, NULL);
+	victim_ask(&v, 'a', line, sizeof(line));
+	s = dtproc_syms_open(v.pid);
+	ASSERT_TRUE(s);
+	gen = dtproc_syms_generation(s);
+	ASSERT_GE(find_object(s, "libc.so.6", &o), 0);
+	ASSERT_EQ(fputc('x', v.in), 'x');
+	ASSERT_EQ(fflush(v.in), 0);
+	/* busybox cat echoes a line once it runs */
+	ASSERT_GT(fprintf(v.in, "hello\n"), 0);
+	ASSERT_EQ(fflush(v.in), 0);
+	ASSERT_TRUE(fgets(line, sizeof(line), v.out));
+	ASSERT_STREQ(line, "hello\n");
+	for (i = 0; i < 3 && ret != 1; i++)
+		ret = dtproc_syms_refresh(s);
+	ASSERT_EQ(ret, 1);
+	EXPECT_GT(dtproc_syms_generation(s), gen);
+	ASSERT_EQ(dtproc_syms_rtld(s, &rt), 0);
+	EXPECT_EQ(rt.source, DTPROC_SYMS_MAPS);
+	EXPECT_LT(find_object(s, "libc.so.6", &o), 0);
+	ASSERT_EQ(find_object(s, "a.out", &o), 0);
+	EXPECT_TRUE(strstr(o.path, "busybox"));
+	dtproc_syms_close(s);
+	victim_stop(&v);
+}
+
 /* The file behind an address: the identity the kernel will resolve to. */
 TEST(symbols_mapping)
 {
@@ -627,6 +670,16 @@ TEST(symbols_numbers)
 	t1 = now_s();
 	ASSERT_TRUE(s);
 	TH_LOG("open (every object's symbols, cold): %.2f ms", (t1 - t0) * 1e3);
+	{
+		struct dtproc_syms *s2;
+
+		t0 = now_s();
+		s2 = dtproc_syms_open(v.pid);	/* tables cached */
+		t1 = now_s();
+		ASSERT_TRUE(s2);
+		TH_LOG("open again (tables cached): %.2f ms", (t1 - t0) * 1e3);
+		dtproc_syms_close(s2);
+	}
 	c.n = 0;
 	ASSERT_EQ(dtproc_syms_lookup(s, "libc.so.6`malloc", collect_fn, &c), 1);
 	malloc_addr = c.addr[0];
