@@ -11,7 +11,7 @@
 static const char victim_src[] =
 	"#include <unistd.h>\n"
 	"int victim_static(int x) { volatile int y = x; return y * 7 + 1; }\n"
-	"int main(void) { char c; while (read(0, &c, 1) == 1) ;\n"
+	"int main(void) { char c; while (read(0, &c, 1) == 1) write(1, &c, 1);\n"
 	"  return victim_static(3) == 22 ? 0 : 1; }\n";
 
 static char victim_dir[] = "/tmp/dtproc-syms-XXXXXX";
