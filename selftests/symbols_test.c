@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/ptrace.h>
 #include <sys/time.h>
@@ -646,6 +647,65 @@ TEST(symbols_evaltimes)
 	dtproc_syms_close(s);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+}
+
+/* Threads, each with its own dtproc_syms, sharing the cached tables. */
+struct thread_arg {
+	pid_t		pid;
+	uint64_t	func_addr;
+	int		bad;
+};
+
+static void *syms_thread(void *p)
+{
+	struct thread_arg *a = p;
+	char name[256];
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		struct dtproc_syms *s = dtproc_syms_open(a->pid);
+		struct collect c = { 0 };
+
+		if (!s) {
+			a->bad++;
+			continue;
+		}
+		if (dtproc_syms_lookup(s, "libc.so.6`mall*", collect_fn, &c) < 1 ||
+		    find_name(&c, "libc.so.6`malloc") < 0)
+			a->bad++;
+		c.n = 0;
+		if (dtproc_syms_lookup(s, "syms_victim_f*", collect_fn, &c) != 1 ||
+		    c.addr[0] != a->func_addr)
+			a->bad++;
+		dtproc_syms_addr(s, a->func_addr + 3, NULL, name, sizeof(name));
+		if (strcmp(name, "a.out`syms_victim_func+0x3"))
+			a->bad++;
+		dtproc_syms_close(s);
+	}
+	return NULL;
+}
+
+TEST(symbols_threads)
+{
+	struct thread_arg a[4];
+	pthread_t t[4];
+	unsigned long amain, afunc, amalloc;
+	struct victim v;
+	char line[256];
+	int i;
+
+	victim_start(&v, NULL);
+	victim_ask(&v, 'a', line, sizeof(line));
+	ASSERT_EQ(sscanf(line, "%lx %lx %lx", &amain, &afunc, &amalloc), 3);
+	for (i = 0; i < 4; i++) {
+		a[i] = (struct thread_arg){ v.pid, afunc, 0 };
+		ASSERT_EQ(pthread_create(&t[i], NULL, syms_thread, &a[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(pthread_join(t[i], NULL), 0);
+		EXPECT_EQ(a[i].bad, 0);
+	}
+	victim_stop(&v);
 }
 
 /* Numbers: load libc's table, lookups per second. */
