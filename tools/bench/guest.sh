@@ -8,7 +8,7 @@ N=${N:-100}
 ROUNDS=${ROUNDS:-5}
 STORM=${STORM:-10000}
 CREATE=${CREATE:-20}
-RTRIP=${RTRIP:-200}
+RTRIP=${RTRIP:-2000}
 # the command a pid-filtered subscriber follows in P1-filtered: a shell that
 # sleeps a second at a time (a program run once a second)
 FOLLOWED="sh -c 'while :; do sleep 1; done'"
