@@ -48,7 +48,7 @@ while [ $r -le "$ROUNDS" ]; do
 	kill -USR1 "$BG"; sleep 0.2; sleep 1; kill -USR1 "$BG"; sleep 0.2
 	bg_stop
 	set -- $(awk '/^drain_mark/ {print $2, $4}' /tmp/bg.out)
-	[ $r = 0 ] || echo "$r $N ${1:-?} ${2:-?} ${3:-?} ${4:-?} $(val drain_events /tmp/bg.out) $(val drain_true_exits /tmp/bg.out) $(val drain_lost /tmp/bg.out)" >> /tmp/delivery
+	[ $r = 0 ] || echo "$r $N ${1:-?} ${2:-?} ${3:-?} ${4:-?} $(val drain_events /tmp/bg.out) $(val drain_true_exits /tmp/bg.out) $(val drain_lost /tmp/bg.out) $(val drain_by_cpu /tmp/bg.out)" >> /tmp/delivery
 	# P1-filtered: the loop beside a followed command, unsubscribed/subscribed
 	eval "bg_start proc_bench follow 0 $FOLLOWED"; fbase=$(loop); bg_stop
 	eval "bg_start proc_bench follow 1 $FOLLOWED"; fsub=$(loop); bg_stop
@@ -81,8 +81,8 @@ cat /tmp/ctl
 echo
 echo "== issue 9 item 8: the all-probe subscriber's deliveries per round"
 echo "   (exits of /bin/true: the loop ran $N; events: everything it received)"
-awk '{ printf "   round %s: at loop end %s events (%s true exits), +1 s idle %s (%s), at stop %s (%s), lost reported %s\n",
-	$1, $3, $4, $5, $6, $7, $8, $9 }' /tmp/delivery
+awk '{ printf "   round %s: at loop end %s events (%s true exits), +1 s idle %s (%s), at stop %s (%s; from CPU 0/1: %s), lost reported %s\n",
+	$1, $3, $4, $5, $6, $7, $8, $10, $9 }' /tmp/delivery
 awk -v n="$N" '{ k++; if ($8 == n && $9 == 0) full++; if ($4 == n) atend++ }
      END { printf "   rounds with every exit delivered by the stop: %d/%d; already at the loop end: %d/%d\n", full, k, atend, k }' /tmp/delivery
 

@@ -41,6 +41,7 @@
 #include <dtproc.h>
 
 static volatile sig_atomic_t stop, mark;
+static unsigned long long per_cpu[8];	/* events received, by firing CPU */
 
 static void on_term(int sig)
 {
@@ -92,6 +93,7 @@ static void count(struct dtproc_feed *feed, unsigned long long *events,
 			continue;
 		}
 		(*events)++;
+		per_cpu[ev.cpu % 8]++;
 		if (ev.probe == DTPROC_PROBE_EXIT && !strcmp(ev.execname, "true"))
 			(*trues)++;
 	}
@@ -119,8 +121,8 @@ static int drain(void)
 		}
 	}
 	count(feed, &events, &lost, &trues);
-	printf("drain_events %llu\ndrain_lost %llu\ndrain_true_exits %llu\n",
-	       events, lost, trues);
+	printf("drain_events %llu\ndrain_lost %llu\ndrain_true_exits %llu\n"
+	       "drain_by_cpu %llu/%llu\n", events, lost, trues, per_cpu[0], per_cpu[1]);
 	dtproc_feed_close(feed);
 	return 0;
 }
