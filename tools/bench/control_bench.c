@@ -8,15 +8,24 @@
  *                              PTRACE_CONT: ns each
  *   control_bench roundtrip N  stop -> continue of a running victim, then
  *                              PTRACE_INTERRUPT -> PTRACE_CONT: ns each
+ *   control_bench pingpong N [same]
+ *                              one process writes an eventfd, a second reads
+ *                              it and writes another back, that the first
+ *                              reads: ns per round trip (the floor for any
+ *                              stop/continue rendezvous between two tasks);
+ *                              same: both pinned to one CPU
  *   control_bench scale R C    R processes grabbed read-only and C for
  *                              control: kernel memory per victim, and the
  *                              time of grabs and lookups by thousands
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,6 +135,44 @@ static int roundtrip(long n)
 	return 0;
 }
 
+static int pingpong(long n, int same)
+{
+	int ping = eventfd(0, EFD_CLOEXEC), pong = eventfd(0, EFD_CLOEXEC);
+	uint64_t v = 1;
+	long long t0;
+	pid_t pid;
+	long i;
+
+	if (ping < 0 || pong < 0)
+		return die("eventfd");
+	if (same) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			return die("sched_setaffinity");
+	}
+	pid = fork();
+	if (pid < 0)
+		return die("fork");
+	if (!pid) {
+		for (i = 0; i < n; i++)
+			if (read(ping, &v, sizeof(v)) != sizeof(v) ||
+			    write(pong, &v, sizeof(v)) != sizeof(v))
+				_exit(1);
+		_exit(0);
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (write(ping, &v, sizeof(v)) != sizeof(v) ||
+		    read(pong, &v, sizeof(v)) != sizeof(v))
+			return die("ping-pong");
+	printf("pingpong%s_ns %lld\n", same ? "_onecpu" : "", (now_ns() - t0) / n);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 static long slab_kb(void)
 {
 	char line[128];
@@ -202,8 +249,10 @@ int main(int argc, char **argv)
 		return create(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "roundtrip"))
 		return roundtrip(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "pingpong"))
+		return pingpong(atol(argv[2]), argc > 3 && !strcmp(argv[3], "same"));
 	if (argc >= 4 && !strcmp(argv[1], "scale"))
 		return scale(atol(argv[2]), atol(argv[3]));
-	fprintf(stderr, "usage: control_bench create N | roundtrip N | scale RDONLY CONTROL\n");
+	fprintf(stderr, "usage: control_bench create N | roundtrip N | pingpong N [same] | scale RDONLY CONTROL\n");
 	return 2;
 }

@@ -1,9 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The benchmarks, side by side in one guest (run by tools/bench/run).
-N=${N:-150}
-ROUNDS=${ROUNDS:-3}
+# Every round measures every configuration; the summary gives, for each
+# ratio, the median over rounds and its spread (min..max, and max-min as a
+# percentage of the median).
+N=${N:-100}
+ROUNDS=${ROUNDS:-5}
 STORM=${STORM:-10000}
+CREATE=${CREATE:-20}
+RTRIP=${RTRIP:-2000}
+# the command a pid-filtered subscriber follows in P1-filtered: a shell that
+# sleeps a second at a time (a program run once a second)
+FOLLOWED="sh -c 'while :; do sleep 1; done'"
 
 loop() { proc_bench loop "$N" | awk '/^loop_ns/ {print $2}'; }
 
@@ -18,20 +26,45 @@ bg_start() {
 	done
 }
 bg_stop() { kill -TERM "$BG"; wait "$BG"; }
+val() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
 
 : > /tmp/rounds
-r=1
+: > /tmp/delivery
+rc=0
+# round 0 warms up (the first loops after boot and after each module
+# change run slow) and is not counted
+r=0
 while [ $r -le "$ROUNDS" ]; do
 	rmmod dtproc || exit 1
 	loop > /dev/null	# warm up: the first loop after a module change runs slow
 	base=$(loop)
 	bg_start proc_bench cnproc; cn=$(loop); bg_stop
 	insmod "$DTPROC_KO" || exit 1
+	loop > /dev/null
 	idle=$(loop)
-	bg_start proc_bench drain; sub=$(loop); bg_stop
-	grep drain_ /tmp/bg.out | tr '\n' ' '
-	echo "round $r: base $base cn_proc $cn idle $idle subscribed $sub (ns for $N fork+exec+exit)"
-	echo "$base $cn $idle $sub" >> /tmp/rounds
+	# P1, and issue 9 item 8: what the drain has at the loop's end, after
+	# 1 s idle, and when stopped
+	bg_start proc_bench drain; sub=$(loop)
+	kill -USR1 "$BG"; sleep 0.2; sleep 1; kill -USR1 "$BG"; sleep 0.2
+	bg_stop
+	set -- $(awk '/^drain_mark/ {print $2, $4}' /tmp/bg.out)
+	[ $r = 0 ] || echo "$r $N ${1:-?} ${2:-?} ${3:-?} ${4:-?} $(val drain_events /tmp/bg.out) $(val drain_true_exits /tmp/bg.out) $(val drain_lost /tmp/bg.out) $(val drain_by_cpu /tmp/bg.out)" >> /tmp/delivery
+	# P1-filtered: the loop beside a followed command, unsubscribed/subscribed
+	eval "bg_start proc_bench follow 0 $FOLLOWED"; fbase=$(loop); bg_stop
+	eval "bg_start proc_bench follow 1 $FOLLOWED"; fsub=$(loop); bg_stop
+	fev=$(val follow_events /tmp/bg.out)
+	control_bench create "$CREATE" > /tmp/ctl || rc=1
+	control_bench roundtrip "$RTRIP" >> /tmp/ctl || rc=1
+	control_bench pingpong "$RTRIP" >> /tmp/ctl || rc=1
+	control_bench pingpong "$RTRIP" same >> /tmp/ctl || rc=1
+	cd_=$(val create_dtproc_ns /tmp/ctl); cp_=$(val create_ptrace_ns /tmp/ctl)
+	rd=$(val roundtrip_dtproc_ns /tmp/ctl); rp=$(val roundtrip_ptrace_ns /tmp/ctl)
+	pp=$(val pingpong_ns /tmp/ctl); p1=$(val pingpong_onecpu_ns /tmp/ctl)
+	tag=; [ $r = 0 ] && tag=" (warm-up, not counted)"
+	echo "round $r$tag: loop of $N fork+exec+exit, ns: base $base cn_proc $cn idle $idle subscribed $sub" \
+		"beside-followed $fbase beside-followed-subscribed $fsub (follower got $fev events);" \
+		"create dtproc $cd_ ptrace $cp_; stop/continue dtproc $rd ptrace $rp eventfd $pp (one CPU: $p1)"
+	[ $r = 0 ] || echo "$base $cn $idle $sub $fbase $fsub $cd_ $cp_ $rd $rp $pp $p1" >> /tmp/rounds
 	r=$((r + 1))
 done
 
@@ -41,38 +74,55 @@ proc_bench storm "$STORM" > /tmp/storm1; rc1=$?; cat /tmp/storm1
 echo "== P5: $STORM-fork storm, slow subscriber (4 KiB socket buffer read every 100 ms)"
 proc_bench storm "$STORM" slow > /tmp/storm2; rc2=$?; cat /tmp/storm2
 
-echo "== process control"
-control_bench create 40 > /tmp/ctl; rc3=$?
-control_bench roundtrip 200 >> /tmp/ctl || rc3=1
-control_bench scale "${RDONLY:-10000}" "${CONTROL:-1000}" >> /tmp/ctl || rc3=1
+echo "== process control: scale"
+control_bench scale "${RDONLY:-10000}" "${CONTROL:-1000}" > /tmp/ctl; rc3=$?
 cat /tmp/ctl
 
 echo
+echo "== issue 9 item 8: the all-probe subscriber's deliveries per round"
+echo "   (exits of /bin/true: the loop ran $N; events: everything it received)"
+awk '{ printf "   round %s: at loop end %s events (%s true exits), +1 s idle %s (%s), at stop %s (%s; from CPU 0/1: %s), lost reported %s\n",
+	$1, $3, $4, $5, $6, $7, $8, $10, $9 }' /tmp/delivery
+awk -v n="$N" '{ k++; if ($8 == n && $9 == 0) full++; if ($4 == n) atend++ }
+     END { printf "   rounds with every exit delivered by the stop: %d/%d; already at the loop end: %d/%d\n", full, k, atend, k }' /tmp/delivery
+
+echo
 awk -v n="$N" -v rounds="$ROUNDS" '
-function median(a, k,   i, j, t) {
+function sort(a, k,   i, j, t) {
 	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
 		if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
-{ k++; b[k] = $1; c[k] = $2; i[k] = $3; s[k] = $4 }
+function median(a, k) { sort(a, k); return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+# one row: the median over rounds of a per-round ratio, and its spread
+function row(name, num, den, goal,   i, m, a) {
+	for (i = 1; i <= k; i++) a[i] = v[i, num] / v[i, den]
+	m = median(a, k)
+	printf "%-58s %7.3f %13s %6.1f%% %7s\n", name, m,
+		sprintf("%.3f..%.3f", a[1], a[k]), m ? 100 * (a[k] - a[1]) / m : 0, goal
+}
+{ k++; for (i = 1; i <= NF; i++) v[k, i] = $i }
 END {
-	mb = median(b, k); mc = median(c, k); mi = median(i, k); ms = median(s, k)
-	printf "%-62s %8s %6s\n", "benchmark (median of " rounds " rounds, " n " fork+exec+exit)", "ratio", "goal"
-	printf "%-62s %8.3f %6s\n", "P1 dtproc, all 14 probes, subscriber draining / no module", ms / mb, "<=1.03"
-	printf "%-62s %8.3f %6s\n", "P1 cn_proc listener / no module", mc / mb, "-"
-	printf "%-62s %8.3f %6s\n", "P1 dtproc subscribed / cn_proc listener", ms / mc, "-"
-	printf "%-62s %8.3f %6s\n", "P2 dtproc loaded, no subscriber / no module", mi / mb, "1.00"
+	printf "%-58s %7s %13s %7s %7s\n", "benchmark: ratio (median of " k " rounds)", "median", "min..max", "spread", "goal"
+	row("P1 dtproc, 14 probes, draining subscriber / no module", 4, 1, "<=1.03")
+	row("P1-filtered: loop beside a -c subscriber / unsubscribed", 6, 5, "<=1.01")
+	row("P2 dtproc loaded, nothing subscribed / no module", 3, 1, "1.00")
+	row("cn_proc listener / no module", 2, 1, "-")
+	row("P1 dtproc subscribed / cn_proc listener", 4, 2, "-")
+	row("create+continue+exit: dtproc / ptrace", 7, 8, "<=0.8")
+	row("stop->continue: dtproc / PTRACE_INTERRUPT+CONT", 9, 10, "<=0.5")
+	row("stop->continue: dtproc / eventfd ping-pong, 2 CPUs", 9, 11, "-")
+	row("stop->continue: dtproc / eventfd ping-pong, 1 CPU", 9, 12, "-")
+	row("PTRACE_INTERRUPT+CONT / eventfd ping-pong, 2 CPUs", 10, 11, "-")
+	printf "(per round: %d fork+exec+exit per loop, %s creates, %s stop/continue round trips)\n", n, ENVIRON["CREATE"], ENVIRON["RTRIP"]
 }' /tmp/rounds
 awk '/storm_forks/ {f=$2} /storm_creates/ {c=$2} /storm_dropped/ {d=$2}
-     END { printf "%-62s %8s %6s\n", "P5 creates delivered, default buffers", c "/" f, "all" }' /tmp/storm1
+     END { printf "%-58s %21s %7s\n", "P5 creates delivered, default buffers", c "/" f, "all" }' /tmp/storm1
 awk '/storm_received/ {r=$2} /storm_dropped/ {d=$2} /storm_last_seq/ {l=$2} /storm_unexplained/ {g=$2}
-     END { printf "%-62s %8s %6s\n", "P5 slow: received + dropped == last seq (" r "+" d "=" l ")", (r + d == l && g == 0) ? "exact" : "WRONG", "exact" }' /tmp/storm2
+     END { printf "%-58s %21s %7s\n", "P5 slow: received+dropped == last seq (" r "+" d "=" l ")", (r + d == l && g == 0) ? "exact" : "WRONG", "exact" }' /tmp/storm2
 awk '{ v[$1] = $2 }
      END {
-	printf "%-62s %8.3f %6s\n", "P4 create+continue+exit: dtproc / ptrace (TRACEME, exec, CONT)", v["create_dtproc_ns"] / v["create_ptrace_ns"], "<=1.0"
-	printf "%-62s %8.3f %6s\n", "P4 stop->continue round trip: dtproc / PTRACE_INTERRUPT+CONT", v["roundtrip_dtproc_ns"] / v["roundtrip_ptrace_ns"], "<=0.5"
-	printf "%-62s %8s %6s\n", "P4 kernel memory per victim (" v["victims"] " victims)", v["kernel_bytes_per_victim"] " B", "<=1KiB"
-	printf "%-62s %8s %6s\n", "P4 lookup of a held pid (handle table)", v["lookup_ns_per_victim"] " ns", "flat"
+	printf "%-58s %21s %7s\n", "kernel memory per victim (" v["victims"] " victims)", v["kernel_bytes_per_victim"] " B", "<=1KiB"
+	printf "%-58s %21s %7s\n", "lookup of a held pid (handle table)", v["lookup_ns_per_victim"] " ns", "flat"
      }' /tmp/ctl
 grep '^grab_ns_per_victim_at' /tmp/ctl | sed 's/^/   /'
-[ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ]
+[ $rc = 0 ] && [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ]

@@ -5,7 +5,15 @@
  *
  *   proc_bench loop N         fork + exec /bin/true + wait, N times: ns
  *   proc_bench drain          subscribe to all 14 probes of every process
- *                             and decode events until SIGTERM
+ *                             and decode events until SIGTERM; SIGUSR1
+ *                             prints a mark: events so far, and how many
+ *                             exits of /bin/true (the loop's children)
+ *   proc_bench follow SUB CMD...
+ *                             run CMD (exec'd directly, as dtrace -c does)
+ *                             and, if SUB is 1, subscribe to all 14 probes
+ *                             of it and its descendants only (a pid-filtered
+ *                             subscription, dtproc trace -c's) and drain
+ *                             them until SIGTERM, which kills CMD
  *   proc_bench cnproc         listen to cn_proc until SIGTERM
  *   proc_bench storm N [slow] a process forks N children; a subscriber
  *                             following it counts create events and checks
@@ -32,11 +40,17 @@
 
 #include <dtproc.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, mark;
+static unsigned long long per_cpu[8];	/* events received, by firing CPU */
 
 static void on_term(int sig)
 {
 	stop = 1;
+}
+
+static void on_usr1(int sig)
+{
+	mark = 1;
 }
 
 static long long now_ns(void)
@@ -67,11 +81,28 @@ static int loop(long n)
 	return 0;
 }
 
+/* count what a subscription delivers; *trues: exits of /bin/true */
+static void count(struct dtproc_feed *feed, unsigned long long *events,
+		  unsigned long long *lost, unsigned long long *trues)
+{
+	struct dtproc_event ev;
+
+	while (dtproc_feed_next(feed, &ev) > 0) {
+		if (ev.kind == DTPROC_EVENT_DROP) {
+			*lost += ev.dropped;
+			continue;
+		}
+		(*events)++;
+		per_cpu[ev.cpu % 8]++;
+		if (ev.probe == DTPROC_PROBE_EXIT && !strcmp(ev.execname, "true"))
+			(*trues)++;
+	}
+}
+
 static int drain(void)
 {
 	struct dtproc_feed *feed = dtproc_feed_open();
-	struct dtproc_event ev;
-	unsigned long long events = 0, lost = 0;
+	unsigned long long events = 0, lost = 0, trues = 0;
 
 	if (!feed || dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 0, 0) < 0) {
 		fprintf(stderr, "drain: %s\n", dtproc_errmsg());
@@ -80,17 +111,72 @@ static int drain(void)
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
-		if (dtproc_feed_wait(feed, 200) < 0)
+		if (dtproc_feed_wait(feed, 50) < 0)
 			break;
-		while (dtproc_feed_next(feed, &ev) > 0) {
-			if (ev.kind == DTPROC_EVENT_DROP)
-				lost += ev.dropped;
-			else
-				events++;
+		count(feed, &events, &lost, &trues);
+		if (mark) {
+			mark = 0;
+			printf("drain_mark %llu %llu %llu\n", events, lost, trues);
+			fflush(stdout);
 		}
 	}
-	printf("drain_events %llu\ndrain_lost %llu\n", events, lost);
+	count(feed, &events, &lost, &trues);
+	printf("drain_events %llu\ndrain_lost %llu\ndrain_true_exits %llu\n"
+	       "drain_by_cpu %llu/%llu\n", events, lost, trues, per_cpu[0], per_cpu[1]);
 	dtproc_feed_close(feed);
+	return 0;
+}
+
+static int follow(int sub, char **argv)
+{
+	unsigned long long events = 0, lost = 0, trues = 0;
+	struct dtproc_feed *feed = NULL;
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		return perror("pipe"), 1;
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(go[0]);
+	if (sub) {
+		feed = dtproc_feed_open();
+		if (!feed || dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, pid,
+						   DTPROC_FILTER_DESCENDANTS) < 0) {
+			fprintf(stderr, "follow: %s\n", dtproc_errmsg());
+			kill(pid, SIGKILL);
+			return 1;
+		}
+	}
+	if (write(go[1], "g", 1) != 1)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (!stop) {
+		if (!feed) {
+			pause();
+			continue;
+		}
+		if (dtproc_feed_wait(feed, 50) < 0)
+			break;
+		count(feed, &events, &lost, &trues);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (feed) {
+		count(feed, &events, &lost, &trues);
+		printf("follow_events %llu\nfollow_lost %llu\n", events, lost);
+		dtproc_feed_close(feed);
+	}
 	return 0;
 }
 
@@ -247,16 +333,20 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	if (argc >= 3 && !strcmp(argv[1], "loop"))
 		return loop(atol(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "drain"))
 		return drain();
+	if (argc >= 4 && !strcmp(argv[1], "follow"))
+		return follow(atoi(argv[2]), argv + 3);
 	if (argc >= 2 && !strcmp(argv[1], "cnproc"))
 		return cnproc();
 	if (argc >= 3 && !strcmp(argv[1], "storm"))
 		return storm(atol(argv[2]), argc > 3 && !strcmp(argv[3], "slow"));
 	if (argc >= 3 && !strcmp(argv[1], "threads"))
 		return threads(atol(argv[2]));
-	fprintf(stderr, "usage: proc_bench loop N | drain | cnproc | storm N [slow] | threads N\n");
+	fprintf(stderr, "usage: proc_bench loop N | drain | follow SUB CMD... | cnproc | storm N [slow] | threads N\n");
 	return 2;
 }
