@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#include <dtproc.h>
+
 static long st_opt_n = -1;
 static long st_opt_s = -1;
 static unsigned long long st_seed;
@@ -114,6 +116,40 @@ static inline int st_open_ko(void)
 	if (fd < 0)
 		DT_FAIL(1, "open %s: %s", ko, strerror(errno));
 	return fd;
+}
+
+/*
+ * A subscriber's view of its feed's sequence numbers: every number is an
+ * event delivered or one reported lost in-band, nothing else.
+ */
+struct st_seq {
+	uint64_t	next;		/* the number expected next; 0: none yet */
+	uint64_t	events;
+	uint64_t	drops;		/* drop reports */
+	uint64_t	dropped;	/* events they cover */
+	uint64_t	bad_seq;	/* the first unexplained number, if any */
+	uint64_t	bad_want;
+};
+
+/* Account @ev; false at the first gap or repeat. */
+static inline bool st_seq_account(struct st_seq *sq, const struct dtproc_event *ev)
+{
+	if (sq->next && ev->seq != sq->next) {
+		if (!sq->bad_seq) {
+			sq->bad_seq = ev->seq;
+			sq->bad_want = sq->next;
+		}
+		return false;
+	}
+	if (ev->kind == DTPROC_EVENT_DROP) {
+		sq->drops++;
+		sq->dropped += ev->dropped;
+		sq->next = ev->seq + ev->dropped;
+	} else {
+		sq->events++;
+		sq->next = ev->seq + 1;
+	}
+	return true;
 }
 
 static inline void st_usage(const char *prog)
