@@ -85,8 +85,9 @@ static void __attribute__((noreturn)) st_subscriber(struct st_sub *s,
 		struct st_seq sq = { .next = 1 };
 
 		if (!feed) {
+			/* no family (unloaded): look again soon, not busily */
 			s->open_fails++;
-			cu_sleep_ms(2);
+			cu_sleep_ms(10);
 			continue;
 		}
 		if (dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 0, 0)) {
@@ -286,6 +287,7 @@ TEST_TIMEOUT(rmmod_while_live, 300)
 TEST_TIMEOUT(load_unload_cycles, 900)
 {
 	long n = st_count(1000), i;
+	long long t0, t_load = 0, t_unload = 0;
 	struct dtproc_version v;
 	unsigned long retries = 0;
 	struct timespec start;
@@ -302,6 +304,7 @@ TEST_TIMEOUT(load_unload_cycles, 900)
 	for (i = 0; i < n; i++) {
 		if (st_below(4) == 0)
 			st_true();	/* events while loaded */
+		t0 = cu_now_ms();
 		while (st_unload()) {
 			if (errno != EAGAIN && errno != EBUSY)
 				DT_FAIL(1, "cycle %ld: unload: %s", i,
@@ -310,10 +313,13 @@ TEST_TIMEOUT(load_unload_cycles, 900)
 			ASSERT_LT(retries, 100000);
 			cu_sleep_ms(1);
 		}
+		t_unload += cu_now_ms() - t0;
 		ASSERT_FALSE(st_module_loaded());
 		if (st_below(4) == 0)
 			cu_sleep_ms(st_below(20));	/* the family is gone */
+		t0 = cu_now_ms();
 		r = st_load(kofd);
+		t_load += cu_now_ms() - t0;
 		if (r)
 			DT_FAIL(1, "cycle %ld: load: %s", i, strerror(errno));
 		fd = open_dtproc();
@@ -326,6 +332,8 @@ TEST_TIMEOUT(load_unload_cycles, 900)
 	/* loaded: the subscriber gets events on the last load */
 	ASSERT_TRUE(st_sub_sees_exec(s));
 	st_stop_subscriber(s, sub);
+	printf("# load_unload_cycles: %.1f s in unload, %.1f s in load\n",
+	       t_unload / 1e3, t_load / 1e3);
 	printf("# load_unload_cycles: %ld cycles in %.1f s (%lu busy unloads retried); "
 	       "subscriber: %lu connections, %lu failed opens, %lu failed subscribes, "
 	       "%llu events, %llu dropped\n",
