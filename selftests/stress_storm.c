@@ -86,18 +86,46 @@ static void __attribute__((noreturn)) st_subscriber(int ready_fd)
 	_exit(KSFT_PASS);
 }
 
+/* What a member that never ended is doing, for the log. */
+static void st_dump_member(pid_t pid)
+{
+	char path[64], buf[2048], states[64];
+	ssize_t n;
+	int fd, k;
+
+	cu_tasks(pid, 'I', &k, states, sizeof(states));
+	TH_LOG("member %d: state '%c', threads \"%s\"", pid, cu_state(pid),
+	       states);
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		TH_LOG("member %d: kernel stack:\n%s", pid, buf);
+	}
+}
+
 /* The storm: @n fork+execs, ST_PARALLEL at a time, until @end_ms. */
 static void __attribute__((noreturn)) st_storm(long n, long long end_ms)
 {
+	pid_t live[ST_PARALLEL] = { 0 };
+	int running = 0, status, i;
 	char arg[16];
-	int running = 0, status;
 	pid_t pid;
 
 	st_srand(1);
 	while (sh->forked < (unsigned long)n || running) {
-		if (cu_now_ms() > end_ms)
-			DT_FAIL(1, "storm: %lu of %ld forked, %d running at the time limit",
-				sh->forked, n, running);
+		if (cu_now_ms() > end_ms) {
+			TH_LOG("storm: %lu of %ld forked, %d running at the time limit",
+			       sh->forked, n, running);
+			for (i = 0; i < ST_PARALLEL; i++)
+				if (live[i])
+					st_dump_member(live[i]);
+			DT_FAIL(1, "storm: did not finish");
+		}
 		if (running < ST_PARALLEL && sh->forked < (unsigned long)n) {
 			snprintf(arg, sizeof(arg), "%u", st_below(20000));
 			fflush(NULL);
@@ -109,17 +137,27 @@ static void __attribute__((noreturn)) st_storm(long n, long long end_ms)
 				execl(ST_CHILD, ST_COMM, arg, (char *)NULL);
 				_exit(127);
 			}
+			for (i = 0; live[i]; i++)
+				;
+			live[i] = pid;
 			sh->ring[sh->head++ % ST_RING] = pid;
 			sh->forked++;
 			running++;
 			continue;
 		}
-		pid = waitpid(-1, &status, 0);
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == 0) {
+			cu_sleep_ms(1);
+			continue;
+		}
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
 			DT_FAIL(1, "waitpid: %s", strerror(errno));
 		}
+		for (i = 0; i < ST_PARALLEL; i++)
+			if (live[i] == pid)
+				live[i] = 0;
 		running--;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			sh->exited0++;
@@ -165,9 +203,21 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 	if (!flags) {
 		/* a grab returns with every thread parked, or the victim gone */
 		ASSERT_OK(dtproc_status(h, &st, 0));
-		if (st.state != DTPROC_STATE_STOPPED && st.state != DTPROC_STATE_DEAD)
-			DT_FAIL(1, "pid %d after its grab: state %u why %u threads %u/%u",
-				pid, st.state, st.why, st.nstopped, st.nthreads);
+		if (st.state != DTPROC_STATE_STOPPED && st.state != DTPROC_STATE_DEAD) {
+			char states[64];
+			int k;
+
+			cu_tasks(pid, 'I', &k, states, sizeof(states));
+			TH_LOG("pid %d after its grab: state %u why %u threads %u/%u; /proc: \"%s\"",
+			       pid, st.state, st.why, st.nstopped, st.nthreads,
+			       states);
+			ret = dtproc_status(h, &st, DTPROC_STATUS_WAIT);
+			cu_tasks(pid, 'I', &k, states, sizeof(states));
+			DT_FAIL(1, "pid %d: grab returned before its stop settled "
+				"(then: ret %d state %u why %u threads %u/%u; /proc: \"%s\")",
+				pid, ret, st.state, st.why, st.nstopped, st.nthreads,
+				states);
+		}
 	}
 	nops = st_below(4);
 	for (i = 0; i < nops; i++) {
@@ -279,7 +329,7 @@ TEST_TIMEOUT(storm, 900)
 	if (cons == 0)
 		st_consumer();
 
-	ok &= st_wait_ok("storm", storm, (secs + 60) * 1000);
+	ok &= st_wait_ok("storm", storm, (secs + 120) * 1000);
 	sh->storm_done = 1;
 	ok &= st_wait_ok("consumer", cons, 60000);
 	sh->consumer_done = 1;
