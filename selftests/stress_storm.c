@@ -36,7 +36,7 @@ struct st_shared {
 	uint64_t		storm_execs;
 	/* the consumer */
 	unsigned long		grabs, grabbed, grab_srch, grab_perm, grab_busy;
-	unsigned long		stops, conts, statuses, op_srch, op_perm;
+	unsigned long		stops, conts, sigconts, statuses, op_srch, op_perm;
 };
 
 static struct st_shared *sh;
@@ -180,6 +180,7 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 	unsigned int flags = st_below(4) ? 0 : DTPROC_GRAB_RDONLY;
 	struct dtproc_handle *h;
 	struct dtproc_status st;
+	bool pstopped = false;
 	int i, nops, ret;
 
 	sh->grabs++;
@@ -188,6 +189,7 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 		switch (errno) {
 		case ESRCH:
 			sh->grab_srch++;
+			cu_sleep_ms(1);	/* too late: let the storm move on */
 			return;
 		case EPERM:	/* exiting: its mm is gone */
 			sh->grab_perm++;
@@ -225,10 +227,12 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 		case 0:
 			ret = dtproc_stop(h);
 			sh->stops++;
+			pstopped = !ret;
 			break;
 		case 1:
 			ret = dtproc_continue(h);
 			sh->conts++;
+			pstopped &= !!ret;
 			break;
 		default:
 			ret = dtproc_status(h, &st, 0);
@@ -245,7 +249,22 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 			DT_FAIL(1, "pid %d (flags 0x%x): unexpected %s: %s",
 				pid, flags, strerror(-ret), dtproc_errmsg());
 	}
+	/*
+	 * A requested stop outlives the release (dt_proc's pstop): continue
+	 * it first, or release it and send SIGCONT as prun(1) would.
+	 */
+	if (pstopped && st_below(2)) {
+		ret = dtproc_continue(h);
+		sh->conts++;
+		if (ret && !st_gone(-ret))
+			DT_FAIL(1, "continue %d: %s", pid, dtproc_errmsg());
+		pstopped = false;
+	}
 	dtproc_release(h);
+	if (pstopped) {
+		kill(pid, SIGCONT);
+		sh->sigconts++;
+	}
 }
 
 static void __attribute__((noreturn)) st_consumer(void)
@@ -344,9 +363,9 @@ TEST_TIMEOUT(storm, 900)
 	       (unsigned long long)sh->seq.dropped,
 	       (unsigned long long)sh->storm_execs);
 	printf("# storm: consumer: %lu grabs, %lu held (%lu ESRCH, %lu EPERM, %lu EBUSY); "
-	       "%lu stops, %lu continues, %lu statuses (%lu ESRCH, %lu EPERM read-only)\n",
+	       "%lu stops, %lu continues, %lu SIGCONTs, %lu statuses (%lu ESRCH, %lu EPERM read-only)\n",
 	       sh->grabs, sh->grabbed, sh->grab_srch, sh->grab_perm,
-	       sh->grab_busy, sh->stops, sh->conts, sh->statuses, sh->op_srch,
+	       sh->grab_busy, sh->stops, sh->conts, sh->sigconts, sh->statuses, sh->op_srch,
 	       sh->op_perm);
 	ASSERT_TRUE(ok);
 	ASSERT_EQ(sh->forked, (unsigned long)n);
