@@ -10,7 +10,9 @@
  * until SIGCONT and then runs; nothing stays parked.  At the end the module
  * still unloads (and is loaded again).
  *
- *   stress_consumer_kill [-n ROUNDS] [-S SEED]
+ *   stress_consumer_kill [-n ROUNDS] [-s SECONDS] [-S SEED]
+ *
+ * -n: 20 rounds by default; -s: no round starts after 200 s (default).
  */
 #include <sys/prctl.h>
 
@@ -169,7 +171,9 @@ static bool st_round(int r, unsigned long *stats)
 
 TEST_TIMEOUT(consumer_killed, 900)
 {
-	long rounds = st_count(20), r, tries;
+	long rounds = st_count(20), secs = st_secs(200), r, tries;
+	bool bounded = false;
+	long long end_ms;
 	unsigned long stats[3] = { 0 };
 	struct timespec start;
 	int kofd, fails = 0;
@@ -180,12 +184,19 @@ TEST_TIMEOUT(consumer_killed, 900)
 	ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
 	rd = (struct st_round *)cu_shared(sizeof(*rd) / sizeof(long) + 1);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (r = 0; r < rounds && fails < 3; r++)
+	end_ms = cu_now_ms() + secs * 1000;
+	for (r = 0; r < rounds && fails < 3; r++) {
+		if (cu_now_ms() > end_ms) {
+			bounded = true;	/* the time bound: no more rounds */
+			break;
+		}
 		if (!st_round(r, stats))
 			fails++;
-	printf("# consumer_killed: %ld rounds of %d victims in %.1f s: %lu created killed, "
+	}
+	printf("# consumer_killed: %ld of %ld rounds of %d victims in %.1f s%s: %lu created killed, "
 	       "%lu grabbed resumed, %lu requested stops resumed on SIGCONT; %d rounds failed\n",
-	       r, ST_CREATED + ST_GRABBED, st_elapsed(&start), stats[0],
+	       r, rounds, ST_CREATED + ST_GRABBED, st_elapsed(&start),
+	       bounded ? " (stopped at the time bound, -s)" : "", stats[0],
 	       stats[1], stats[2], fails);
 	ASSERT_EQ(fails, 0);
 
