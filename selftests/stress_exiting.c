@@ -24,7 +24,7 @@ struct st_counts {
 	unsigned long	grabbed;	/* grab succeeded, release too */
 	unsigned long	err_srch;
 	unsigned long	err_perm;
-	unsigned long	err_busy;
+	unsigned long	err_dead;	/* EOWNERDEAD (zombie), ESTALE */
 	unsigned long	orphans;	/* SIGCONT-vs-grab rounds */
 };
 
@@ -49,56 +49,86 @@ static void __attribute__((noreturn)) st_child(int kind, unsigned int spin)
 	}
 }
 
-/* A grab that failed: a documented errno for a process on its way out? */
-static void st_count_err(struct st_counts *cn, pid_t pid, int kind, int err)
+/*
+ * A call that failed on a process on its way out: an errno documented for
+ * that?  ESRCH: gone; EPERM: its image is gone (no longer dumpable);
+ * EOWNERDEAD: a zombie (dt_proc's "process is a zombie"); ESTALE: its image
+ * changed under the grab.  EBUSY would mean a stale controller: each
+ * worker grabs only its own children.
+ */
+static void st_count_err(struct st_counts *cn, pid_t pid, int kind,
+			 const char *what, int err)
 {
 	switch (err) {
 	case ESRCH:
 		cn->err_srch++;
 		break;
-	case EPERM:	/* its mm is gone: no longer dumpable */
+	case EPERM:
 		cn->err_perm++;
 		break;
-	case EBUSY:	/* still held as an orphan by nobody's control */
-		cn->err_busy++;
+	case EOWNERDEAD:
+	case ESTALE:
+		cn->err_dead++;
 		break;
 	default:
-		DT_FAIL(1, "grab of exiting pid %d (kind %d): unexpected %s",
-			pid, kind, strerror(err));
+		DT_FAIL(1, "%s of exiting pid %d (kind %d): unexpected %s: %s",
+			what, pid, kind, strerror(err), dtproc_errmsg());
 	}
 }
 
-/* A requested-stop orphan: stopped, released, then SIGCONT racing a grab. */
-static void st_orphan_round(int fd, struct st_counts *cn, pid_t pid)
+/* Grab @pid; NULL (counted) if it failed as a process going away may. */
+static struct dtproc_handle *st_grab(struct dtproc *dp, struct st_counts *cn,
+				     pid_t pid, int kind, unsigned int flags)
 {
-	if (cu_ioc_grab(fd, pid, 0, 0)) {
-		st_count_err(cn, pid, CH_ORPHAN, errno);
-		return;
-	}
-	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
-	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	struct dtproc_handle *h = dtproc_grab(dp, pid, flags);
+
+	if (!h)
+		st_count_err(cn, pid, kind, "grab", errno);
+	return h;
+}
+
+/* A requested-stop orphan: stopped, released, then SIGCONT racing a grab. */
+static void st_orphan_round(struct dtproc *dp, struct st_counts *cn, pid_t pid)
+{
+	struct dtproc_handle *h;
+	int ret;
+
+	/* alive and pausing: this grab and stop must work */
+	h = cu_grab(dp, pid, 0);
+	if (dtproc_stop(h))
+		DT_FAIL(1, "dtproc_stop(%d): %s", pid, dtproc_errmsg());
+	dtproc_release(h);
 	cn->orphans++;
 	if (st_below(2))
 		kill(pid, SIGCONT);
 	else
 		kill(pid, SIGKILL);
-	if (cu_ioc_grab(fd, pid, st_below(4) ? 0 : DTPROC_GRAB_RDONLY, 0)) {
-		st_count_err(cn, pid, CH_ORPHAN, errno);
+	h = st_grab(dp, cn, pid, CH_ORPHAN, st_below(4) ? 0 : DTPROC_GRAB_RDONLY);
+	if (!h)
 		return;
-	}
 	cn->grabbed++;
-	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	if (st_below(2)) {
+		ret = dtproc_stop(h);
+		if (ret && -ret != EPERM)	/* EPERM: read-only */
+			st_count_err(cn, pid, CH_ORPHAN, "stop", -ret);
+		ret = dtproc_continue(h);
+		if (ret && -ret != EPERM)
+			st_count_err(cn, pid, CH_ORPHAN, "continue", -ret);
+	}
+	dtproc_release(h);
 }
 
 static void __attribute__((noreturn))
 st_worker(int w, struct st_counts *cn, long long end_ms)
 {
-	int fd = open_dtproc();
+	struct dtproc *dp = cu_open();
+	struct dtproc_handle *h;
 	int kind, status;
 	unsigned int flags;
 	pid_t pid;
 
 	st_srand(w + 1);
+	dtproc_set_lru_limit(dp, 0);
 	while (cu_now_ms() < end_ms) {
 		kind = st_below(CH_KINDS);
 		flags = st_below(4) ? 0 : DTPROC_GRAB_RDONLY;
@@ -111,18 +141,16 @@ st_worker(int w, struct st_counts *cn, long long end_ms)
 		cn->iters++;
 
 		if (kind == CH_ORPHAN) {
-			st_orphan_round(fd, cn, pid);
+			st_orphan_round(dp, cn, pid);
 		} else {
 			if (kind == CH_KILLED || (kind == CH_SPIN && st_below(2)))
 				kill(pid, SIGKILL);
-			if (cu_ioc_grab(fd, pid, flags, 0)) {
-				st_count_err(cn, pid, kind, errno);
-			} else {
+			h = st_grab(dp, cn, pid, kind, flags);
+			if (h) {
 				cn->grabbed++;
 				if (st_below(2))
 					kill(pid, SIGKILL);
-				ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE,
-						     pid));
+				dtproc_release(h);
 			}
 		}
 		kill(pid, SIGKILL);
@@ -130,7 +158,8 @@ st_worker(int w, struct st_counts *cn, long long end_ms)
 			DT_FAIL(1, "child %d (kind %d) did not end in %d ms: state '%c'",
 				pid, kind, CU_WAIT_MS, cu_state(pid));
 	}
-	close(fd);
+	ASSERT_EQ(dtproc_handle_count(dp), 0);
+	dtproc_close(dp);
 	_exit(KSFT_PASS);
 }
 
@@ -172,15 +201,16 @@ TEST_TIMEOUT(grab_exiting, 600)
 		sum.grabbed += cn[i].grabbed;
 		sum.err_srch += cn[i].err_srch;
 		sum.err_perm += cn[i].err_perm;
-		sum.err_busy += cn[i].err_busy;
+		sum.err_dead += cn[i].err_dead;
 		sum.orphans += cn[i].orphans;
 	}
 	printf("# grab_exiting: %ld workers, %.1f s: %lu children, %lu grabbed+released, "
-	       "%lu orphan rounds; failed grabs: %lu ESRCH, %lu EPERM, %lu EBUSY\n",
+	       "%lu orphan rounds; failures: %lu ESRCH, %lu EPERM, %lu EOWNERDEAD/ESTALE\n",
 	       nworkers, st_elapsed(&start), sum.iters, sum.grabbed,
-	       sum.orphans, sum.err_srch, sum.err_perm, sum.err_busy);
+	       sum.orphans, sum.err_srch, sum.err_perm, sum.err_dead);
 	ASSERT_EQ(bad, 0);
 	ASSERT_GT(sum.iters, 0);
+	ASSERT_GT(sum.grabbed, 0);
 	/* the module still answers and holds nothing of ours */
 	i = open_dtproc();
 	struct dtproc_version v = { .size = sizeof(v) };

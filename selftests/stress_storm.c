@@ -40,7 +40,7 @@ struct st_shared {
 	struct st_seq		seq;
 	uint64_t		storm_execs;
 	/* the consumer */
-	unsigned long		grabs, grabbed, grab_srch, grab_perm, grab_busy;
+	unsigned long		grabs, grabbed, grab_srch, grab_perm, grab_dead;
 	unsigned long		stops, conts, sigconts, statuses, op_srch, op_perm;
 };
 
@@ -184,7 +184,7 @@ static void __attribute__((noreturn)) st_storm(long n, long long end_ms)
 
 static bool st_gone(int err)
 {
-	return err == ESRCH;
+	return err == ESRCH || err == EOWNERDEAD;
 }
 
 /* One grab, a few random operations, the release. */
@@ -204,13 +204,15 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 			sh->grab_srch++;
 			cu_sleep_ms(1);	/* too late: let the storm move on */
 			return;
-		case EPERM:	/* exiting: its mm is gone */
+		case EPERM:	/* exiting: its image is gone */
 			sh->grab_perm++;
 			return;
-		case EBUSY:
-			sh->grab_busy++;
+		case EOWNERDEAD:	/* a zombie */
+		case ESTALE:		/* it exec'd under the grab */
+			sh->grab_dead++;
 			return;
 		}
+		/* EBUSY too: this is the only consumer */
 		DT_FAIL(1, "grab(%d, 0x%x): unexpected %s: %s", pid, flags,
 			strerror(errno), dtproc_errmsg());
 	}
@@ -376,10 +378,10 @@ TEST_TIMEOUT(storm, 900)
 	       (unsigned long long)sh->seq.drops,
 	       (unsigned long long)sh->seq.dropped,
 	       (unsigned long long)sh->storm_execs);
-	printf("# storm: consumer: %lu grabs, %lu held (%lu ESRCH, %lu EPERM, %lu EBUSY); "
+	printf("# storm: consumer: %lu grabs, %lu held (%lu ESRCH, %lu EPERM, %lu EOWNERDEAD/ESTALE); "
 	       "%lu stops, %lu continues, %lu SIGCONTs, %lu statuses (%lu ESRCH, %lu EPERM read-only)\n",
 	       sh->grabs, sh->grabbed, sh->grab_srch, sh->grab_perm,
-	       sh->grab_busy, sh->stops, sh->conts, sh->sigconts, sh->statuses, sh->op_srch,
+	       sh->grab_dead, sh->stops, sh->conts, sh->sigconts, sh->statuses, sh->op_srch,
 	       sh->op_perm);
 	ASSERT_TRUE(ok);
 	if (!sh->bounded)
