@@ -97,7 +97,7 @@ static int dtproc_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 				    "descendants of which process?");
 		return -EINVAL;
 	}
-	return dtproc_feed_subscribe(genl_info_net(info), info->snd_portid,
+	return dtproc_feed_subscribe(NETLINK_CB(skb).sk,
 				     nla_get_u32(info->attrs[DTPROC_A_PROBE_MASK]),
 				     pid, flags);
 }
@@ -108,7 +108,7 @@ static int dtproc_genl_unsubscribe(struct sk_buff *skb, struct genl_info *info)
 
 	if (ret)
 		return ret;
-	return dtproc_feed_unsubscribe(genl_info_net(info), info->snd_portid);
+	return dtproc_feed_unsubscribe(NETLINK_CB(skb).sk);
 }
 
 static int dtproc_put_stats(struct sk_buff *msg, int probe)
