@@ -124,8 +124,17 @@ int dtproc_krp_execve_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs);
 int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs);
+int dtproc_krp_ia32_execve_entry(struct kretprobe_instance *ri,
+				 struct pt_regs *regs);
+int dtproc_krp_ia32_execveat_entry(struct kretprobe_instance *ri,
+				   struct pt_regs *regs);
 int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 			   struct pt_regs *regs);
+int dtproc_krp_compat_exec_return(struct kretprobe_instance *ri,
+				  struct pt_regs *regs);
+struct linux_binprm;
+void dtproc_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm);
 int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs);
 int dtproc_kp_exit_signals(struct kprobe *kp, struct pt_regs *regs);
 int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs);

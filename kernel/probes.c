@@ -134,11 +134,15 @@ int dtproc_kp_schedule_tail(struct kprobe *kp, struct pt_regs *regs)
  * --- exec, exec-success, exec-failure.  A successful exec passes through
  * begin_new_exec(), before the old image (and the process's other
  * threads) go: exec fires there, with the path the kernel already copied
- * and the old execname.  A kretprobe around execve(2)/execveat(2) fires
- * exec-success or exec-failure on the way out; a failure that never got
- * as far as begin_new_exec() fires exec there first, from the caller's
- * path string (which the kernel's own copy has just paged in), with the
- * context and time saved at entry.
+ * and the old execname.  exec-success fires at the sched_process_exec
+ * tracepoint, which every entry point passes (execve and execveat, native,
+ * ia32 and x32), with the thread id exec had: an exec from a thread other
+ * than the leader takes over the leader's pid on the way.  A failure
+ * returns from the system call: a kretprobe around every execve and
+ * execveat entry point fires exec-failure there; a failure that never got
+ * as far as begin_new_exec() fires exec first, from the caller's path
+ * string (which the kernel's own copy has just paged in), with the context
+ * saved at entry.
  */
 struct dtproc_exec_data {
 	u64			ts;
@@ -187,15 +191,15 @@ int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs)
 }
 
 static int dtproc_exec_entry(struct kretprobe_instance *ri,
-			     struct pt_regs *regs, int path_arg)
+			     struct pt_regs *regs, int path_arg, bool ia32)
 {
 	struct dtproc_exec_data *d = (struct dtproc_exec_data *)ri->data;
 	struct dtproc_rec ctx;
 	struct pt_regs *uregs;
+	unsigned long upath;
 
 	/* Kept placed when unwanted (see hooks.c): then skip the return. */
 	if (!(READ_ONCE(dtproc_enabled_mask) & (BIT(DTPROC_PROBE_EXEC) |
-						BIT(DTPROC_PROBE_EXEC_SUCCESS) |
 						BIT(DTPROC_PROBE_EXEC_FAILURE))) &&
 	    !READ_ONCE(dtproc_control_on))
 		return 1;
@@ -209,7 +213,8 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	d->ppid = ctx.ppid;
 	d->uid = ctx.uid;
 	memcpy(d->comm, ctx.comm, sizeof(d->comm));
-	d->upath = (const char __user *)regs_get_register(uregs, path_arg);
+	upath = regs_get_register(uregs, path_arg);
+	d->upath = (const char __user *)(ia32 ? (u32)upath : upath);
 	d->mm = current->mm;
 	return 0;
 }
@@ -217,13 +222,47 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 int dtproc_krp_execve_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, di));
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, di),
+				 false);
 }
 
 int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, si));
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, si),
+				 false);
+}
+
+/* ia32 system calls take their arguments in ebx, ecx, edx, ... */
+int dtproc_krp_ia32_execve_entry(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, bx),
+				 true);
+}
+
+int dtproc_krp_ia32_execveat_entry(struct kretprobe_instance *ri,
+				   struct pt_regs *regs)
+{
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, cx),
+				 true);
+}
+
+/* exec-success: sched_process_exec(p, old_pid, bprm), in the new image. */
+void dtproc_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	struct dtproc_rec *rec;
+	unsigned long flags;
+
+	if (dtproc_ignored_task(current) ||
+	    !dtproc_wants(DTPROC_PROBE_EXEC_SUCCESS))
+		return;
+	rec = dtproc_begin(DTPROC_PROBE_EXEC_SUCCESS, &flags);
+	if (rec) {
+		rec->tid = old_pid;
+		dtproc_ring_commit(rec, flags);
+	}
 }
 
 /* exec for a failure before begin_new_exec(): as the entry saw it. */
@@ -246,31 +285,47 @@ static void dtproc_fire_early_exec(const struct dtproc_exec_data *d)
 	dtproc_ring_commit(rec, flags);
 }
 
+/* exec and exec-failure for an exec that returned -@err. */
+static void dtproc_exec_failed(const struct dtproc_exec_data *d, long err)
+{
+	struct dtproc_rec *rec;
+	unsigned long flags;
+
+	/* past begin_new_exec() the image is new: exec already fired */
+	if (current->mm == d->mm && dtproc_wants(DTPROC_PROBE_EXEC))
+		dtproc_fire_early_exec(d);
+	if (!dtproc_wants(DTPROC_PROBE_EXEC_FAILURE))
+		return;
+	rec = dtproc_begin(DTPROC_PROBE_EXEC_FAILURE, &flags);
+	if (rec) {
+		rec->err = err;
+		dtproc_ring_commit(rec, flags);
+	}
+}
+
 int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 			   struct pt_regs *regs)
 {
 	const struct dtproc_exec_data *d = (void *)ri->data;
 	long ret = regs_return_value(regs);
-	struct dtproc_rec *rec;
-	unsigned long flags;
 
 	if (!ret) {
 		if (READ_ONCE(dtproc_control_on))
 			dtproc_control_exec();
-		if (dtproc_wants(DTPROC_PROBE_EXEC_SUCCESS))
-			dtproc_fire(DTPROC_PROBE_EXEC_SUCCESS);
 		return 0;
 	}
-	/* past begin_new_exec() the image is new: exec already fired */
-	if (current->mm == d->mm && dtproc_wants(DTPROC_PROBE_EXEC))
-		dtproc_fire_early_exec(d);
-	if (!dtproc_wants(DTPROC_PROBE_EXEC_FAILURE))
-		return 0;
-	rec = dtproc_begin(DTPROC_PROBE_EXEC_FAILURE, &flags);
-	if (rec) {
-		rec->err = -ret;
-		dtproc_ring_commit(rec, flags);
-	}
+	dtproc_exec_failed(d, -ret);
+	return 0;
+}
+
+/* The compat entry points: exec-failure only (exec-success: see above). */
+int dtproc_krp_compat_exec_return(struct kretprobe_instance *ri,
+				  struct pt_regs *regs)
+{
+	long ret = regs_return_value(regs);
+
+	if (ret)
+		dtproc_exec_failed((const void *)ri->data, -ret);
 	return 0;
 }
 
