@@ -13,6 +13,8 @@
 #include <linux/uaccess.h>
 #include <linux/timekeeping.h>
 #include <linux/binfmts.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
 
 #include "dtproc.h"
 
@@ -24,6 +26,10 @@ enum {
 	DTPROC_SIGGEN_OVERFLOW_FAIL,
 	DTPROC_SIGGEN_LOSE_INFO,
 };
+
+/* ia32 numbers of rt_sigqueueinfo and rt_tgsigqueueinfo */
+#define DTPROC_IA32_RT_SIGQUEUEINFO	178
+#define DTPROC_IA32_RT_TGSIGQUEUEINFO	335
 
 static bool dtproc_wants(int probe)
 {
@@ -350,7 +356,11 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 	unsigned long flags;
 	long code;
 
-	if (!regs_get_kernel_argument(regs, 1) || dtproc_ignored_task(current))
+	/*
+	 * The last thread out reports the process's exit, even when it is an
+	 * io_uring worker (whose own lwp events are not reported).
+	 */
+	if (!regs_get_kernel_argument(regs, 1) || (current->flags & PF_KTHREAD))
 		return 0;
 
 	code = regs_get_kernel_argument(regs, 0);
@@ -378,11 +388,17 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 
 /* --- fault, signal-send, signal-discard: signal_generate --- */
 
-/* Solaris fault code of a fault-induced signal. */
+/*
+ * Solaris fault code of a fault-induced signal.  x86 reports a user int3
+ * as SIGTRAP and a general protection fault (a privileged instruction, a
+ * bad segment, a non-canonical address) as SIGSEGV, both with SI_KERNEL.
+ */
 static u32 dtproc_fault_code(int sig, int code)
 {
 	switch (sig) {
 	case SIGSEGV:
+		if (code == SI_KERNEL)
+			return DTPROC_FLTPRIV;
 		return code == SEGV_ACCERR ? DTPROC_FLTACCESS : DTPROC_FLTBOUNDS;
 	case SIGBUS:
 		return DTPROC_FLTACCESS;
@@ -394,10 +410,32 @@ static u32 dtproc_fault_code(int sig, int code)
 			return DTPROC_FLTIZDIV;
 		return code == FPE_INTOVF ? DTPROC_FLTIOVF : DTPROC_FLTFPE;
 	case SIGTRAP:
-		return code == TRAP_BRKPT ? DTPROC_FLTBPT : DTPROC_FLTTRACE;
+		return code == TRAP_BRKPT || code == SI_KERNEL ?
+		       DTPROC_FLTBPT : DTPROC_FLTTRACE;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Is the current task inside a system call that queues a caller-made
+ * siginfo?  Such a siginfo may carry a fault's si_code (to oneself, the
+ * kernel allows it), but no machine fault happened.  A fault taken in user
+ * mode leaves -1 or the exception's error code where a system call number
+ * would be; none of these numbers is a possible user page-fault error
+ * code (those have bit 2, "user", set) and a #GP error code equal to one
+ * needs a hand-made segment selector.
+ */
+static bool dtproc_in_sigqueue_syscall(void)
+{
+	long nr = syscall_get_nr(current, task_pt_regs(current));
+
+	if (in_ia32_syscall())
+		return nr == DTPROC_IA32_RT_SIGQUEUEINFO ||
+		       nr == DTPROC_IA32_RT_TGSIGQUEUEINFO ||
+		       nr == __NR_pidfd_send_signal;
+	return nr == __NR_rt_sigqueueinfo || nr == __NR_rt_tgsigqueueinfo ||
+	       nr == __NR_pidfd_send_signal;
 }
 
 static bool dtproc_is_fault(int sig, struct kernel_siginfo *info,
@@ -406,7 +444,8 @@ static bool dtproc_is_fault(int sig, struct kernel_siginfo *info,
 	if (info == SEND_SIG_NOINFO || info == SEND_SIG_PRIV)
 		return false;
 	return task == current && info->si_code > 0 &&
-	       dtproc_fault_code(sig, info->si_code);
+	       dtproc_fault_code(sig, info->si_code) &&
+	       !dtproc_in_sigqueue_syscall();
 }
 
 static bool dtproc_sent_by_kernel(struct kernel_siginfo *info, bool fault)
@@ -509,15 +548,28 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 
 	if (dtproc_ignored_task(current))
 		return;
+	/* Dequeued, then ignored: no signal was handled. */
+	if (handler == SIG_IGN || (handler == SIG_DFL && sig_kernel_ignore(sig)))
+		return;
 
 	/*
-	 * A fatal signal turns into a group exit when it is sent, and every
-	 * thread then takes SIGKILL with no siginfo: report the real signal.
+	 * A thread of a process that is already exiting takes SIGKILL with no
+	 * siginfo.  After exit_group(2), or an exec killing the other
+	 * threads, nothing was handled.  After a core-dumping signal, the
+	 * thread that took it has fired already.  Any other fatal signal turns
+	 * into a group exit when it is sent, and every thread then comes here:
+	 * report the real signal.
 	 */
-	if (sig == SIGKILL && info == SEND_SIG_NOINFO &&
-	    (READ_ONCE(signal->flags) & SIGNAL_GROUP_EXIT) &&
-	    (READ_ONCE(signal->group_exit_code) & 0x7f))
-		sig = READ_ONCE(signal->group_exit_code) & 0x7f;
+	if (sig == SIGKILL && info == SEND_SIG_NOINFO) {
+		int code = READ_ONCE(signal->group_exit_code) & 0x7f;
+
+		if (READ_ONCE(signal->group_exec_task) ||
+		    !(READ_ONCE(signal->flags) & SIGNAL_GROUP_EXIT))
+			return;
+		if (!code || sig_kernel_coredump(code))
+			return;
+		sig = code;
+	}
 
 	rec = dtproc_begin(DTPROC_PROBE_SIGNAL_HANDLE, &flags);
 	if (!rec)

@@ -254,12 +254,13 @@ static size_t dtproc_copy_resident(struct mm_struct *mm, unsigned long addr,
  * argument page that is not resident, say one backed by a FUSE file whose
  * server is stalled, leaves the field empty).  A process that is not the
  * one @ps describes (gone, or its pid reused) leaves it empty too.
+ * pr_argc comes from the same image.
  */
 void dtproc_read_psargs(struct dtproc_psinfo_rec *ps)
 {
 	struct task_struct *t;
 	struct mm_struct *mm;
-	unsigned long start, end;
+	unsigned long start, end, argc;
 	size_t n = 0;
 
 	ps->psargs[0] = '\0';
@@ -283,6 +284,10 @@ void dtproc_read_psargs(struct dtproc_psinfo_rec *ps)
 			n = dtproc_copy_resident(mm, start, ps->psargs,
 						 min_t(size_t, end - start,
 						       sizeof(ps->psargs) - 1));
+		/* argc: the word at the initial stack pointer, as above */
+		if (dtproc_copy_resident(mm, mm->start_stack, (char *)&argc,
+					 sizeof(argc)) == sizeof(argc))
+			ps->argc = argc;
 		mmap_read_unlock(mm);
 	}
 	/* The last reference may go here: do not run exit_mmap() in the worker. */
