@@ -45,6 +45,12 @@
 #define DTPROC_DRAIN_BUDGET	4096
 /* Retry delay for a drop report a full socket could not take. */
 #define DTPROC_RETRY_DELAY	msecs_to_jiffies(20)
+/*
+ * While anyone is subscribed the worker also runs at least this often, so
+ * an event waits no longer than that for delivery or its loss report even
+ * if no kick reaches the worker (the promise in the uapi is 100 ms).
+ */
+#define DTPROC_POLL_DELAY	msecs_to_jiffies(50)
 
 /* Serialises subscribers, delivery and hook changes: see the top of this file. */
 DEFINE_MUTEX(dtproc_feed_lock);
@@ -381,8 +387,8 @@ static void dtproc_reap(void)
 
 static void dtproc_drain(struct work_struct *work)
 {
+	bool more, retry = false, subscribed;
 	struct dtproc_sub *sub;
-	bool more, retry = false;
 	u64 horizon;
 
 	horizon = dtproc_snapshot();
@@ -398,6 +404,7 @@ static void dtproc_drain(struct work_struct *work)
 		dtproc_sub_flush(sub);
 		retry |= sub->drop_count && !dtproc_sub_dead(sub);
 	}
+	subscribed = !list_empty(&dtproc_subs);
 	mutex_unlock(&dtproc_feed_lock);
 
 	if (more)
@@ -405,6 +412,9 @@ static void dtproc_drain(struct work_struct *work)
 	else if (retry)
 		mod_delayed_work(dtproc_wq, &dtproc_drain_work,
 				 DTPROC_RETRY_DELAY);
+	else if (subscribed)
+		queue_delayed_work(dtproc_wq, &dtproc_drain_work,
+				   DTPROC_POLL_DELAY);
 }
 
 /* The probes the subscribers need recorded: theirs, and what filters follow. */

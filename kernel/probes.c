@@ -151,7 +151,6 @@ int dtproc_kp_schedule_tail(struct kprobe *kp, struct pt_regs *regs)
  * saved at entry.
  */
 struct dtproc_exec_data {
-	u64			ts;
 	u32			pid, tid, ppid, uid;
 	char			comm[TASK_COMM_LEN];
 	const char __user	*upath;
@@ -213,7 +212,6 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	/* The syscall wrappers take the user's pt_regs. */
 	uregs = (struct pt_regs *)regs_get_kernel_argument(regs, 0);
 	dtproc_set_context(&ctx);
-	d->ts = ktime_get_ns();
 	d->pid = ctx.pid;
 	d->tid = ctx.tid;
 	d->ppid = ctx.ppid;
@@ -277,10 +275,13 @@ static void dtproc_fire_early_exec(const struct dtproc_exec_data *d)
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
+	/*
+	 * Stamped now, not at entry: each ring stays in timestamp order, and
+	 * so does the thread's own sequence of events.
+	 */
 	rec = dtproc_ring_reserve(DTPROC_PROBE_EXEC, &flags);
 	if (!rec)
 		return;
-	rec->ts = d->ts;
 	rec->pid = d->pid;
 	rec->tid = d->tid;
 	rec->ppid = d->ppid;
