@@ -13,6 +13,12 @@
 #       sh kretprobe-unregister.sh [ROUNDS]
 #
 # It prints "survived N rounds" when the kernel did not crash.
+#
+# Measured (TCG guests, 300 rounds): 6.12.117+deb12-amd64 "Oops: int3" in
+# __schedule after ~50 s, 6.12.117+deb12-rt-amd64 "Oops: int3" in
+# ttwu_do_activate; 6.1.0-56-amd64 survived.  The int3 is a text-poke
+# breakpoint at a patched site, so QEMU TCG's handling of cross-modifying
+# code is as much a suspect as the kernel; not tried on hardware.
 set -e
 T=/sys/kernel/tracing
 [ -e $T/kprobe_events ] || mount -t tracefs nodev $T
