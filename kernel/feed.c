@@ -459,10 +459,13 @@ int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 
 	if (pid) {
 		p = find_get_pid(pid);
+		rcu_read_lock();
 		if (!p || !pid_task(p, PIDTYPE_TGID)) {
+			rcu_read_unlock();
 			put_pid(p);
 			return -ESRCH;
 		}
+		rcu_read_unlock();
 		gpid = pid_nr(p);
 		put_pid(p);
 	}

@@ -148,6 +148,14 @@ TEST_TIMEOUT(closed_subscriber_port_id_reused_gets_nothing, 600)
 	pthread_t thr;
 	int round, leaked = 0, family = ps_family();
 
+	/*
+	 * A subscriber for the whole test keeps the hooks placed: the rounds
+	 * test port ids, not hook placement (flipping tracepoints in a hot
+	 * path once a round made the TCG debug guest hit a stale text-poke
+	 * int3, as tools/repro/kretprobe-unregister.sh does).
+	 */
+	struct dtproc_feed *anchor = pu_subscribe(DTPROC_PROBE_MASK_ALL, 0, 0);
+
 	pu_spawn(&storm, NULL, ps_storm, NULL);
 	pu_release(&storm);
 	for (round = 0; round < PS_ROUNDS; round++) {
@@ -175,5 +183,6 @@ TEST_TIMEOUT(closed_subscriber_port_id_reused_gets_nothing, 600)
 	}
 	kill(storm.pid, SIGKILL);
 	pu_reap(storm.pid);
+	dtproc_feed_close(anchor);
 	EXPECT_EQ(leaked, 0);
 }
