@@ -14,6 +14,18 @@
 #include <net/genetlink.h>
 
 /*
+ * One user page of another mm, never faulted in: get_user_pages_remote()
+ * lost its vmas argument in 6.5.
+ */
+#ifdef DTPROC_GUP_HAS_VMAS	/* set by Kbuild from the kernel's mm.h */
+#define dtproc_get_user_page_remote(mm, addr, flags, page) \
+	get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL)
+#else
+#define dtproc_get_user_page_remote(mm, addr, flags, page) \
+	get_user_pages_remote(mm, addr, 1, flags, page, NULL)
+#endif
+
+/*
  * Joining the events group must need a capability.  The per-group flags
  * arrived in 6.7 and were backported to the 6.1 stable series (6.1.70);
  * an older kernel has no way to refuse unprivileged joins, so refuse to

@@ -88,7 +88,7 @@ void dtproc_fill_lwpsinfo(struct dtproc_lwpsinfo_rec *lwp,
 			  struct task_struct *t);
 void dtproc_fill_siginfo(struct dtproc_siginfo_rec *si, int sig,
 			 const struct kernel_siginfo *info);
-int dtproc_read_psargs(pid_t pid, char *buf, size_t len);	/* may sleep */
+void dtproc_read_psargs(struct dtproc_psinfo_rec *ps);	/* may sleep */
 
 /* ring.c: per-CPU event rings */
 int dtproc_ring_init(void);
@@ -101,6 +101,8 @@ void dtproc_ring_lost(int probe);
 struct dtproc_ring;
 struct dtproc_ring *dtproc_ring_of(int cpu);
 struct dtproc_rec *dtproc_ring_peek(struct dtproc_ring *ring, u64 head);
+u64 dtproc_ring_tail(struct dtproc_ring *ring);
+struct dtproc_rec *dtproc_ring_at(struct dtproc_ring *ring, u64 pos);
 u64 dtproc_ring_head(struct dtproc_ring *ring);
 void dtproc_ring_consume(struct dtproc_ring *ring);
 u64 dtproc_ring_take_lost(int probe);
@@ -120,8 +122,17 @@ int dtproc_krp_execve_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs);
 int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs);
+int dtproc_krp_ia32_execve_entry(struct kretprobe_instance *ri,
+				 struct pt_regs *regs);
+int dtproc_krp_ia32_execveat_entry(struct kretprobe_instance *ri,
+				   struct pt_regs *regs);
 int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 			   struct pt_regs *regs);
+int dtproc_krp_compat_exec_return(struct kretprobe_instance *ri,
+				  struct pt_regs *regs);
+struct linux_binprm;
+void dtproc_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm);
 int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs);
 int dtproc_kp_exit_signals(struct kprobe *kp, struct pt_regs *regs);
 int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs);
@@ -150,9 +161,9 @@ extern struct mutex dtproc_feed_lock;
 int dtproc_feed_init(void);
 void dtproc_feed_exit(void);
 void dtproc_feed_kick(void);
-int dtproc_feed_subscribe(struct net *net, u32 portid, u32 mask, pid_t pid,
-			  u32 flags);
-int dtproc_feed_unsubscribe(struct net *net, u32 portid);
+struct sock;
+int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags);
+int dtproc_feed_unsubscribe(struct sock *sk);
 void dtproc_feed_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped);
 
 /* event.c: records as DTPROC_CMD_EVENT messages */

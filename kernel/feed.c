@@ -3,9 +3,14 @@
  * The proc provider feed: subscribers, and the worker that turns recorded
  * events into netlink messages for them.
  *
- * A subscriber is a generic netlink socket (net, portid) that sent
- * DTPROC_CMD_SUBSCRIBE.  Events are unicast to it in batches; a batch the
- * socket has no room for is lost as a whole and reported in-band later.
+ * A subscriber is the generic netlink socket that sent DTPROC_CMD_SUBSCRIBE:
+ * the subscription holds a reference to that struct sock and queues its
+ * batches on it directly, never through its port id, which a closed
+ * socket gives up to whoever binds it next.  A batch the socket has no
+ * room for is lost as a whole and reported in-band later.  A socket that
+ * is closed (SOCK_DEAD) gets nothing more; its subscription is ended by
+ * the worker, which the NETLINK_URELEASE notifier kicks (the notifier runs
+ * at every generic netlink socket close and never waits for our lock).
  *
  * The worker drains every CPU's ring, merging them in timestamp order up to
  * a horizon taken before it looks at any ring.  An event of some thread on
@@ -16,7 +21,9 @@
  *
  * Locking: dtproc_feed_lock (a mutex) protects the subscriber list, every
  * subscriber, the delivery counters and the hooks.  The worker holds it
- * while it delivers; probe context never takes it.
+ * while it delivers; probe context never takes it.  Nothing that reads
+ * another process's memory runs under it: arguments of other processes
+ * are read before the worker takes it, without faulting (procinfo.c).
  */
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -28,6 +35,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "dtproc.h"
 
@@ -37,14 +45,19 @@
 #define DTPROC_DRAIN_BUDGET	4096
 /* Retry delay for a drop report a full socket could not take. */
 #define DTPROC_RETRY_DELAY	msecs_to_jiffies(20)
+/*
+ * While anyone is subscribed the worker also runs at least this often, so
+ * an event waits no longer than that for delivery or its loss report even
+ * if no kick reaches the worker (the promise in the uapi is 100 ms).
+ */
+#define DTPROC_POLL_DELAY	msecs_to_jiffies(50)
 
 /* Serialises subscribers, delivery and hook changes: see the top of this file. */
 DEFINE_MUTEX(dtproc_feed_lock);
 
 struct dtproc_sub {
 	struct list_head	node;
-	struct net		*net;
-	u32			portid;
+	struct sock		*sk;		/* its socket, referenced */
 	u32			mask;		/* probes it asked for */
 	pid_t			pid;		/* filter: 0 for every process */
 	u32			flags;		/* DTPROC_FILTER_* */
@@ -58,7 +71,6 @@ struct dtproc_sub {
 	struct sk_buff		*skb;		/* batch being filled */
 	u64			batch_first;	/* first seq in it */
 	u32			batch_probes[DTPROC_PROBE_COUNT];
-	bool			dead;		/* its socket is gone */
 };
 
 static LIST_HEAD(dtproc_subs);
@@ -73,13 +85,13 @@ void dtproc_feed_kick(void)
 	mod_delayed_work(dtproc_wq, &dtproc_drain_work, 0);
 }
 
-static struct dtproc_sub *dtproc_sub_find(struct net *net, u32 portid)
+static struct dtproc_sub *dtproc_sub_find(struct sock *sk)
 {
 	struct dtproc_sub *sub;
 
 	lockdep_assert_held(&dtproc_feed_lock);
 	list_for_each_entry(sub, &dtproc_subs, node)
-		if (sub->net == net && sub->portid == portid)
+		if (sub->sk == sk)
 			return sub;
 	return NULL;
 }
@@ -89,7 +101,39 @@ static void dtproc_sub_free(struct dtproc_sub *sub)
 	list_del(&sub->node);
 	xa_destroy(&sub->tracked);
 	kfree_skb(sub->skb);
+	sock_put(sub->sk);
 	kfree(sub);
+}
+
+/* Its socket was closed: netlink_release() orphans it before URELEASE. */
+static bool dtproc_sub_dead(const struct dtproc_sub *sub)
+{
+	return sock_flag(sub->sk, SOCK_DEAD);
+}
+
+/*
+ * Queue @skb (consumed) on @sub's own socket, as netlink's unicast does
+ * once it has found the socket by port id: charge it to the receive
+ * buffer, queue it, wake the reader.  Netlink taps (nlmon) do not see it.
+ */
+static int dtproc_sub_send(struct dtproc_sub *sub, struct sk_buff *skb)
+{
+	struct sock *sk = sub->sk;
+	int rmem;
+
+	if (dtproc_sub_dead(sub)) {
+		kfree_skb(skb);
+		return -ECONNREFUSED;
+	}
+	rmem = atomic_read(&sk->sk_rmem_alloc);
+	if (rmem && rmem + skb->truesize > READ_ONCE(sk->sk_rcvbuf)) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
+	skb_set_owner_r(skb, sk);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+	return 0;
 }
 
 /* Sequence numbers [seq, seq + n) are lost. */
@@ -112,14 +156,12 @@ static void dtproc_sub_flush(struct dtproc_sub *sub)
 		return;
 	sub->skb = NULL;
 
-	ret = genlmsg_unicast(sub->net, skb, sub->portid);
+	ret = dtproc_sub_send(sub, skb);
 	if (!ret) {
 		for (i = 0; i < DTPROC_PROBE_COUNT; i++)
 			dtproc_delivered[i] += sub->batch_probes[i];
 		return;
 	}
-	if (ret == -ECONNREFUSED)
-		sub->dead = true;
 	for (i = 0; i < DTPROC_PROBE_COUNT; i++)
 		dtproc_dropped[i] += sub->batch_probes[i];
 	/* Everything numbered since the batch began is now unreported loss. */
@@ -223,19 +265,12 @@ static bool dtproc_sub_match(struct dtproc_sub *sub,
 static void dtproc_dispatch(struct dtproc_rec *rec)
 {
 	struct dtproc_sub *sub;
-	bool psargs_read = false;
 
 	list_for_each_entry(sub, &dtproc_subs, node) {
-		if (sub->dead || rec->ts < sub->since ||
+		if (dtproc_sub_dead(sub) || rec->ts < sub->since ||
 		    !dtproc_sub_match(sub, rec) ||
 		    !(sub->mask & BIT(rec->probe)))
 			continue;
-		if ((rec->flags & DTPROC_REC_PSARGS_LATER) && !psargs_read) {
-			dtproc_read_psargs(rec->lwp.proc.pid,
-					   rec->lwp.proc.psargs,
-					   sizeof(rec->lwp.proc.psargs));
-			psargs_read = true;
-		}
 		dtproc_sub_queue(sub, rec);
 	}
 }
@@ -259,16 +294,52 @@ static void dtproc_report_lost(void)
 	}
 }
 
-/* Deliver recorded events in timestamp order; true if more are waiting. */
-static bool dtproc_drain_rings(void)
+/*
+ * What one worker run may deliver: the events below each ring's head and
+ * older than the horizon, which is taken first.  Returns the horizon.
+ */
+static u64 dtproc_snapshot(void)
 {
 	u64 horizon = ktime_get_ns();
-	int cpu, best_cpu, budget = DTPROC_DRAIN_BUDGET;
-	struct dtproc_rec *rec, *best;
+	int cpu;
 
 	smp_mb();	/* the horizon is read before any ring head */
 	for_each_possible_cpu(cpu)
 		dtproc_heads[cpu] = dtproc_ring_head(dtproc_ring_of(cpu));
+	return horizon;
+}
+
+/*
+ * The arguments of the targets of this run's signal events that could not
+ * be read in probe context: read here, before dtproc_feed_lock is taken,
+ * and bounded (dtproc_read_psargs() neither faults nor waits for a lock).
+ * The worker owns the slots between a ring's tail and head.
+ */
+static void dtproc_read_late_psargs(void)
+{
+	struct dtproc_ring *ring;
+	struct dtproc_rec *rec;
+	u64 pos;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		ring = dtproc_ring_of(cpu);
+		for (pos = dtproc_ring_tail(ring); pos != dtproc_heads[cpu];
+		     pos++) {
+			rec = dtproc_ring_at(ring, pos);
+			if (!(rec->flags & DTPROC_REC_PSARGS_LATER))
+				continue;
+			dtproc_read_psargs(&rec->lwp.proc);
+			rec->flags &= ~DTPROC_REC_PSARGS_LATER;
+		}
+	}
+}
+
+/* Deliver recorded events in timestamp order; true if more are waiting. */
+static bool dtproc_drain_rings(u64 horizon)
+{
+	int cpu, best_cpu, budget = DTPROC_DRAIN_BUDGET;
+	struct dtproc_rec *rec, *best;
 
 	while (budget--) {
 		best = NULL;
@@ -295,20 +366,45 @@ static bool dtproc_drain_rings(void)
 	return false;
 }
 
-static void dtproc_drain(struct work_struct *work)
+static u32 dtproc_feed_mask(void);
+
+/* End the subscriptions of closed sockets. */
+static void dtproc_reap(void)
 {
 	struct dtproc_sub *sub, *tmp;
-	bool more, retry = false;
+	bool reaped = false;
+
+	lockdep_assert_held(&dtproc_feed_lock);
+	list_for_each_entry_safe(sub, tmp, &dtproc_subs, node) {
+		if (dtproc_sub_dead(sub)) {
+			dtproc_sub_free(sub);
+			reaped = true;
+		}
+	}
+	if (reaped)
+		dtproc_hooks_update(dtproc_feed_mask());
+}
+
+static void dtproc_drain(struct work_struct *work)
+{
+	bool more, retry = false, subscribed;
+	struct dtproc_sub *sub;
+	u64 horizon;
+
+	horizon = dtproc_snapshot();
+	dtproc_read_late_psargs();
 
 	mutex_lock(&dtproc_feed_lock);
+	dtproc_reap();
 	dtproc_report_lost();
-	more = dtproc_drain_rings();
-	list_for_each_entry_safe(sub, tmp, &dtproc_subs, node) {
+	more = dtproc_drain_rings(horizon);
+	list_for_each_entry(sub, &dtproc_subs, node) {
 		if (sub->drop_count)
 			dtproc_sub_queue(sub, NULL);
 		dtproc_sub_flush(sub);
-		retry |= sub->drop_count && !sub->dead;
+		retry |= sub->drop_count && !dtproc_sub_dead(sub);
 	}
+	subscribed = !list_empty(&dtproc_subs);
 	mutex_unlock(&dtproc_feed_lock);
 
 	if (more)
@@ -316,6 +412,9 @@ static void dtproc_drain(struct work_struct *work)
 	else if (retry)
 		mod_delayed_work(dtproc_wq, &dtproc_drain_work,
 				 DTPROC_RETRY_DELAY);
+	else if (subscribed)
+		queue_delayed_work(dtproc_wq, &dtproc_drain_work,
+				   DTPROC_POLL_DELAY);
 }
 
 /* The probes the subscribers need recorded: theirs, and what filters follow. */
@@ -348,11 +447,10 @@ static int dtproc_sub_set(struct dtproc_sub *sub, u32 mask, pid_t pid,
 }
 
 /*
- * Subscribe (net, portid), or change its subscription.  @pid is in the
+ * Subscribe the socket @sk, or change its subscription.  @pid is in the
  * caller's pid namespace.  Once this returns 0 the hooks are in place.
  */
-int dtproc_feed_subscribe(struct net *net, u32 portid, u32 mask, pid_t pid,
-			  u32 flags)
+int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 {
 	struct dtproc_sub *sub;
 	struct pid *p = NULL;
@@ -361,24 +459,27 @@ int dtproc_feed_subscribe(struct net *net, u32 portid, u32 mask, pid_t pid,
 
 	if (pid) {
 		p = find_get_pid(pid);
+		rcu_read_lock();
 		if (!p || !pid_task(p, PIDTYPE_TGID)) {
+			rcu_read_unlock();
 			put_pid(p);
 			return -ESRCH;
 		}
+		rcu_read_unlock();
 		gpid = pid_nr(p);
 		put_pid(p);
 	}
 
 	mutex_lock(&dtproc_feed_lock);
-	sub = dtproc_sub_find(net, portid);
+	sub = dtproc_sub_find(sk);
 	if (!sub) {
 		sub = kzalloc(sizeof(*sub), GFP_KERNEL);
 		if (!sub) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		sub->net = net;
-		sub->portid = portid;
+		sock_hold(sk);
+		sub->sk = sk;
 		sub->seq = 1;
 		xa_init(&sub->tracked);
 		list_add_tail(&sub->node, &dtproc_subs);
@@ -396,13 +497,13 @@ out:
 	return ret;
 }
 
-int dtproc_feed_unsubscribe(struct net *net, u32 portid)
+int dtproc_feed_unsubscribe(struct sock *sk)
 {
 	struct dtproc_sub *sub;
 	int ret = -ENOENT;
 
 	mutex_lock(&dtproc_feed_lock);
-	sub = dtproc_sub_find(net, portid);
+	sub = dtproc_sub_find(sk);
 	if (sub) {
 		dtproc_sub_free(sub);
 		dtproc_hooks_update(dtproc_feed_mask());
@@ -421,14 +522,19 @@ void dtproc_feed_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped)
 	mutex_unlock(&dtproc_feed_lock);
 }
 
-/* A closed socket ends its subscription. */
+/*
+ * A closed socket ends its subscription: the worker reaps it.  Which socket
+ * the (net, portid) named is not asked: another may have that port id by
+ * now, and a closed subscriber is recognised by its own socket.
+ */
 static int dtproc_netlink_event(struct notifier_block *nb,
 				unsigned long event, void *ptr)
 {
 	struct netlink_notify *n = ptr;
 
-	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
-		dtproc_feed_unsubscribe(n->net, n->portid);
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
+	    !list_empty_careful(&dtproc_subs))
+		dtproc_feed_kick();
 	return NOTIFY_DONE;
 }
 

@@ -2,9 +2,12 @@
 /*
  * The "dtproc" generic netlink family.
  *
- * Every command needs CAP_SYS_ADMIN (GENL_ADMIN_PERM), and so does joining
- * the events multicast group (GENL_MCAST_CAP_SYS_ADMIN).  One small function
- * per command; the feed itself is in feed.c.
+ * Every command needs CAP_SYS_ADMIN in the initial user namespace, checked
+ * here before the command runs (GENL_ADMIN_PERM would only ask for
+ * CAP_NET_ADMIN, which host-network daemons and containers get); joining
+ * the events multicast group needs CAP_SYS_ADMIN too
+ * (GENL_MCAST_CAP_SYS_ADMIN).  One small function per command; the feed
+ * itself is in feed.c.
  */
 
 #include <linux/module.h>
@@ -50,8 +53,25 @@ static int dtproc_put_version(struct sk_buff *msg)
 	return 0;
 }
 
+/*
+ * The feed shows every process of the host, across pid and user
+ * namespaces: both the socket's opener and the sender need CAP_SYS_ADMIN
+ * over the initial user namespace (netlink_capable()).
+ */
+static int dtproc_genl_permitted(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack, "dtproc needs CAP_SYS_ADMIN");
+	return -EPERM;
+}
+
 static int dtproc_genl_get_version(struct sk_buff *skb, struct genl_info *info)
 {
+	int ret = dtproc_genl_permitted(skb, info);
+
+	if (ret)
+		return ret;
 	return dtproc_genl_reply(info, DTPROC_CMD_GET_VERSION,
 				 dtproc_put_version);
 }
@@ -65,7 +85,10 @@ static int dtproc_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 {
 	u32 flags = dtproc_attr_u32(info, DTPROC_A_FILTER_FLAGS);
 	pid_t pid = dtproc_attr_u32(info, DTPROC_A_FILTER_PID);
+	int ret = dtproc_genl_permitted(skb, info);
 
+	if (ret)
+		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, DTPROC_A_PROBE_MASK))
 		return -EINVAL;
 	if ((flags & DTPROC_FILTER_DESCENDANTS) && !pid) {
@@ -74,14 +97,18 @@ static int dtproc_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 				    "descendants of which process?");
 		return -EINVAL;
 	}
-	return dtproc_feed_subscribe(genl_info_net(info), info->snd_portid,
+	return dtproc_feed_subscribe(NETLINK_CB(skb).sk,
 				     nla_get_u32(info->attrs[DTPROC_A_PROBE_MASK]),
 				     pid, flags);
 }
 
 static int dtproc_genl_unsubscribe(struct sk_buff *skb, struct genl_info *info)
 {
-	return dtproc_feed_unsubscribe(genl_info_net(info), info->snd_portid);
+	int ret = dtproc_genl_permitted(skb, info);
+
+	if (ret)
+		return ret;
+	return dtproc_feed_unsubscribe(NETLINK_CB(skb).sk);
 }
 
 static int dtproc_put_stats(struct sk_buff *msg, int probe)
@@ -118,6 +145,10 @@ static int dtproc_put_all_stats(struct sk_buff *msg)
 
 static int dtproc_genl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
+	int ret = dtproc_genl_permitted(skb, info);
+
+	if (ret)
+		return ret;
 	return dtproc_genl_reply(info, DTPROC_CMD_GET_STATS,
 				 dtproc_put_all_stats);
 }
@@ -126,19 +157,15 @@ static const struct genl_ops dtproc_genl_ops[] = {
 	{
 		.cmd	= DTPROC_CMD_GET_VERSION,
 		.doit	= dtproc_genl_get_version,
-		.flags	= GENL_ADMIN_PERM,
 	}, {
 		.cmd	= DTPROC_CMD_SUBSCRIBE,
 		.doit	= dtproc_genl_subscribe,
-		.flags	= GENL_ADMIN_PERM,
 	}, {
 		.cmd	= DTPROC_CMD_UNSUBSCRIBE,
 		.doit	= dtproc_genl_unsubscribe,
-		.flags	= GENL_ADMIN_PERM,
 	}, {
 		.cmd	= DTPROC_CMD_GET_STATS,
 		.doit	= dtproc_genl_get_stats,
-		.flags	= GENL_ADMIN_PERM,
 	},
 };
 

@@ -5,7 +5,8 @@
  * unwanted probe costs nothing.
  *
  * Tracepoints are not exported to modules, so they are found by name; the
- * syscall entry points hooked by kretprobes are x86-64's.
+ * syscall entry points hooked by kretprobes are x86-64's: native, ia32
+ * (int $0x80, sysenter) and x32 (__x64_compat_*).
  */
 #include <linux/kprobes.h>
 #include <linux/tracepoint.h>
@@ -64,6 +65,29 @@ struct dtproc_hook {
 #define DTPROC_EXEC_MAXACTIVE	16
 #define DTPROC_SIGWAIT_MAXACTIVE 128
 
+/* execve/execveat of ia32 and x32 callers: exec and exec-failure */
+#define DTPROC_COMPAT_EXEC(sym, entry_fn) {				\
+		.kind = DTPROC_HOOK_KRETPROBE, .name = sym,		\
+		.probes = P(EXEC) | P(EXEC_FAILURE),			\
+		.entry = entry_fn,					\
+		.ret = dtproc_krp_compat_exec_return,			\
+		.maxactive = DTPROC_EXEC_MAXACTIVE,			\
+		.data_size = DTPROC_EXEC_DATA_SIZE,			\
+		.miss_probes = P(EXEC_FAILURE),				\
+		.sticky = true,						\
+	}
+
+/* rt_sigtimedwait of ia32 and x32 callers: signal-clear */
+#define DTPROC_COMPAT_SIGWAIT(sym) {					\
+		.kind = DTPROC_HOOK_KRETPROBE, .name = sym,		\
+		.probes = P(SIGNAL_CLEAR),				\
+		.entry = dtproc_krp_sigtimedwait_entry,			\
+		.ret = dtproc_krp_sigtimedwait_return,			\
+		.maxactive = DTPROC_SIGWAIT_MAXACTIVE,			\
+		.miss_probes = P(SIGNAL_CLEAR),				\
+		.sticky = true,						\
+	}
+
 static struct dtproc_hook dtproc_hooks[] = {
 	{
 		.kind = DTPROC_HOOK_TRACEPOINT, .name = "sched_process_fork",
@@ -78,13 +102,18 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.probes = P(EXEC),
 		.pre = dtproc_kp_begin_new_exec,
 	}, {
+		.kind = DTPROC_HOOK_TRACEPOINT, .name = "sched_process_exec",
+		.probes = P(EXEC_SUCCESS),
+		.tp_func = dtproc_probe_exec,
+	}, {
+		/* exec-success here only for process control (control.c) */
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execve",
 		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execve_entry,
 		.ret = dtproc_krp_exec_return,
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
 		.data_size = DTPROC_EXEC_DATA_SIZE,
-		.miss_probes = P(EXEC) | P(EXEC_SUCCESS),
+		.miss_probes = P(EXEC_FAILURE),
 		.sticky = true,
 	}, {
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
@@ -93,9 +122,17 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.ret = dtproc_krp_exec_return,
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
 		.data_size = DTPROC_EXEC_DATA_SIZE,
-		.miss_probes = P(EXEC) | P(EXEC_SUCCESS),
+		.miss_probes = P(EXEC_FAILURE),
 		.sticky = true,
-	}, {
+	},
+	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execve",
+			   dtproc_krp_ia32_execve_entry),
+	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execveat",
+			   dtproc_krp_ia32_execveat_entry),
+	DTPROC_COMPAT_EXEC("__x64_compat_sys_execve", dtproc_krp_execve_entry),
+	DTPROC_COMPAT_EXEC("__x64_compat_sys_execveat",
+			   dtproc_krp_execveat_entry),
+	{
 		.kind = DTPROC_HOOK_KPROBE, .name = "exit_signals",
 		.probes = P(LWP_EXIT),
 		.pre = dtproc_kp_exit_signals,
@@ -121,6 +158,10 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.miss_probes = P(SIGNAL_CLEAR),
 		.sticky = true,
 	},
+	DTPROC_COMPAT_SIGWAIT("__ia32_compat_sys_rt_sigtimedwait_time64"),
+	DTPROC_COMPAT_SIGWAIT("__ia32_compat_sys_rt_sigtimedwait_time32"),
+	DTPROC_COMPAT_SIGWAIT("__x64_compat_sys_rt_sigtimedwait_time64"),
+	DTPROC_COMPAT_SIGWAIT("__x64_compat_sys_rt_sigtimedwait_time32"),
 };
 
 #undef P

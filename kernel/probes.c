@@ -13,6 +13,8 @@
 #include <linux/uaccess.h>
 #include <linux/timekeeping.h>
 #include <linux/binfmts.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
 
 #include "dtproc.h"
 
@@ -24,6 +26,10 @@ enum {
 	DTPROC_SIGGEN_OVERFLOW_FAIL,
 	DTPROC_SIGGEN_LOSE_INFO,
 };
+
+/* ia32 numbers of rt_sigqueueinfo and rt_tgsigqueueinfo */
+#define DTPROC_IA32_RT_SIGQUEUEINFO	178
+#define DTPROC_IA32_RT_TGSIGQUEUEINFO	335
 
 static bool dtproc_wants(int probe)
 {
@@ -134,14 +140,17 @@ int dtproc_kp_schedule_tail(struct kprobe *kp, struct pt_regs *regs)
  * --- exec, exec-success, exec-failure.  A successful exec passes through
  * begin_new_exec(), before the old image (and the process's other
  * threads) go: exec fires there, with the path the kernel already copied
- * and the old execname.  A kretprobe around execve(2)/execveat(2) fires
- * exec-success or exec-failure on the way out; a failure that never got
- * as far as begin_new_exec() fires exec there first, from the caller's
- * path string (which the kernel's own copy has just paged in), with the
- * context and time saved at entry.
+ * and the old execname.  exec-success fires at the sched_process_exec
+ * tracepoint, which every entry point passes (execve and execveat, native,
+ * ia32 and x32), with the thread id exec had: an exec from a thread other
+ * than the leader takes over the leader's pid on the way.  A failure
+ * returns from the system call: a kretprobe around every execve and
+ * execveat entry point fires exec-failure there; a failure that never got
+ * as far as begin_new_exec() fires exec first, from the caller's path
+ * string (which the kernel's own copy has just paged in), with the context
+ * saved at entry.
  */
 struct dtproc_exec_data {
-	u64			ts;
 	u32			pid, tid, ppid, uid;
 	char			comm[TASK_COMM_LEN];
 	const char __user	*upath;
@@ -187,15 +196,15 @@ int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs)
 }
 
 static int dtproc_exec_entry(struct kretprobe_instance *ri,
-			     struct pt_regs *regs, int path_arg)
+			     struct pt_regs *regs, int path_arg, bool ia32)
 {
 	struct dtproc_exec_data *d = (struct dtproc_exec_data *)ri->data;
 	struct dtproc_rec ctx;
 	struct pt_regs *uregs;
+	unsigned long upath;
 
 	/* Kept placed when unwanted (see hooks.c): then skip the return. */
 	if (!(READ_ONCE(dtproc_enabled_mask) & (BIT(DTPROC_PROBE_EXEC) |
-						BIT(DTPROC_PROBE_EXEC_SUCCESS) |
 						BIT(DTPROC_PROBE_EXEC_FAILURE))) &&
 	    !READ_ONCE(dtproc_control_on))
 		return 1;
@@ -203,13 +212,13 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	/* The syscall wrappers take the user's pt_regs. */
 	uregs = (struct pt_regs *)regs_get_kernel_argument(regs, 0);
 	dtproc_set_context(&ctx);
-	d->ts = ktime_get_ns();
 	d->pid = ctx.pid;
 	d->tid = ctx.tid;
 	d->ppid = ctx.ppid;
 	d->uid = ctx.uid;
 	memcpy(d->comm, ctx.comm, sizeof(d->comm));
-	d->upath = (const char __user *)regs_get_register(uregs, path_arg);
+	upath = regs_get_register(uregs, path_arg);
+	d->upath = (const char __user *)(ia32 ? (u32)upath : upath);
 	d->mm = current->mm;
 	return 0;
 }
@@ -217,13 +226,47 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 int dtproc_krp_execve_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, di));
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, di),
+				 false);
 }
 
 int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, si));
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, si),
+				 false);
+}
+
+/* ia32 system calls take their arguments in ebx, ecx, edx, ... */
+int dtproc_krp_ia32_execve_entry(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, bx),
+				 true);
+}
+
+int dtproc_krp_ia32_execveat_entry(struct kretprobe_instance *ri,
+				   struct pt_regs *regs)
+{
+	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, cx),
+				 true);
+}
+
+/* exec-success: sched_process_exec(p, old_pid, bprm), in the new image. */
+void dtproc_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	struct dtproc_rec *rec;
+	unsigned long flags;
+
+	if (dtproc_ignored_task(current) ||
+	    !dtproc_wants(DTPROC_PROBE_EXEC_SUCCESS))
+		return;
+	rec = dtproc_begin(DTPROC_PROBE_EXEC_SUCCESS, &flags);
+	if (rec) {
+		rec->tid = old_pid;
+		dtproc_ring_commit(rec, flags);
+	}
 }
 
 /* exec for a failure before begin_new_exec(): as the entry saw it. */
@@ -232,10 +275,13 @@ static void dtproc_fire_early_exec(const struct dtproc_exec_data *d)
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
+	/*
+	 * Stamped now, not at entry: each ring stays in timestamp order, and
+	 * so does the thread's own sequence of events.
+	 */
 	rec = dtproc_ring_reserve(DTPROC_PROBE_EXEC, &flags);
 	if (!rec)
 		return;
-	rec->ts = d->ts;
 	rec->pid = d->pid;
 	rec->tid = d->tid;
 	rec->ppid = d->ppid;
@@ -246,31 +292,47 @@ static void dtproc_fire_early_exec(const struct dtproc_exec_data *d)
 	dtproc_ring_commit(rec, flags);
 }
 
+/* exec and exec-failure for an exec that returned -@err. */
+static void dtproc_exec_failed(const struct dtproc_exec_data *d, long err)
+{
+	struct dtproc_rec *rec;
+	unsigned long flags;
+
+	/* past begin_new_exec() the image is new: exec already fired */
+	if (current->mm == d->mm && dtproc_wants(DTPROC_PROBE_EXEC))
+		dtproc_fire_early_exec(d);
+	if (!dtproc_wants(DTPROC_PROBE_EXEC_FAILURE))
+		return;
+	rec = dtproc_begin(DTPROC_PROBE_EXEC_FAILURE, &flags);
+	if (rec) {
+		rec->err = err;
+		dtproc_ring_commit(rec, flags);
+	}
+}
+
 int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 			   struct pt_regs *regs)
 {
 	const struct dtproc_exec_data *d = (void *)ri->data;
 	long ret = regs_return_value(regs);
-	struct dtproc_rec *rec;
-	unsigned long flags;
 
 	if (!ret) {
 		if (READ_ONCE(dtproc_control_on))
 			dtproc_control_exec();
-		if (dtproc_wants(DTPROC_PROBE_EXEC_SUCCESS))
-			dtproc_fire(DTPROC_PROBE_EXEC_SUCCESS);
 		return 0;
 	}
-	/* past begin_new_exec() the image is new: exec already fired */
-	if (current->mm == d->mm && dtproc_wants(DTPROC_PROBE_EXEC))
-		dtproc_fire_early_exec(d);
-	if (!dtproc_wants(DTPROC_PROBE_EXEC_FAILURE))
-		return 0;
-	rec = dtproc_begin(DTPROC_PROBE_EXEC_FAILURE, &flags);
-	if (rec) {
-		rec->err = -ret;
-		dtproc_ring_commit(rec, flags);
-	}
+	dtproc_exec_failed(d, -ret);
+	return 0;
+}
+
+/* The compat entry points: exec-failure only (exec-success: see above). */
+int dtproc_krp_compat_exec_return(struct kretprobe_instance *ri,
+				  struct pt_regs *regs)
+{
+	long ret = regs_return_value(regs);
+
+	if (ret)
+		dtproc_exec_failed((const void *)ri->data, -ret);
 	return 0;
 }
 
@@ -295,7 +357,11 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 	unsigned long flags;
 	long code;
 
-	if (!regs_get_kernel_argument(regs, 1) || dtproc_ignored_task(current))
+	/*
+	 * The last thread out reports the process's exit, even when it is an
+	 * io_uring worker (whose own lwp events are not reported).
+	 */
+	if (!regs_get_kernel_argument(regs, 1) || (current->flags & PF_KTHREAD))
 		return 0;
 
 	code = regs_get_kernel_argument(regs, 0);
@@ -323,11 +389,17 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 
 /* --- fault, signal-send, signal-discard: signal_generate --- */
 
-/* Solaris fault code of a fault-induced signal. */
+/*
+ * Solaris fault code of a fault-induced signal.  x86 reports a user int3
+ * as SIGTRAP and a general protection fault (a privileged instruction, a
+ * bad segment, a non-canonical address) as SIGSEGV, both with SI_KERNEL.
+ */
 static u32 dtproc_fault_code(int sig, int code)
 {
 	switch (sig) {
 	case SIGSEGV:
+		if (code == SI_KERNEL)
+			return DTPROC_FLTPRIV;
 		return code == SEGV_ACCERR ? DTPROC_FLTACCESS : DTPROC_FLTBOUNDS;
 	case SIGBUS:
 		return DTPROC_FLTACCESS;
@@ -339,10 +411,32 @@ static u32 dtproc_fault_code(int sig, int code)
 			return DTPROC_FLTIZDIV;
 		return code == FPE_INTOVF ? DTPROC_FLTIOVF : DTPROC_FLTFPE;
 	case SIGTRAP:
-		return code == TRAP_BRKPT ? DTPROC_FLTBPT : DTPROC_FLTTRACE;
+		return code == TRAP_BRKPT || code == SI_KERNEL ?
+		       DTPROC_FLTBPT : DTPROC_FLTTRACE;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Is the current task inside a system call that queues a caller-made
+ * siginfo?  Such a siginfo may carry a fault's si_code (to oneself, the
+ * kernel allows it), but no machine fault happened.  A fault taken in user
+ * mode leaves -1 or the exception's error code where a system call number
+ * would be; none of these numbers is a possible user page-fault error
+ * code (those have bit 2, "user", set) and a #GP error code equal to one
+ * needs a hand-made segment selector.
+ */
+static bool dtproc_in_sigqueue_syscall(void)
+{
+	long nr = syscall_get_nr(current, task_pt_regs(current));
+
+	if (in_ia32_syscall())
+		return nr == DTPROC_IA32_RT_SIGQUEUEINFO ||
+		       nr == DTPROC_IA32_RT_TGSIGQUEUEINFO ||
+		       nr == __NR_pidfd_send_signal;
+	return nr == __NR_rt_sigqueueinfo || nr == __NR_rt_tgsigqueueinfo ||
+	       nr == __NR_pidfd_send_signal;
 }
 
 static bool dtproc_is_fault(int sig, struct kernel_siginfo *info,
@@ -351,7 +445,8 @@ static bool dtproc_is_fault(int sig, struct kernel_siginfo *info,
 	if (info == SEND_SIG_NOINFO || info == SEND_SIG_PRIV)
 		return false;
 	return task == current && info->si_code > 0 &&
-	       dtproc_fault_code(sig, info->si_code);
+	       dtproc_fault_code(sig, info->si_code) &&
+	       !dtproc_in_sigqueue_syscall();
 }
 
 static bool dtproc_sent_by_kernel(struct kernel_siginfo *info, bool fault)
@@ -454,15 +549,28 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 
 	if (dtproc_ignored_task(current))
 		return;
+	/* Dequeued, then ignored: no signal was handled. */
+	if (handler == SIG_IGN || (handler == SIG_DFL && sig_kernel_ignore(sig)))
+		return;
 
 	/*
-	 * A fatal signal turns into a group exit when it is sent, and every
-	 * thread then takes SIGKILL with no siginfo: report the real signal.
+	 * A thread of a process that is already exiting takes SIGKILL with no
+	 * siginfo.  After exit_group(2), or an exec killing the other
+	 * threads, nothing was handled.  After a core-dumping signal, the
+	 * thread that took it has fired already.  Any other fatal signal turns
+	 * into a group exit when it is sent, and every thread then comes here:
+	 * report the real signal.
 	 */
-	if (sig == SIGKILL && info == SEND_SIG_NOINFO &&
-	    (READ_ONCE(signal->flags) & SIGNAL_GROUP_EXIT) &&
-	    (READ_ONCE(signal->group_exit_code) & 0x7f))
-		sig = READ_ONCE(signal->group_exit_code) & 0x7f;
+	if (sig == SIGKILL && info == SEND_SIG_NOINFO) {
+		int code = READ_ONCE(signal->group_exit_code) & 0x7f;
+
+		if (READ_ONCE(signal->group_exec_task) ||
+		    !(READ_ONCE(signal->flags) & SIGNAL_GROUP_EXIT))
+			return;
+		if (!code || sig_kernel_coredump(code))
+			return;
+		sig = code;
+	}
 
 	rec = dtproc_begin(DTPROC_PROBE_SIGNAL_HANDLE, &flags);
 	if (!rec)

@@ -9,6 +9,7 @@
  * Identifiers are those of the initial namespaces.
  */
 #include <linux/cred.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -220,37 +221,77 @@ void dtproc_fill_siginfo(struct dtproc_siginfo_rec *si, int sig,
 }
 
 /*
- * pr_psargs of another process, read when its event is delivered (process
- * context).  Returns 0, or -ESRCH if it is gone.
+ * Copy @len bytes at @addr of @mm that are resident, without faulting
+ * anything in; returns how many leading bytes were copied.  The caller
+ * holds @mm's mmap lock for reading.
  */
-int dtproc_read_psargs(pid_t pid, char *buf, size_t len)
+static size_t dtproc_copy_resident(struct mm_struct *mm, unsigned long addr,
+				   char *buf, size_t len)
+{
+	size_t done = 0, off, n;
+	struct page *page;
+	void *kaddr;
+
+	while (done < len) {
+		off = offset_in_page(addr + done);
+		n = min_t(size_t, len - done, PAGE_SIZE - off);
+		if (dtproc_get_user_page_remote(mm, addr + done, FOLL_NOFAULT,
+						&page) != 1)
+			break;
+		kaddr = kmap_local_page(page);
+		memcpy(buf + done, kaddr + off, n);
+		kunmap_local(kaddr);
+		put_page(page);
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * pr_psargs of another process, read by the feed worker in process context
+ * when the event is delivered, with no lock of ours held.  Bounded: it
+ * never waits for the target's mmap lock and never faults a page in (an
+ * argument page that is not resident, say one backed by a FUSE file whose
+ * server is stalled, leaves the field empty).  A process that is not the
+ * one @ps describes (gone, or its pid reused) leaves it empty too.
+ * pr_argc comes from the same image.
+ */
+void dtproc_read_psargs(struct dtproc_psinfo_rec *ps)
 {
 	struct task_struct *t;
 	struct mm_struct *mm;
-	unsigned long start, end;
-	struct pid *p;
-	int n = 0;
+	unsigned long start, end, argc;
+	size_t n = 0;
 
-	buf[0] = '\0';
-	p = find_get_pid(pid);
-	t = get_pid_task(p, PIDTYPE_PID);
-	put_pid(p);
+	ps->psargs[0] = '\0';
+	rcu_read_lock();
+	t = pid_task(find_pid_ns(ps->pid, &init_pid_ns), PIDTYPE_TGID);
+	if (t && t->group_leader->start_boottime == ps->start_boottime)
+		get_task_struct(t);
+	else
+		t = NULL;
+	rcu_read_unlock();
 	if (!t)
-		return -ESRCH;
+		return;
 	mm = get_task_mm(t);
-	if (mm) {
+	put_task_struct(t);
+	if (!mm)
+		return;
+	if (mmap_read_trylock(mm)) {
 		start = READ_ONCE(mm->arg_start);
 		end = READ_ONCE(mm->arg_end);
 		if (end > start)
-			n = access_process_vm(t, start, buf,
-					      min_t(size_t, end - start, len - 1),
-					      FOLL_FORCE);
-		mmput(mm);
+			n = dtproc_copy_resident(mm, start, ps->psargs,
+						 min_t(size_t, end - start,
+						       sizeof(ps->psargs) - 1));
+		/* argc: the word at the initial stack pointer, as above */
+		if (dtproc_copy_resident(mm, mm->start_stack, (char *)&argc,
+					 sizeof(argc)) == sizeof(argc))
+			ps->argc = argc;
+		mmap_read_unlock(mm);
 	}
-	put_task_struct(t);
-	if (n > 0)
-		dtproc_join_args(buf, n);
-	else
-		buf[0] = '\0';
-	return 0;
+	/* The last reference may go here: do not run exit_mmap() in the worker. */
+	mmput_async(mm);
+	if (n)
+		dtproc_join_args(ps->psargs, n);
 }

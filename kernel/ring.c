@@ -113,6 +113,18 @@ struct dtproc_rec *dtproc_ring_peek(struct dtproc_ring *ring, u64 head)
 	return &ring->recs[ring->tail & ring->mask];
 }
 
+/* The consumer's position: the oldest slot not yet consumed. */
+u64 dtproc_ring_tail(struct dtproc_ring *ring)
+{
+	return ring->tail;
+}
+
+/* The slot at @pos, which the consumer owns (tail <= @pos < head). */
+struct dtproc_rec *dtproc_ring_at(struct dtproc_ring *ring, u64 pos)
+{
+	return &ring->recs[pos & ring->mask];
+}
+
 void dtproc_ring_consume(struct dtproc_ring *ring)
 {
 	/* Done reading the slot before the producer may reuse it. */

@@ -1,8 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The "dtproc" generic netlink family, through libdtproc and libnl-3. */
 #include <dtproc.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "util.h"
+
+/*
+ * Stay root but lose CAP_SYS_ADMIN (effective, permitted, inheritable and
+ * bounding), keeping every other capability, CAP_NET_ADMIN among them:
+ * what a host-network daemon or a --cap-add NET_ADMIN container has.
+ */
+static void drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	__u32 bit = CAP_TO_MASK(CAP_SYS_ADMIN);
+
+	ASSERT_OK(prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0));
+	memset(data, 0, sizeof(data));
+	ASSERT_OK(syscall(SYS_capget, &hdr, data));
+	data[i].effective &= ~bit;
+	data[i].permitted &= ~bit;
+	data[i].inheritable &= ~bit;
+	ASSERT_OK(syscall(SYS_capset, &hdr, data));
+	memset(data, 0, sizeof(data));
+	ASSERT_OK(syscall(SYS_capget, &hdr, data));
+	ASSERT_FALSE(data[i].effective & bit);
+	ASSERT_TRUE(data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
+		    CAP_TO_MASK(CAP_NET_ADMIN));
+	ASSERT_EQ(geteuid(), 0);
+}
 
 TEST(family_resolves)
 {
@@ -59,5 +91,41 @@ TEST(commands_refused_for_nobody)
 	feed = dtproc_feed_open();
 	ASSERT_TRUE(feed != NULL);
 	EXPECT_EQ(dtproc_feed_module_version(feed, &abi, NULL, 0), -EPERM);
+	dtproc_feed_close(feed);
+}
+
+/* Issue 9 item 1: CAP_NET_ADMIN is not enough, for any command or the join. */
+static void expect_all_refused(struct dtproc_feed *feed)
+{
+	struct dtproc_probe_stats st[DTPROC_PROBE_COUNT];
+	uint32_t abi;
+
+	EXPECT_EQ(dtproc_feed_module_version(feed, &abi, NULL, 0), -EPERM);
+	EXPECT_EQ(dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 0, 0),
+		  -EPERM);
+	EXPECT_EQ(dtproc_feed_unsubscribe(feed), -EPERM);
+	EXPECT_EQ(dtproc_feed_stats(feed, st), -EPERM);
+	EXPECT_EQ(dtproc_feed_join_events(feed), -EPERM);
+}
+
+TEST(everything_refused_with_net_admin_only)
+{
+	struct dtproc_feed *feed;
+
+	drop_sys_admin();
+	feed = dtproc_feed_open();
+	ASSERT_TRUE(feed != NULL);
+	expect_all_refused(feed);
+	dtproc_feed_close(feed);
+}
+
+/* A socket opened with CAP_SYS_ADMIN does not lend it to a sender without. */
+TEST(everything_refused_after_dropping_sys_admin)
+{
+	struct dtproc_feed *feed = dtproc_feed_open();
+
+	ASSERT_TRUE(feed != NULL);
+	drop_sys_admin();
+	expect_all_refused(feed);
 	dtproc_feed_close(feed);
 }
