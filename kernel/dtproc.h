@@ -144,7 +144,6 @@ extern u32 dtproc_enabled_mask;
 int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
 void dtproc_hooks_exit(void);
-void dtproc_hooks_control(bool on);
 void dtproc_hooks_collect_missed(u64 *lost);
 
 /* feed.c: subscribers and delivery; dtproc_feed_lock serialises them */
@@ -166,7 +165,6 @@ int dtproc_event_put_drop(struct sk_buff *skb, u64 first, u64 count);
 struct dtproc_consumer;
 struct dtproc_status;
 struct file;
-extern bool dtproc_control_on;
 struct dtproc_consumer *dtproc_consumer_new(void);
 void dtproc_consumer_free(struct dtproc_consumer *c);
 ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
@@ -179,11 +177,6 @@ int dtproc_continue(struct dtproc_consumer *c, pid_t pid);
 int dtproc_stop(struct dtproc_consumer *c, pid_t pid);
 int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st);
 void dtproc_control_cleanup(void);
-/* called from the hooks (probe context) while dtproc_control_on */
-void dtproc_control_exec(void);
-void dtproc_control_proc_exit(long code);
-void dtproc_control_new_thread(struct task_struct *child);
-void dtproc_control_sigcont(struct task_struct *task);
 
 /* genl.c */
 extern struct genl_family dtproc_genl_family;

@@ -92,8 +92,6 @@ void dtproc_probe_fork(void *data, struct task_struct *parent,
 
 	if (dtproc_ignored_task(child))
 		return;
-	if (thread && READ_ONCE(dtproc_control_on))
-		dtproc_control_new_thread(child);
 
 	/* The new thread first, then (for a new process) the process. */
 	if (dtproc_wants(DTPROC_PROBE_LWP_CREATE)) {
@@ -196,8 +194,7 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	/* Kept placed when unwanted (see hooks.c): then skip the return. */
 	if (!(READ_ONCE(dtproc_enabled_mask) & (BIT(DTPROC_PROBE_EXEC) |
 						BIT(DTPROC_PROBE_EXEC_SUCCESS) |
-						BIT(DTPROC_PROBE_EXEC_FAILURE))) &&
-	    !READ_ONCE(dtproc_control_on))
+						BIT(DTPROC_PROBE_EXEC_FAILURE))))
 		return 1;
 
 	/* The syscall wrappers take the user's pt_regs. */
@@ -255,8 +252,6 @@ int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 	unsigned long flags;
 
 	if (!ret) {
-		if (READ_ONCE(dtproc_control_on))
-			dtproc_control_exec();
 		if (dtproc_wants(DTPROC_PROBE_EXEC_SUCCESS))
 			dtproc_fire(DTPROC_PROBE_EXEC_SUCCESS);
 		return 0;
@@ -301,8 +296,6 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 	code = regs_get_kernel_argument(regs, 0);
 	if (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT)
 		code = READ_ONCE(sig->group_exit_code);
-	if (READ_ONCE(dtproc_control_on))
-		dtproc_control_proc_exit(code);
 	if (!dtproc_wants(DTPROC_PROBE_EXIT))
 		return 0;
 
@@ -408,8 +401,6 @@ void dtproc_probe_signal_generate(void *data, int sig,
 
 	if (dtproc_ignored_task(task))
 		return;
-	if (sig == SIGCONT && READ_ONCE(dtproc_control_on))
-		dtproc_control_sigcont(task);
 	fault = dtproc_is_fault(sig, info, task);
 	by_kernel = dtproc_sent_by_kernel(info, fault);
 
