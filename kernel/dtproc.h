@@ -171,7 +171,9 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 			     size_t len, bool nonblock);
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,
 			      struct poll_table_struct *wait);
-int dtproc_grab(struct dtproc_consumer *c, pid_t pid, u32 flags);
+struct dtproc_grab;
+int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g);
+int dtproc_resolve(struct dtproc_consumer *c, s32 id, bool pidfd, pid_t *nrp);
 int dtproc_release(struct dtproc_consumer *c, pid_t pid);
 int dtproc_continue(struct dtproc_consumer *c, pid_t pid);
 int dtproc_stop(struct dtproc_consumer *c, pid_t pid);

@@ -167,31 +167,41 @@ struct dtproc_version {
 /* struct dtproc_grab.flags */
 #define DTPROC_GRAB_RDONLY	0x1U
 #define DTPROC_GRAB_CREATE	0x2U
+#define DTPROC_GRAB_PIDFD	0x4U	/* @pid is a pidfd */
+#define DTPROC_GRAB_MEMFD	0x8U	/* @memfd proves the right to control */
 
 /**
  * struct dtproc_grab - argument of DTPROC_IOC_GRAB
  * @size:	sizeof(struct dtproc_grab)
  * @flags:	DTPROC_GRAB_*
- * @pid:	the process
- * @pad:	must be zero
+ * @pid:	the process: a pid, or with DTPROC_GRAB_PIDFD a pidfd
+ * @memfd:	with DTPROC_GRAB_MEMFD, an open /proc/PID/mem of the process
+ *		(see DTPROC_IOC_GRAB); must be zero otherwise
  */
 struct dtproc_grab {
 	__u32	size;
 	__u32	flags;
 	__s32	pid;
-	__u32	pad;
+	__s32	memfd;
 };
 
 #define DTPROC_GRAB_SIZE_VER0	16
 
+/* struct dtproc_pid.flags */
+#define DTPROC_PID_PIDFD	0x1U	/* @pid is a pidfd */
+
 /**
  * struct dtproc_pid - argument of RELEASE, CONTINUE and STOP
  * @size:	sizeof(struct dtproc_pid)
- * @pid:	the victim
+ * @pid:	the victim: a pid, or with DTPROC_PID_PIDFD a pidfd
+ * @flags:	DTPROC_PID_* (since size 16)
+ * @pad:	must be zero
  */
 struct dtproc_pid {
 	__u32	size;
 	__s32	pid;
+	__u32	flags;
+	__u32	pad;
 };
 
 #define DTPROC_PID_SIZE_VER0	8
@@ -212,6 +222,7 @@ struct dtproc_pid {
 #define DTPROC_STATUS_WAIT	0x1U	/* in: wait for stopped, dead or lost */
 #define DTPROC_STATUS_CREATED	0x2U	/* out: kill-on-last-close */
 #define DTPROC_STATUS_RDONLY	0x4U	/* out: watched, not controlled */
+#define DTPROC_STATUS_PIDFD	0x8U	/* in: @pid is a pidfd */
 
 /**
  * struct dtproc_status - argument of DTPROC_IOC_STATUS
@@ -241,19 +252,23 @@ struct dtproc_status {
 #define DTPROC_NOTE_EXITED	1	/* status: wait(2) status */
 #define DTPROC_NOTE_EXEC	2	/* the victim exec'd; still controlled */
 #define DTPROC_NOTE_LOST	3	/* exec'd a set-id or unreadable program */
+#define DTPROC_NOTE_OVERFLOW	4	/* pid 0; status: notes lost here */
 
 /**
  * struct dtproc_note - what read(2) returns, one record each
  * @pid:	the victim
  * @what:	DTPROC_NOTE_*
- * @status:	for DTPROC_NOTE_EXITED, the wait(2) status
- * @pad:	zero
+ * @status:	for DTPROC_NOTE_EXITED, the wait(2) status; for
+ *		DTPROC_NOTE_OVERFLOW, how many notes were lost at this point
+ * @size:	sizeof the record as the module fills it (16 today): later
+ *		versions append fields; a reader reads a whole record at a
+ *		time and skips what it does not know
  */
 struct dtproc_note {
 	__s32	pid;
 	__u32	what;
 	__s32	status;
-	__u32	pad;
+	__u32	size;
 };
 
 #define DTPROC_IOC_GRAB		_IOW(DTPROC_IOC_MAGIC, 0x01, struct dtproc_grab)

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process control, hardened (issue 8): lifetime races, exec from every
+ * entry point, zombies and exited main threads, threads that cannot return
+ * to user mode, the ioctl ABI, and what a victim can see of a stop.
+ */
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "control_util.h"
+
+/* --- lifetime --- */
+
+/*
+ * Fork short-lived children, SIGKILL every other one, grab each at once,
+ * release.  Old code: refcount_warn_saturate from dtproc_grab (a proc freed
+ * by the victim's exit while the grab slept in xa_store).
+ */
+TEST_TIMEOUT(grab_exiting_storm, 300)
+{
+	long long end = cu_now_ms() + 20000;
+	int fd = open_dtproc(), i, status, ok = 0, gone = 0;
+	pid_t pid;
+
+	for (i = 0; cu_now_ms() < end; i++) {
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			cu_close_fds();
+			if (i % 3 == 0)
+				_exit(0);
+			cu_loop(NULL, 0);
+		}
+		if (i % 3 == 1)
+			kill(pid, SIGKILL);
+		if (!cu_ioc_grab(fd, pid, 0, 0)) {
+			ok++;
+			if (i % 3 == 2)
+				kill(pid, SIGKILL);
+			cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid);
+		} else {
+			if (errno != ESRCH && errno != EOWNERDEAD)
+				DT_FAIL(1, "grab %d: %s", pid, strerror(errno));
+			gone++;
+		}
+		kill(pid, SIGKILL);
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	}
+	TH_LOG("%d rounds: %d grabbed, %d gone", i, ok, gone);
+	close(fd);
+}
+
+/* A zombie is refused: EOWNERDEAD, "process is a zombie". */
+TEST_TIMEOUT(grab_zombie_refused, 60)
+{
+	struct dtproc *dp = cu_open();
+	int fd = open_dtproc(), status;
+	char msg[160];
+	siginfo_t si;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(7);
+	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_EQ(cu_ioc_grab(fd, pid, 0, 0), -1);
+	ASSERT_EQ(errno, EOWNERDEAD);
+	ASSERT_EQ(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0), -1);
+	ASSERT_EQ(errno, EOWNERDEAD);
+	ASSERT_TRUE(dtproc_grab(dp, pid, 0) == NULL);
+	snprintf(msg, sizeof(msg), "failed to grab pid %d: process is a zombie",
+		 pid);
+	ASSERT_STREQ(dtproc_errmsg(), msg);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	dtproc_close(dp);
+	close(fd);
+}
+
+static volatile unsigned long *pte_ctr;
+
+static void *pte_spin(void *arg)
+{
+	cu_loop(pte_ctr, 0);
+	return arg;
+}
+
+/*
+ * The main thread leaves as pthread_exit() would; another thread spins.  A grab
+ * must stop that thread (old code: 0 threads, "stopped" at once while the
+ * thread ran on).
+ */
+TEST_TIMEOUT(grab_after_main_pthread_exit, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_status st;
+	int fd = open_dtproc();
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+
+		cu_close_fds();
+		pte_ctr = c;
+		if (pthread_create(&t, NULL, pte_spin, NULL))
+			_exit(3);
+		/* pthread_exit() without libgcc_s (the guest has none) */
+		syscall(SYS_exit, 0);
+	}
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	ASSERT_EQ(cu_wait_state(pid, 'Z', CU_WAIT_MS), 'Z');	/* the leader */
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nthreads, 1);
+	ASSERT_EQ(st.nstopped, 1);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	close(fd);
+	cu_kill(pid);
+}
+
+/* --- exec through every entry point --- */
+
+/*
+ * execve through the ia32 entry (int $0x80, syscall 11) from a 64-bit
+ * process: the kernel accepts it from any process with IA32 emulation.
+ * Pointers must fit 32 bits: they live in a MAP_32BIT page.
+ */
+static long execve_int80(const char *path, char *const argv[])
+{
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	unsigned int *v, i, off;
+	long ret;
+
+	if (page == MAP_FAILED)
+		return -ENOMEM;
+	v = (unsigned int *)page;
+	off = 256;
+	strcpy(page + off, path);
+	ret = (unsigned long)(page + off);
+	off += strlen(path) + 1;
+	for (i = 0; argv[i]; i++) {
+		strcpy(page + off, argv[i]);
+		v[i + 2] = (unsigned int)(unsigned long)(page + off);
+		off += strlen(argv[i]) + 1;
+	}
+	v[i + 2] = 0;
+	v[0] = (unsigned int)ret;
+	v[1] = 0;	/* envp: empty */
+	asm volatile("int $0x80"
+		     : "=a"(ret)
+		     : "0"(11L), "b"((unsigned long)v[0]),
+		       "c"((unsigned long)(v + 2)), "d"((unsigned long)(v + 1))
+		     : "memory");
+	return ret;
+}
+
+TEST_TIMEOUT(create_exec_int80_stops, 120)
+{
+	int fd = open_dtproc(), go[2];
+	struct dtproc_status st;
+	long long end;
+	char comm[16];
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_OK(pipe2(go, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL };
+		char ch;
+
+		close(go[1]);
+		if (read(go[0], &ch, 1) != 1)
+			_exit(3);
+		execve_int80("/bin/busybox", argv);
+		_exit(4);
+	}
+	close(go[0]);
+	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_CREATE, 0));
+	ASSERT_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	end = cu_now_ms() + CU_WAIT_MS;
+	for (;;) {
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state == DTPROC_STATE_STOPPED)
+			break;
+		if (cu_now_ms() > end)
+			DT_FAIL(1, "state %u why %u comm %s", st.state, st.why,
+				cu_comm(pid, comm));
+		cu_sleep_ms(5);
+	}
+	ASSERT_EQ(st.why, DTPROC_STOP_CREATE);
+	ASSERT_STREQ(cu_comm(pid, comm), "busybox");	/* exec'd */
+	ASSERT_EQ(cu_wait_state(pid, 'I', 2000), 'I');
+	close(fd);	/* kill-on-last-close */
+	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_EQ(si.si_code, CLD_KILLED);
+	cu_kill(pid);
+}
+
+#define SUIDBB "/tmp/suidbb-hard"
+
+static void make_suidbb(void)
+{
+	struct stat sb;
+
+	cu_copy_file("/bin/busybox", SUIDBB, 0755);
+	ASSERT_OK(chown(SUIDBB, 0, 0));
+	ASSERT_OK(chmod(SUIDBB, 04755));
+	ASSERT_OK(stat(SUIDBB, &sb));
+	ASSERT_TRUE(sb.st_mode & S_ISUID);
+}
+
+/* A nobody child grabbed for control execs SUIDBB (via int $0x80 if @i80). */
+static void setid_exec_lost(bool i80)
+{
+	struct dtproc_status st;
+	int fd = open_dtproc(), go[2];
+	struct dtproc_note note;
+	long long end;
+	pid_t pid;
+
+	make_suidbb();
+	ASSERT_OK(pipe2(go, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL };
+		char ch;
+
+		close(go[1]);
+		drop_to_nobody();
+		if (read(go[0], &ch, 1) != 1)
+			_exit(3);
+		if (i80)
+			execve_int80(SUIDBB, argv);
+		else
+			execv(SUIDBB, argv);
+		_exit(4);
+	}
+	close(go[0]);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	end = cu_now_ms() + CU_WAIT_MS;
+	for (;;) {
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state == DTPROC_STATE_LOST)
+			break;
+		if (cu_now_ms() > end)
+			DT_FAIL(1, "state %u: control survived the set-id exec (euid %ld)",
+				st.state, cu_status_field(pid, "Uid:"));
+		cu_sleep_ms(5);
+	}
+	ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
+	ASSERT_EQ(note.pid, pid);
+	ASSERT_EQ(note.what, DTPROC_NOTE_LOST);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid), -1);
+	ASSERT_NE(cu_wait_not_state(pid, 'I', 300), 'I');
+	close(fd);
+	cu_kill(pid);
+	unlink(SUIDBB);
+}
+
+TEST_TIMEOUT(setid_exec_int80_loses_control, 120)
+{
+	setid_exec_lost(true);
+}
+
+static void write_sysctl(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, v, strlen(v)), (ssize_t)strlen(v));
+	close(fd);
+}
+
+/* With fs.suid_dumpable=1 a set-id image is dumpable: still LOST. */
+TEST_TIMEOUT(setid_exec_suid_dumpable_loses_control, 120)
+{
+	write_sysctl("/proc/sys/fs/suid_dumpable", "1");
+	setid_exec_lost(false);
+	write_sysctl("/proc/sys/fs/suid_dumpable", "0");
+}
+
+/* --- threads that do not return to user mode --- */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A job-stopped (^Z) process is grabbed at once, and stays parked on SIGCONT. */
+TEST_TIMEOUT(grab_job_stopped_at_once, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct dtproc_status st;
+	int fd = open_dtproc();
+	long long t0;
+	pid_t pid;
+
+	pid = cu_spawn(c, 0);
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
+	alarm(10);
+	t0 = cu_now_ms();
+	if (cu_ioc_grab(fd, pid, 0, 0))
+		DT_FAIL(1, "grab of a stopped process: %s after %lld ms",
+			strerror(errno), cu_now_ms() - t0);
+	alarm(0);
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.why, DTPROC_STOP_GRAB);
+	/* SIGCONT: it returns toward user mode and parks instead */
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_EQ(cu_wait_state(pid, 'I', CU_WAIT_MS), 'I');
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	close(fd);
+	cu_kill(pid);
+}
+
+/* --- the ioctl ABI --- */
+
+/* Control ioctls on an O_RDONLY open: EBADF. */
+TEST_TIMEOUT(rdonly_open_refuses_control, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_status st;
+	int fd, rw = open_dtproc();
+	pid_t pid = cu_spawn(c, 1000);
+
+	fd = open("/dev/dtproc", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(cu_ioc_grab(fd, pid, 0, 0), -1);
+	ASSERT_EQ(errno, EBADF);
+	ASSERT_EQ(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0), -1);
+	ASSERT_EQ(errno, EBADF);
+	ASSERT_EQ(cu_ioc_status(fd, pid, &st), -1);
+	ASSERT_EQ(errno, EBADF);
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	/* and the read-write one works */
+	ASSERT_OK(cu_ioc_grab(rw, pid, 0, 0));
+	close(fd);
+	close(rw);
+	cu_kill(pid);
+}
+
+/* A caller built with a larger (zero-extended) structure is understood. */
+TEST_TIMEOUT(ioctl_larger_struct_accepted, 60)
+{
+	struct { struct dtproc_grab g; __u64 future[4]; } big = { 0 };
+	volatile unsigned long *c = cu_shared(1);
+	int fd = open_dtproc();
+	pid_t pid = cu_spawn(c, 1000);
+
+	big.g.size = sizeof(big);
+	big.g.pid = pid;
+	big.g.flags = DTPROC_GRAB_RDONLY;
+	ASSERT_OK(ioctl(fd, _IOW(DTPROC_IOC_MAGIC, _IOC_NR(DTPROC_IOC_GRAB),
+				  typeof(big)), &big));
+	/* a future field set: EINVAL */
+	big.future[0] = 1;
+	ASSERT_EQ(ioctl(fd, _IOW(DTPROC_IOC_MAGIC, _IOC_NR(DTPROC_IOC_GRAB),
+				  typeof(big)), &big), -1);
+	ASSERT_EQ(errno, EINVAL);
+	close(fd);
+	cu_kill(pid);
+}
+
+/* No such process: ESRCH; a live process this consumer does not hold: ENOENT. */
+TEST_TIMEOUT(unheld_vs_nonexistent, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	int fd = open_dtproc();
+	pid_t pid = cu_spawn(c, 1000), none = cu_unused_pid();
+	struct dtproc_status st;
+
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, none), -1);
+	ASSERT_EQ(errno, ESRCH);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(cu_ioc_status(fd, pid, &st), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid), -1);
+	ASSERT_EQ(errno, ENOENT);
+	close(fd);
+	cu_kill(pid);
+}
+
+/* A pidfd names the process: grab through it; a reaped one is ESRCH. */
+TEST_TIMEOUT(grab_by_pidfd, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_grab g = { .size = sizeof(g),
+				 .flags = DTPROC_GRAB_PIDFD | DTPROC_GRAB_MEMFD };
+	int fd = open_dtproc(), pfd, status;
+	struct dtproc_status st;
+	pid_t pid = cu_spawn(c, 0);
+	char path[64];
+
+	pfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_GE(pfd, 0);
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	g.pid = pfd;
+	g.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(g.memfd, 0);
+	ASSERT_OK(ioctl(fd, DTPROC_IOC_GRAB, &g));
+	close(g.memfd);
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_EQ(cu_ioc_grab(fd, pfd, DTPROC_GRAB_PIDFD | DTPROC_GRAB_RDONLY, 0),
+		  -1);
+	ASSERT_EQ(errno, ESRCH);
+	close(pfd);
+	close(fd);
+}
+
+/* --- what the victim sees --- */
+
+/* read() on a pipe and nanosleep() go on across stops, no EINTR. */
+TEST_TIMEOUT(stop_restarts_read_and_nanosleep, 120)
+{
+	int fd = open_dtproc(), p[2], r[2], i, status;
+	pid_t pid;
+	char ch;
+
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	ASSERT_OK(pipe2(r, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct timespec ts = { 2, 0 };
+		ssize_t n;
+
+		n = read(p[0], &ch, 1);
+		if (n != 1)
+			_exit(10 + (n < 0 && errno == EINTR));
+		if (write(r[1], "n", 1) != 1)
+			_exit(12);
+		if (nanosleep(&ts, NULL))
+			_exit(errno == EINTR ? 13 : 14);
+		_exit(0);
+	}
+	close(p[0]);
+	close(r[1]);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	for (i = 0; i < 3; i++) {
+		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	}
+	ASSERT_EQ(write(p[1], "x", 1), 1);
+	ASSERT_EQ(read(r[0], &ch, 1), 1);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	close(fd);
+}
