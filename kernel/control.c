@@ -44,11 +44,14 @@
 #include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
+#include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
 #include <linux/xarray.h>
@@ -73,6 +76,7 @@ struct dtproc_consumer {
 	struct mutex		lock;		/* victims */
 	struct xarray		victims;	/* its pid number -> victim */
 	struct pid_namespace	*ns;		/* where its numbers live */
+	struct pid		*owner;		/* the process that opened it */
 	bool			active;		/* has held a process */
 
 	raw_spinlock_t		notes_lock;	/* the ring */
@@ -83,10 +87,18 @@ struct dtproc_consumer {
 	struct dtproc_note	notes[DTPROC_NOTES_MAX];
 };
 
+/*
+ * A park: queued as a task_work, then, while its thread waits, on
+ * proc->parked saying who stopped where and why.
+ */
 struct dtproc_park {
 	struct callback_head	cb;
 	struct dtproc_proc	*proc;
 	unsigned long		gen;
+	struct list_head	node;		/* proc->parked */
+	struct task_struct	*task;
+	unsigned long		addr;		/* user IP it resumes at */
+	u32			why;
 };
 
 static DEFINE_MUTEX(dtproc_control_lock);
@@ -137,18 +149,24 @@ struct dtproc_proc *dtproc_proc_lookup(struct pid *pid)
 }
 
 /*
- * Take @proc out of dtproc_procs.  Caller holds proc->lock and a reference
- * of its own (the list's is dropped here).  The xarray's lock is a
- * spinlock_t: on PREEMPT_RT the hooks leave this to the kick.
+ * Take @proc out of dtproc_procs, in two steps: the decision under
+ * proc->lock (true: the caller is to finish), then, outside that raw lock
+ * (the xarray's is a spinlock_t, which sleeps on PREEMPT_RT), the removal,
+ * which drops the list's reference; the caller holds one of its own.
  */
-void dtproc_proc_unlist_locked(struct dtproc_proc *proc)
+static bool dtproc_proc_unlist_locked(struct dtproc_proc *proc)
+{
+	lockdep_assert_held(&proc->lock);
+	if (!proc->listed)
+		return false;
+	proc->listed = false;
+	return true;
+}
+
+static void dtproc_proc_unlist_finish(struct dtproc_proc *proc)
 {
 	unsigned long flags;
 
-	lockdep_assert_held(&proc->lock);
-	if (!proc->listed)
-		return;
-	proc->listed = false;
 	xa_lock_irqsave(&dtproc_procs, flags);
 	__xa_cmpxchg(&dtproc_procs, proc->key, proc, NULL, GFP_ATOMIC);
 	xa_unlock_irqrestore(&dtproc_procs, flags);
@@ -168,12 +186,21 @@ static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
 	struct dtproc_proc *proc = pk->proc;
-	unsigned long gen = pk->gen;
-	bool told = false;
+	unsigned long gen = pk->gen, flags;
+	bool told = false, park;
 	DEFINE_WAIT(wait);
 
-	kfree(pk);
-	while (!(current->flags & PF_EXITING)) {
+	pk->task = current;
+	pk->addr = instruction_pointer(current_pt_regs());
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	park = proc->gen == gen && !(current->flags & PF_EXITING);
+	if (park) {
+		pk->why = proc->why;
+		list_add_tail(&pk->node, &proc->parked);
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+
+	while (park) {
 		prepare_to_wait(&proc->park_wq, &wait, DTPROC_PARK_STATE);
 		if (READ_ONCE(proc->gen) != gen || fatal_signal_pending(current))
 			break;
@@ -185,6 +212,12 @@ static void dtproc_park_fn(struct callback_head *cb)
 		schedule();
 	}
 	finish_wait(&proc->park_wq, &wait);
+	if (park) {
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		list_del(&pk->node);
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+	}
+	kfree(pk);
 	dtproc_proc_put(proc);
 	/*
 	 * Last: this park's module reference.  rmmod cannot begin before it
@@ -392,6 +425,13 @@ out:
 	return ret;
 }
 
+/* Can @t not run user code now (parked, or asleep where no park reaches)? */
+static bool dtproc_thread_held(struct task_struct *t)
+{
+	return READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
+					__TASK_TRACED);
+}
+
 /*
  * The program's threads of @proc and how many of them cannot run user
  * code now: parked, or asleep where a park's wake-up does not reach.
@@ -409,10 +449,7 @@ static void dtproc_proc_count(struct dtproc_proc *proc, u32 *nthreads,
 			if (!dtproc_program_thread(t))
 				continue;
 			n++;
-			if (READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE |
-						      __TASK_STOPPED |
-						      __TASK_TRACED))
-				s++;
+			s += dtproc_thread_held(t);
 		}
 	}
 	rcu_read_unlock();
@@ -520,6 +557,7 @@ static void dtproc_kick_fn(struct irq_work *work)
 	unsigned long flags;
 
 	struct dtproc_proc *proc, *ptmp;
+	bool unlist;
 
 	llist_for_each_entry_safe(c, tmp, list, kick_node) {
 		raw_spin_lock_irqsave(&c->notes_lock, flags);
@@ -531,9 +569,11 @@ static void dtproc_kick_fn(struct irq_work *work)
 	llist_for_each_entry_safe(proc, ptmp, list, kick_node) {
 		raw_spin_lock_irqsave(&proc->lock, flags);
 		proc->kick_queued = false;
-		if (dtproc_proc_unwanted(proc))
-			dtproc_proc_unlist_locked(proc);
+		unlist = dtproc_proc_unwanted(proc) &&
+			 dtproc_proc_unlist_locked(proc);
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		if (unlist)
+			dtproc_proc_unlist_finish(proc);
 		dtproc_proc_wake(proc);
 		dtproc_proc_put(proc);
 	}
@@ -602,6 +642,7 @@ struct dtproc_consumer *dtproc_consumer_new(void)
 	raw_spin_lock_init(&c->notes_lock);
 	init_waitqueue_head(&c->notes_wq);
 	c->ns = get_pid_ns(task_active_pid_ns(current));
+	c->owner = get_pid(task_tgid(current));
 	return c;
 }
 
@@ -634,6 +675,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 {
 	struct dtproc_proc *proc, *old;
 	unsigned long flags;
+	bool unlist;
 	int ret;
 
 	lockdep_assert_held(&dtproc_control_lock);
@@ -646,6 +688,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	proc->listed = true;
 	raw_spin_lock_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->victims);
+	INIT_LIST_HEAD(&proc->parked);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
 
@@ -667,8 +710,12 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 				kfree(proc);
 				return old;
 			}
-			dtproc_proc_unlist_locked(old);
+			unlist = dtproc_proc_unlist_locked(old);
 			raw_spin_unlock_irqrestore(&old->lock, flags);
+			if (unlist)
+				dtproc_proc_unlist_finish(old);
+			else	/* another is taking it out: let it finish */
+				cond_resched();
 			dtproc_proc_put(old);
 			continue;
 		}
@@ -916,22 +963,28 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 {
 	struct dtproc_proc *proc = v->proc;
 	unsigned long flags;
+	bool kill, unlist;
 
 	lockdep_assert_held(&dtproc_control_lock);
 	lockdep_assert_held(&c->lock);
 	xa_erase(&c->victims, v->nr);
 
-	raw_spin_lock_irqsave(&proc->lock, flags);
-	list_del(&v->proc_node);
 	/*
 	 * kill-on-last-close, of a created victim lost to a set-id exec too:
-	 * the SIGKILL is pending before a parked thread can wake, so none
-	 * reaches user mode
+	 * the SIGKILL is pending before its parks are released below, so no
+	 * thread reaches user mode (sent outside the raw lock: the signal
+	 * code takes sleeping locks on PREEMPT_RT)
 	 */
-	if ((v->flags & DTPROC_GRAB_CREATE) &&
-	    (proc->control == v || proc->state == DTPROC_STATE_LOST) &&
-	    proc->state != DTPROC_STATE_DEAD)
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	kill = (v->flags & DTPROC_GRAB_CREATE) &&
+	       (proc->control == v || proc->state == DTPROC_STATE_LOST) &&
+	       proc->state != DTPROC_STATE_DEAD;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (kill)
 		kill_pid(proc->pid, SIGKILL, 1);
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	list_del(&v->proc_node);
 	if (proc->control == v) {
 		proc->control = NULL;
 		proc->armed = false;
@@ -941,9 +994,10 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 		else
 			dtproc_proc_run_locked(proc);	/* run-on-last-close */
 	}
-	if (dtproc_proc_unwanted(proc))
-		dtproc_proc_unlist_locked(proc);
+	unlist = dtproc_proc_unwanted(proc) && dtproc_proc_unlist_locked(proc);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (unlist)
+		dtproc_proc_unlist_finish(proc);
 	dtproc_proc_wake(proc);
 	dtproc_proc_put(proc);
 	kfree(v);
@@ -1052,6 +1106,85 @@ int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
 	return ret;
 }
 
+/*
+ * Fill @out (@len entries) with the program's threads of @proc as @ns
+ * numbers them; returns how many were filled.
+ */
+static u32 dtproc_proc_threads(struct dtproc_proc *proc,
+			       struct pid_namespace *ns,
+			       struct dtproc_thread *out, u32 len)
+{
+	struct task_struct *leader, *t;
+	struct dtproc_park *pk;
+	unsigned long flags;
+	u32 n = 0;
+
+	rcu_read_lock();
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	leader = pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			struct dtproc_thread *th = &out[n];
+
+			if (!dtproc_program_thread(t))
+				continue;
+			if (n == len)
+				break;
+			memset(th, 0, sizeof(*th));
+			th->tid = task_pid_nr_ns(t, ns);
+			th->state = DTPROC_THREAD_RUNNING;
+			list_for_each_entry(pk, &proc->parked, node) {
+				/* an older stop's: on its way out */
+				if (pk->task == t && pk->gen == proc->gen) {
+					th->state = DTPROC_THREAD_PARKED;
+					th->why = pk->why;
+					th->addr = pk->addr;
+					break;
+				}
+			}
+			if (th->state == DTPROC_THREAD_RUNNING &&
+			    dtproc_thread_held(t))
+				th->state = DTPROC_THREAD_HELD;
+			n++;
+		}
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	rcu_read_unlock();
+	return n;
+}
+
+/* Most threads one STATUS lists. */
+#define DTPROC_THREADS_MAX	4096
+
+/* The thread array of a STATUS (@st->size >= DTPROC_STATUS_SIZE_VER1). */
+static int dtproc_status_threads(struct dtproc_consumer *c,
+				 struct dtproc_proc *proc,
+				 struct dtproc_status *st)
+{
+	u32 len = min_t(u32, st->threads_len, DTPROC_THREADS_MAX), n, i;
+	u8 __user *uarr = u64_to_user_ptr(st->threads);
+	size_t usize = st->thread_size, csize;
+	struct dtproc_thread *arr;
+	int ret = 0;
+
+	if (usize < DTPROC_THREAD_SIZE_VER0 || usize > DTPROC_ARG_SIZE_MAX)
+		return -EINVAL;
+	arr = kvcalloc(max_t(u32, len, 1), sizeof(*arr), GFP_KERNEL);
+	if (!arr)
+		return -ENOMEM;
+	n = dtproc_proc_threads(proc, c->ns, arr, len);
+	csize = min(usize, sizeof(*arr));
+	for (i = 0; i < n && !ret; i++) {
+		if (copy_to_user(uarr + i * usize, &arr[i], csize) ||
+		    (usize > csize &&
+		     clear_user(uarr + i * usize + csize, usize - csize)))
+			ret = -EFAULT;
+	}
+	st->threads_len = n;
+	kvfree(arr);
+	return ret;
+}
+
 int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 {
 	struct dtproc_victim *v;
@@ -1095,12 +1228,14 @@ int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 		st->state = DTPROC_STATE_RUNNING;
 		st->nstopped = 0;
 	}
+	if (!ret && st->size >= DTPROC_STATUS_SIZE_VER1 && st->threads)
+		ret = dtproc_status_threads(c, proc, st);
 	dtproc_proc_put(proc);
 	return ret;
 }
 
-/* Close: every victim released by its rule. */
-void dtproc_consumer_free(struct dtproc_consumer *c)
+/* Every victim of @c released by its rule. */
+static void dtproc_consumer_let_go_all(struct dtproc_consumer *c)
 {
 	struct dtproc_victim *v;
 	unsigned long i;
@@ -1110,6 +1245,27 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	xa_for_each(&c->victims, i, v)
 		dtproc_let_go(c, v);
 	mutex_unlock(&c->lock);
+	dtproc_control_hooks_update();
+	mutex_unlock(&dtproc_control_lock);
+}
+
+/*
+ * A descriptor of @c is closed.  When the process that opened it exits,
+ * its victims are let go as on the last close even if another process
+ * still holds the file: a victim that inherited a duplicate (fork without
+ * close-on-exec) must not keep itself stopped for good.
+ */
+void dtproc_consumer_flush(struct dtproc_consumer *c)
+{
+	if ((current->flags & PF_EXITING) && task_tgid(current) == c->owner)
+		dtproc_consumer_let_go_all(c);
+}
+
+/* Close: every victim released by its rule. */
+void dtproc_consumer_free(struct dtproc_consumer *c)
+{
+	dtproc_consumer_let_go_all(c);
+	mutex_lock(&dtproc_control_lock);
 	if (c->active)
 		dtproc_consumers--;
 	dtproc_control_hooks_update();
@@ -1118,6 +1274,7 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	/* no hook can reach @c any more; a kick may still be on its way */
 	irq_work_sync(&dtproc_kick_work);
 	xa_destroy(&c->victims);
+	put_pid(c->owner);
 	put_pid_ns(c->ns);
 	kfree(c);
 }
@@ -1167,15 +1324,18 @@ void dtproc_control_cleanup(void)
 {
 	struct dtproc_proc *proc;
 	unsigned long i, flags;
+	bool unlist;
 
 	mutex_lock(&dtproc_control_lock);
 	xa_for_each(&dtproc_procs, i, proc) {
-		raw_spin_lock_irqsave(&proc->lock, flags);
 		refcount_inc(&proc->ref);
+		raw_spin_lock_irqsave(&proc->lock, flags);
 		proc->orphan = false;
 		dtproc_proc_run_locked(proc);
-		dtproc_proc_unlist_locked(proc);
+		unlist = dtproc_proc_unlist_locked(proc);
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		if (unlist)
+			dtproc_proc_unlist_finish(proc);
 		dtproc_proc_put(proc);
 	}
 	dtproc_control_hooks_update();

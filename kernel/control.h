@@ -42,6 +42,7 @@ struct dtproc_park;
  * @armed:	created: stop after the next exec
  * @orphan:	a requested stop without consumer: listed on its own
  * @gen:	moves on whenever the parks of a stop must end
+ * @parked:	struct dtproc_park of the threads parked now
  * @spare:	parks allocated beforehand for the hooks (@nspare of them)
  * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
  * @wake_parks:	@gen moved on: parked threads are to be woken (and only
@@ -65,6 +66,7 @@ struct dtproc_proc {
 	bool			armed;
 	bool			orphan;
 	unsigned long		gen;
+	struct list_head	parked;
 	struct dtproc_park	*spare;
 	unsigned int		nspare;
 	bool			kick_queued;
@@ -77,7 +79,6 @@ struct dtproc_proc {
 /* control.c */
 struct dtproc_proc *dtproc_proc_lookup(struct pid *pid);
 void dtproc_proc_put(struct dtproc_proc *proc);
-void dtproc_proc_unlist_locked(struct dtproc_proc *proc);
 void dtproc_proc_run_locked(struct dtproc_proc *proc);
 void dtproc_proc_lost_locked(struct dtproc_proc *proc);
 void dtproc_proc_dead_locked(struct dtproc_proc *proc, int status);

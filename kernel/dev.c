@@ -198,6 +198,12 @@ static int dtproc_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+static int dtproc_flush(struct file *file, fl_owner_t id)
+{
+	dtproc_consumer_flush(file->private_data);
+	return 0;
+}
+
 /* The consumer is gone: its victims are released by their rules. */
 static int dtproc_release_file(struct inode *inode, struct file *file)
 {
@@ -208,6 +214,7 @@ static int dtproc_release_file(struct inode *inode, struct file *file)
 static const struct file_operations dtproc_fops = {
 	.owner		= THIS_MODULE,
 	.open		= dtproc_open,
+	.flush		= dtproc_flush,
 	.release	= dtproc_release_file,
 	.read		= dtproc_read,
 	.poll		= dtproc_poll,

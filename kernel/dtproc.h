@@ -165,6 +165,7 @@ struct dtproc_status;
 struct file;
 struct dtproc_consumer *dtproc_consumer_new(void);
 void dtproc_consumer_free(struct dtproc_consumer *c);
+void dtproc_consumer_flush(struct dtproc_consumer *c);
 ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 			     size_t len, bool nonblock);
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,

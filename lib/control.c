@@ -9,12 +9,13 @@
  * dropped beyond it; a grab for control of a pid cached read-only retires
  * that handle and makes a new one.
  */
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,22 @@ DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *s
 	return 0;
 }
 
+DTPROC_EXPORT int dtproc_threads(struct dtproc_handle *h,
+				 struct dtproc_thread *buf, size_t len)
+{
+	struct dtproc_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = h->pid;
+	st.threads = (uintptr_t)buf;
+	st.threads_len = len > UINT32_MAX ? UINT32_MAX : len;
+	st.thread_size = sizeof(*buf);
+	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &st) < 0)
+		return dtproc_fail(errno, "failed to list the threads of pid %d", h->pid);
+	return st.threads_len;
+}
+
 /*
  * Start @file with @argv so that it stops after the exec, before its first
  * instruction.  The child, a vfork child as posix_spawn() makes, arms
@@ -416,9 +433,14 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 	}
 	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {
-		err = st.state == DTPROC_STATE_DEAD ? ESRCH : EIO;
+		/* a lost one is killed by the release */
+		bool lost = st.state == DTPROC_STATE_LOST;
+
+		err = st.state == DTPROC_STATE_DEAD ? ESRCH : lost ? EPERM : EIO;
 		handle_destroy(hs, h);
 		waitpid(pid, NULL, 0);
+		if (lost)
+			return dtproc_fail_null(err, "failed to control pid %d: process exec'd set-id or unobservable program", pid);
 		return dtproc_fail_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
 	}
 	return h;

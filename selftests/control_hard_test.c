@@ -486,3 +486,272 @@ TEST_TIMEOUT(stop_restarts_read_and_nanosleep, 120)
 	ASSERT_EQ(WEXITSTATUS(status), 0);
 	close(fd);
 }
+
+/* --- per-thread stop state --- */
+
+static volatile unsigned long *thr_ctr;
+
+static void *thr_spin(void *arg)
+{
+	cu_loop(thr_ctr + (long)arg, 0);
+	return NULL;
+}
+
+/* STATUS lists each thread: parked, why, where; ^Z'd ones held. */
+TEST_TIMEOUT(status_lists_threads, 120)
+{
+	volatile unsigned long *c = cu_shared(4);
+	struct dtproc_thread th[16];
+	struct dtproc *dp = cu_open();
+	struct dtproc_handle *h;
+	char path[64];
+	int n, i, k;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+		long j;
+
+		cu_close_fds();
+		thr_ctr = c;
+		for (j = 1; j < 4; j++)
+			if (pthread_create(&t, NULL, thr_spin, (void *)j))
+				_exit(3);
+		thr_spin(NULL);
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	n = dtproc_threads(h, th, 16);
+	ASSERT_EQ(n, 4);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, th[i].tid);
+		ASSERT_OK(access(path, F_OK));
+		ASSERT_EQ(th[i].state, DTPROC_THREAD_PARKED);
+		ASSERT_EQ(th[i].why, DTPROC_STOP_GRAB);
+		ASSERT_NE(th[i].addr, 0);
+	}
+	/* a shorter array: as many as fit */
+	ASSERT_EQ(dtproc_threads(h, th, 2), 2);
+	ASSERT_EQ(dtproc_continue(h), 0);
+	ASSERT_TRUE(cu_moves(&c[0], CU_WAIT_MS));
+	n = dtproc_threads(h, th, 16);
+	ASSERT_EQ(n, 4);
+	for (i = 0, k = 0; i < n; i++)
+		k += th[i].state == DTPROC_THREAD_PARKED;
+	ASSERT_EQ(k, 0);
+
+	/* job-stopped: held, not parked; grabbed at once */
+	dtproc_release(h);
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_EQ(cu_wait_all_tasks(pid, 'T', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
+	h = cu_grab(dp, pid, 0);
+	n = dtproc_threads(h, th, 16);
+	ASSERT_EQ(n, 4);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(th[i].state, DTPROC_THREAD_HELD);
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_EQ(cu_wait_all_tasks(pid, 'I', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
+	n = dtproc_threads(h, th, 16);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(th[i].state, DTPROC_THREAD_PARKED);
+	dtproc_release(h);
+	ASSERT_TRUE(cu_moves(&c[3], CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/* --- notifications --- */
+
+#define NOTE_EXECS	600
+
+/* The re-exec loop of notes_bounded_with_overflow: argv[0] "reexec" N. */
+__attribute__((constructor)) static void reexec_loop(int argc, char **argv)
+{
+	char num[16];
+	int n;
+
+	if (argc != 2 || strcmp(argv[0], "reexec"))
+		return;
+	n = atoi(argv[1]);
+	if (n <= 0) {
+		for (;;)
+			pause();
+	}
+	snprintf(num, sizeof(num), "%d", n - 1);
+	execl("/proc/self/exe", "reexec", num, (char *)NULL);
+	_exit(5);
+}
+
+/*
+ * A watcher that does not read: its queue stops at 256 records, the last
+ * an overflow record counting exactly what was lost (old code: unbounded).
+ */
+TEST_TIMEOUT(notes_bounded_with_overflow, 300)
+{
+	int fd = open_dtproc(), execs = 0, lost = 0, overflow = 0, i;
+	struct dtproc_note note;
+	long long end;
+	char exe[64];
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		cu_close_fds();
+		raise(SIGSTOP);		/* until the watcher is there */
+		execl("/proc/self/exe", "reexec", "600", (char *)NULL);
+		_exit(4);
+	}
+	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0));
+	ASSERT_OK(kill(pid, SIGCONT));
+	/* done once it pauses with argv "reexec 0" */
+	end = cu_now_ms() + 240000;
+	for (;;) {
+		char cmd[64] = "";
+		int cfd;
+		ssize_t n;
+
+		snprintf(exe, sizeof(exe), "/proc/%d/cmdline", pid);
+		cfd = open(exe, O_RDONLY | O_CLOEXEC);
+		ASSERT_GE(cfd, 0);
+		n = read(cfd, cmd, sizeof(cmd) - 1);
+		close(cfd);
+		if (n > 8 && !memcmp(cmd, "reexec\0" "0", 9) &&
+		    cu_state(pid) == 'S')
+			break;
+		ASSERT_LT(cu_now_ms(), end);
+		cu_sleep_ms(20);
+	}
+	for (i = 0;; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+		ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
+		ASSERT_EQ(note.size, sizeof(note));
+		if (note.what == DTPROC_NOTE_OVERFLOW) {
+			overflow++;
+			lost += note.status;
+		} else {
+			ASSERT_EQ(note.what, DTPROC_NOTE_EXEC);
+			ASSERT_EQ(note.pid, pid);
+			ASSERT_EQ(overflow, 0);	/* the overflow comes last */
+			execs++;
+		}
+	}
+	TH_LOG("%d records: %d exec, %d lost in %d overflow record(s)", i,
+	       execs, lost, overflow);
+	ASSERT_EQ(overflow, 1);
+	ASSERT_EQ(execs, 255);
+	ASSERT_EQ(execs + lost, NOTE_EXECS + 1);
+	/* read: room again */
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
+	ASSERT_EQ(note.what, DTPROC_NOTE_EXITED);
+	close(fd);
+	cu_kill(pid);
+}
+
+/* --- the library --- */
+
+/*
+ * A victim holding a duplicate of its consumer's descriptor (forked after
+ * the open) is let go when the consumer dies (old code: parked for good).
+ */
+TEST_TIMEOUT(victim_with_consumer_fd_released, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	int p[2], status;
+	pid_t consumer, victim;
+
+	ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	consumer = fork();
+	ASSERT_GE(consumer, 0);
+	if (consumer == 0) {
+		struct dtproc *dp = dtproc_open();
+		pid_t v;
+
+		close(p[0]);
+		if (!dp)
+			_exit(2);
+		fflush(NULL);
+		v = fork();	/* inherits dp's descriptor */
+		if (v == 0)
+			cu_loop(c, 0);
+		while (!*c)
+			;
+		if (!dtproc_grab(dp, v, 0))
+			_exit(3);
+		if (write(p[1], &v, sizeof(v)) != sizeof(v))
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], &victim, sizeof(victim)), (ssize_t)sizeof(victim));
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(kill(consumer, SIGKILL));
+	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
+	if (!cu_moves(c, CU_WAIT_MS))
+		DT_FAIL(1, "victim %d still stopped after its consumer died (state %c)",
+			victim, cu_state(victim));
+	cu_kill(victim);
+}
+
+/*
+ * A created victim lost to a set-id exec is killed: dtproc_create fails at
+ * once instead of waiting for the set-id program to end.
+ */
+TEST_TIMEOUT(create_lost_victim_killed, 120)
+{
+	int p[2], status;
+	long long took;
+	pid_t consumer;
+	char msg[200];
+	ssize_t n;
+
+	make_suidbb();
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	consumer = fork();
+	ASSERT_GE(consumer, 0);
+	if (consumer == 0) {
+		char *argv[] = { "sleep", "60", NULL };
+		struct dtproc *dp = dtproc_open();	/* as root */
+		long long t0;
+
+		close(p[0]);
+		if (!dp)
+			_exit(2);
+		drop_to_nobody();
+		t0 = cu_now_ms();
+		if (dtproc_create(dp, SUIDBB, argv))
+			_exit(3);
+		snprintf(msg, sizeof(msg), "%lld %s", cu_now_ms() - t0,
+			 dtproc_errmsg());
+		if (write(p[1], msg, strlen(msg)) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], msg, sizeof(msg) - 1);
+	ASSERT_GT(n, 0);
+	msg[n] = '\0';
+	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	took = strtoll(msg, NULL, 10);
+	TH_LOG("dtproc_create: %s", msg);
+	ASSERT_LT(took, 20000);
+	ASSERT_TRUE(strstr(msg, "exec'd set-id or unobservable program") != NULL);
+	unlink(SUIDBB);
+}

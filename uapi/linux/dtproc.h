@@ -228,12 +228,20 @@ struct dtproc_pid {
  * struct dtproc_status - argument of DTPROC_IOC_STATUS
  * @size:	sizeof(struct dtproc_status)
  * @pid:	in: the victim
- * @flags:	in: DTPROC_STATUS_WAIT; out: DTPROC_STATUS_CREATED, _RDONLY
+ * @flags:	in: DTPROC_STATUS_WAIT, _PIDFD; out: DTPROC_STATUS_CREATED, _RDONLY
  * @state:	out: DTPROC_STATE_*
  * @why:	out: DTPROC_STOP_* while stopped or stopping, else 0
- * @nthreads:	out: live threads
- * @nstopped:	out: threads parked
+ * @nthreads:	out: the program's live threads (io_uring and other kernel
+ *		worker threads of the process are not the program's)
+ * @nstopped:	out: those that cannot run user code: parked, or held
+ *		(see struct dtproc_thread); 0 unless stopped or stopping
  * @status:	out: wait(2) status once dead
+ * @threads:	in (since size 48): user address of an array of struct
+ *		dtproc_thread to fill, or 0
+ * @threads_len: in: the array's length; out: entries filled
+ * @thread_size: in: sizeof(struct dtproc_thread) as the caller knows it
+ *		(at least DTPROC_THREAD_SIZE_VER0; entries are that far apart,
+ *		bytes the module does not know are zeroed)
  */
 struct dtproc_status {
 	__u32	size;
@@ -244,9 +252,41 @@ struct dtproc_status {
 	__u32	nthreads;
 	__u32	nstopped;
 	__s32	status;
+	__u64	threads;
+	__u32	threads_len;
+	__u32	thread_size;
 };
 
 #define DTPROC_STATUS_SIZE_VER0	32
+#define DTPROC_STATUS_SIZE_VER1	48	/* the thread array */
+
+/* struct dtproc_thread.state */
+#define DTPROC_THREAD_RUNNING	1	/* may be running user code */
+#define DTPROC_THREAD_PARKED	2	/* parked by dtproc */
+#define DTPROC_THREAD_HELD	3	/*
+					 * cannot run user code: job-stopped,
+					 * ptrace-stopped, a vfork parent, an
+					 * uninterruptible sleep; parks if and
+					 * when it heads back to user mode
+					 */
+
+/**
+ * struct dtproc_thread - one thread of a victim, in DTPROC_IOC_STATUS
+ * @tid:	its thread id (in the caller's pid namespace)
+ * @state:	DTPROC_THREAD_*
+ * @why:	DTPROC_STOP_* it parked for (PARKED), else 0
+ * @pad:	zero
+ * @addr:	PARKED: the user address it will resume at; else 0
+ */
+struct dtproc_thread {
+	__s32	tid;
+	__u32	state;
+	__u32	why;
+	__u32	pad;
+	__u64	addr;
+};
+
+#define DTPROC_THREAD_SIZE_VER0	24
 
 /* struct dtproc_note.what */
 #define DTPROC_NOTE_EXITED	1	/* status: wait(2) status */
