@@ -25,8 +25,8 @@
  * if and when it heads back to user mode.  io_uring and other user worker
  * threads are not the program's: never parked, never counted.
  *
- * Every queued park holds a module reference: rmmod fails with EBUSY
- * while a thread has one queued or is parked, and never waits for one.
+ * Every queued park holds a module reference: rmmod fails (in use) while
+ * a thread has one queued or is parked, and never waits for one.
  *
  * Locking: dtproc_control_lock (mutex) serialises adding processes and
  * victims and the hooks' placement; proc->lock (raw, irqsave: the hooks run
@@ -186,24 +186,39 @@ static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
 	struct dtproc_proc *proc = pk->proc;
-	unsigned long gen = pk->gen, flags;
 	bool told = false, park;
+	unsigned long flags;
 	DEFINE_WAIT(wait);
 
 	pk->task = current;
 	pk->addr = instruction_pointer(current_pt_regs());
+	INIT_LIST_HEAD(&pk->node);
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	park = proc->gen == gen && !(current->flags & PF_EXITING);
+	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
 	if (park) {
 		pk->why = proc->why;
 		list_add_tail(&pk->node, &proc->parked);
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 
+	/*
+	 * Wait until the stop ends, that is until proc->gen moves on from
+	 * pk->gen, unless a new stop adopted this park meanwhile (it moves
+	 * pk->gen along, under the lock): then the thread stays parked
+	 * without a moment between the two stops.
+	 */
 	while (park) {
 		prepare_to_wait(&proc->park_wq, &wait, DTPROC_PARK_STATE);
-		if (READ_ONCE(proc->gen) != gen || fatal_signal_pending(current))
+		if (fatal_signal_pending(current))
 			break;
+		if (READ_ONCE(proc->gen) != READ_ONCE(pk->gen)) {
+			raw_spin_lock_irqsave(&proc->lock, flags);
+			park = proc->gen == pk->gen;
+			if (!park)
+				list_del_init(&pk->node);
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			continue;
+		}
 		if (!told) {
 			/* asleep in the park's state: the stop may have settled */
 			wake_up_all(&proc->state_wq);
@@ -212,11 +227,9 @@ static void dtproc_park_fn(struct callback_head *cb)
 		schedule();
 	}
 	finish_wait(&proc->park_wq, &wait);
-	if (park) {
-		raw_spin_lock_irqsave(&proc->lock, flags);
-		list_del(&pk->node);
-		raw_spin_unlock_irqrestore(&proc->lock, flags);
-	}
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	list_del(&pk->node);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	kfree(pk);
 	dtproc_proc_put(proc);
 	/*
@@ -381,8 +394,12 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 			goto unlock;
 		}
 		if (proc->why) {
-			if (why == DTPROC_STOP_REQUESTED)
+			if (why == DTPROC_STOP_REQUESTED) {
 				proc->why = why;
+				list_for_each_entry(pk, &proc->parked, node)
+					if (pk->gen == proc->gen)
+						pk->why = why;
+			}
 			goto unlock;
 		}
 		need = 0;
@@ -406,6 +423,11 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 			continue;
 		}
 		proc->why = why;
+		/* threads still in the last stop's park stay parked */
+		list_for_each_entry(pk, &proc->parked, node) {
+			pk->gen = proc->gen;
+			pk->why = why;
+		}
 		for_each_thread(leader, t) {
 			if (!dtproc_program_thread(t))
 				continue;
@@ -425,7 +447,20 @@ out:
 	return ret;
 }
 
-/* Can @t not run user code now (parked, or asleep where no park reaches)? */
+/* The park of @t for @proc's current stop, if it is parked.  Under lock. */
+static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
+						struct task_struct *t)
+{
+	struct dtproc_park *pk;
+
+	lockdep_assert_held(&proc->lock);
+	list_for_each_entry(pk, &proc->parked, node)
+		if (pk->task == t && pk->gen == proc->gen)
+			return pk;
+	return NULL;
+}
+
+/* Can @t not run user code now (asleep where no park reaches, or parked)? */
 static bool dtproc_thread_held(struct task_struct *t)
 {
 	return READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
@@ -440,18 +475,22 @@ static void dtproc_proc_count(struct dtproc_proc *proc, u32 *nthreads,
 			      u32 *nstopped)
 {
 	struct task_struct *leader, *t;
+	unsigned long flags;
 	u32 n = 0, s = 0;
 
 	rcu_read_lock();
+	raw_spin_lock_irqsave(&proc->lock, flags);
 	leader = pid_task(proc->pid, PIDTYPE_TGID);
 	if (leader) {
 		for_each_thread(leader, t) {
 			if (!dtproc_program_thread(t))
 				continue;
 			n++;
-			s += dtproc_thread_held(t);
+			s += dtproc_thread_parked(proc, t) ||
+			     dtproc_thread_held(t);
 		}
 	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	rcu_read_unlock();
 	*nthreads = n;
 	*nstopped = s;
@@ -1133,18 +1172,14 @@ static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 			memset(th, 0, sizeof(*th));
 			th->tid = task_pid_nr_ns(t, ns);
 			th->state = DTPROC_THREAD_RUNNING;
-			list_for_each_entry(pk, &proc->parked, node) {
-				/* an older stop's: on its way out */
-				if (pk->task == t && pk->gen == proc->gen) {
-					th->state = DTPROC_THREAD_PARKED;
-					th->why = pk->why;
-					th->addr = pk->addr;
-					break;
-				}
-			}
-			if (th->state == DTPROC_THREAD_RUNNING &&
-			    dtproc_thread_held(t))
+			pk = dtproc_thread_parked(proc, t);
+			if (pk) {
+				th->state = DTPROC_THREAD_PARKED;
+				th->why = pk->why;
+				th->addr = pk->addr;
+			} else if (dtproc_thread_held(t)) {
 				th->state = DTPROC_THREAD_HELD;
+			}
 			n++;
 		}
 	}

@@ -565,6 +565,56 @@ TEST_TIMEOUT(status_lists_threads, 120)
 	cu_kill(pid);
 }
 
+/*
+ * The settle promise, exactly: a STOP that returns 0 has stopped every
+ * thread, also right after a CONTINUE whose parked threads have not yet
+ * run, and with CPU hogs beside.  Old code counted the previous stop's
+ * parks and returned early: STATUS then said STOPPING.
+ */
+TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
+{
+	volatile unsigned long *c = cu_shared(4);
+	struct dtproc *dp = cu_open();
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	pid_t pid, hog[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		hog[i] = cu_spawn(NULL, 0);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+		long j;
+
+		cu_close_fds();
+		thr_ctr = c;
+		for (j = 1; j < 4; j++)
+			if (pthread_create(&t, NULL, thr_spin, (void *)j))
+				_exit(3);
+		thr_spin(NULL);
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	h = cu_grab(dp, pid, 0);
+	for (i = 0; i < 300; i++) {
+		ASSERT_OK(dtproc_continue(h));
+		ASSERT_OK(dtproc_stop(h));
+		st = cu_status(h);
+		if (st.state != DTPROC_STATE_STOPPED ||
+		    st.nstopped != st.nthreads || st.nthreads != 4)
+			DT_FAIL(1, "round %d: state %u nthreads %u nstopped %u", i,
+				st.state, st.nthreads, st.nstopped);
+	}
+	dtproc_release(h);
+	dtproc_close(dp);
+	cu_kill(pid);
+	for (i = 0; i < 2; i++)
+		cu_kill(hog[i]);
+}
+
 /* --- notifications --- */
 
 #define NOTE_EXECS	600
@@ -754,4 +804,117 @@ TEST_TIMEOUT(create_lost_victim_killed, 120)
 	ASSERT_LT(took, 20000);
 	ASSERT_TRUE(strstr(msg, "exec'd set-id or unobservable program") != NULL);
 	unlink(SUIDBB);
+}
+
+/* --- threads that are not the program's --- */
+
+#include <linux/io_uring.h>
+
+/*
+ * An io_uring SQPOLL thread is a thread of the process but not the
+ * program's: neither parked nor counted (old code: counted and parked,
+ * holding sqd->lock).
+ */
+TEST_TIMEOUT(io_uring_sqpoll_thread_not_stopped, 120)
+{
+	volatile unsigned long *c = cu_shared(2);
+	struct dtproc *dp = cu_open();
+	struct dtproc_thread th[8];
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	char states[64];
+	int n, k, p[2];
+	pid_t pid;
+
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct io_uring_params params = {
+			.flags = IORING_SETUP_SQPOLL, .sq_thread_idle = 100000,
+		};
+		int ring, ok;
+
+		close(p[0]);
+		ring = syscall(__NR_io_uring_setup, 4, &params);
+		ok = ring >= 0;
+		if (write(p[1], &ok, sizeof(ok)) != sizeof(ok))
+			_exit(3);
+		cu_loop(c, 0);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], &k, sizeof(k)), (ssize_t)sizeof(k));
+	if (!k) {
+		cu_kill(pid);
+		SKIP("io_uring SQPOLL is not available");
+	}
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	ASSERT_EQ(cu_tasks(pid, 'I', &k, states, sizeof(states)), 2);
+
+	h = cu_grab(dp, pid, 0);
+	st = cu_status(h);
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nthreads, 1);
+	ASSERT_EQ(st.nstopped, 1);
+	n = dtproc_threads(h, th, 8);
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(th[0].tid, pid);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	/* the SQPOLL thread is not parked */
+	ASSERT_EQ(cu_tasks(pid, 'I', &k, states, sizeof(states)), 2);
+	ASSERT_EQ(k, 1);
+	dtproc_release(h);
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/* --- unload --- */
+
+/*
+ * A park queued on a job-stopped thread holds the module: rmmod fails
+ * (EWOULDBLOCK) at once instead of hanging, and succeeds once the thread has run
+ * it.  Runs last: it unloads and reloads the module.
+ */
+TEST_TIMEOUT(unload_busy_while_park_queued, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	const char *ko = getenv("DTPROC_KO");
+	struct dtproc *dp;
+	struct dtproc_handle *h;
+	long long t0;
+	int kofd;
+	pid_t pid;
+
+	if (!ko)
+		SKIP("DTPROC_KO is not set (run inside tools/vm/run)");
+	kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(kofd, 0);
+	pid = cu_spawn(c, 0);
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	dtproc_release(h);
+	dtproc_close(dp);
+
+	/* in use: delete_module(2) says EWOULDBLOCK */
+	t0 = cu_now_ms();
+	ASSERT_EQ(syscall(SYS_delete_module, "dtproc", O_NONBLOCK), -1);
+	ASSERT_EQ(errno, EWOULDBLOCK);
+	ASSERT_LT(cu_now_ms() - t0, 5000);
+
+	/* it runs its park (now a no-op), and the module can go */
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	t0 = cu_now_ms();
+	while (syscall(SYS_delete_module, "dtproc", O_NONBLOCK)) {
+		ASSERT_EQ(errno, EWOULDBLOCK);
+		ASSERT_LT(cu_now_ms() - t0, CU_WAIT_MS);
+		cu_sleep_ms(10);
+	}
+	ASSERT_OK(syscall(SYS_finit_module, kofd, "", 0));
+	close(kofd);
+	cu_kill(pid);
 }

@@ -31,38 +31,86 @@
  *
  *    Process control.  Each open file is a consumer; the processes it
  *    controls or watches are its victims, named by pid (in the caller's pid
- *    namespace).  A controlled victim stops by parking each of its threads
- *    in the kernel, in the thread's own context, on its way back to user
- *    mode; nothing else about it changes (ptrace and waitpid see nothing).
- *    A parked thread stays killable by SIGKILL, does not count toward the
- *    load average, is not a hung task and does not block suspend; ps shows
- *    it as 'I' (idle).
+ *    namespace) or, where a flag says so, by pidfd.  A controlled victim
+ *    stops by parking each of its threads in the kernel, in the thread's
+ *    own context, on its way back to user mode; nothing else about it
+ *    changes (ptrace and waitpid see nothing).  A parked thread stays
+ *    killable by SIGKILL, does not count toward the load average, is not a
+ *    hung task, is frozen by the cgroup freezer and suspend; ps shows it as
+ *    'I' (idle).  io_uring and other kernel worker threads of a process are
+ *    not the program's: never stopped, never counted.
+ *
+ *    Stopped, the promise: when GRAB, STOP or STATUS with DTPROC_STATUS_WAIT
+ *    return 0 for a victim still alive and controlled, no thread of the
+ *    program runs user code: each is parked, or held where it cannot run
+ *    user code (job-stopped by SIGSTOP/^Z, ptrace-stopped, a vfork parent
+ *    waiting for its child, an uninterruptible sleep), and parks if and
+ *    when it heads back to user mode.  A job-stopped process is therefore
+ *    grabbed at once.  STATUS then reports DTPROC_STATE_STOPPED with
+ *    nstopped == nthreads, and per thread (struct dtproc_thread) which are
+ *    parked and which held.  A stop may end by itself only by SIGKILL
+ *    (DEAD), a set-id exec (LOST) or, for a requested stop, SIGCONT.
+ *
+ *    What a victim can see: a stop interrupts an interruptible sleep the
+ *    way SIGSTOP/SIGCONT do (signal(7)): read(2) on a pipe, nanosleep(2)
+ *    and other restartable calls resume transparently; epoll_wait(2),
+ *    sigtimedwait(2) and the calls signal(7) lists as never restarted after
+ *    a stop signal return EINTR.  A debugger attaching to a parked thread
+ *    sees it stop only once it is continued (the park is not interrupted
+ *    by SIGSTOP).
+ *
+ *    The consumer is also the process that opened the file: when it exits,
+ *    its victims are let go by the rules of RELEASE even if another process
+ *    (one that inherited the descriptor) still holds the file.
+ *
+ *    Errors common to the requests naming a victim: ESRCH: no such process;
+ *    ENOENT: the process exists but this consumer does not hold it; EBADF:
+ *    the file was opened read-only (only VERSION is allowed there).
  *
  *      DTPROC_IOC_GRAB (struct dtproc_grab): take pid.  Plain: for control,
- *        stopping every thread at a grab rendezvous; returns once all are
- *        parked.  DTPROC_GRAB_RDONLY: watch only, nothing stops.
- *        DTPROC_GRAB_CREATE: pid is the caller's own child, not yet
+ *        stopping every thread at a grab rendezvous; returns once the stop
+ *        has settled (above).  DTPROC_GRAB_RDONLY: watch only, nothing
+ *        stops.  DTPROC_GRAB_CREATE: pid is the caller's own child, not yet
  *        exec'd, or the (single-threaded) caller itself using a descriptor
- *        it inherited: it stops after its next successful exec, before the
- *        new program's first instruction, and is killed when the consumer
- *        lets go of it (kill-on-last-close).  Needs the right ptrace would need
- *        (same uids and a dumpable process, or CAP_SYS_PTRACE over its user
- *        namespace): EPERM otherwise, and for kernel threads; EINVAL for the
- *        caller itself; ESRCH for no such process; EBUSY if another
- *        consumer controls it; EEXIST if this consumer already has it.
+ *        it inherited: it stops after its next successful exec (through
+ *        any entry point, ia32 included), before the new program's first
+ *        instruction, and is killed when the consumer lets go of it
+ *        (kill-on-last-close), also once lost.
+ *        Permission.  Control of another process needs DTPROC_GRAB_MEMFD
+ *        with @memfd an open /proc/PID/mem (or /proc/PID/task/TID/mem) of
+ *        the victim's current image: its open(2) made the kernel's own
+ *        ptrace_may_access(PTRACE_MODE_ATTACH) check, with every LSM (Yama
+ *        ptrace_scope, SELinux, AppArmor) and the dumpable rules.  Without
+ *        it: EPERM.  ESTALE: the image has changed since (an exec), checked
+ *        again once the victim is stopped; open it again.  Not consulted:
+ *        who opened the descriptor (it can be handed on like any file) and
+ *        which thread group's directory it came from (a CLONE_VM sibling
+ *        shares the image and the right).  Watching needs no descriptor:
+ *        the module's own check (same uids and gids and a dumpable image,
+ *        or CAP_SYS_PTRACE over the image's user namespace), no LSM.
+ *        EPERM also for kernel threads; EINVAL for the caller itself;
+ *        ESRCH for no such process; EOWNERDEAD for a zombie (every thread
+ *        has exited, not yet reaped: dt_proc's "process is a zombie");
+ *        EBUSY if another consumer controls it; EEXIST if this consumer
+ *        already has it; ENOENT (or another error) if the module cannot
+ *        place its kernel hooks.  DTPROC_GRAB_PIDFD: @pid is a pidfd.
  *      DTPROC_IOC_RELEASE (struct dtproc_pid): let go: a created victim is
  *        killed, a grabbed one set running, a requested stop left stopped.
  *        Closing the file releases every victim by the same rules.
  *      DTPROC_IOC_CONTINUE (struct dtproc_pid): set a stopped victim running.
  *      DTPROC_IOC_STOP (struct dtproc_pid): a requested stop (pstop): every
  *        thread stops and stays stopped until SIGCONT or CONTINUE, even
- *        after the consumer is gone.
- *      DTPROC_IOC_STATUS (struct dtproc_status): state and stop reason;
- *        with DTPROC_STATUS_WAIT, first wait (interruptibly) until the
- *        victim is stopped or gone.
+ *        after the consumer is gone; returns once settled.
+ *      DTPROC_IOC_STATUS (struct dtproc_status): state, stop reason and,
+ *        on request, each thread; with DTPROC_STATUS_WAIT, first wait
+ *        (interruptibly) until the victim is stopped or gone.
  *
  *    read(2) on the file returns struct dtproc_note records: a victim
  *    died, exec'd, or was lost; poll(2) reports POLLIN while any is queued.
+ *    At most 256 are queued: when the queue is full, the last record is a
+ *    DTPROC_NOTE_OVERFLOW counting the records lost at that point.
+ *    Module unload fails (the module is in use) while a park is queued on
+ *    or run by a thread (one held in a job stop, for instance), and never waits for one.
  *
  * 2. The generic netlink family DTPROC_GENL_NAME ("dtproc").
  *
@@ -137,7 +185,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define DTPROC_ABI_VERSION	1
+#define DTPROC_ABI_VERSION	2
 #define DTPROC_DEVICE_NAME	"dtproc"	/* /dev/dtproc */
 
 /* Largest argument structure size the module will look at. */
