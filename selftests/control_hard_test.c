@@ -4,6 +4,7 @@
  * entry point, zombies and exited main threads, threads that cannot return
  * to user mode, the ioctl ABI, and what a victim can see of a stop.
  */
+#include <linux/capability.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -868,6 +869,234 @@ TEST_TIMEOUT(io_uring_sqpoll_thread_not_stopped, 120)
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	dtproc_close(dp);
 	cu_kill(pid);
+}
+
+/* --- permission: the kernel's own ptrace check --- */
+
+#define YAMA "/proc/sys/kernel/yama/ptrace_scope"
+
+static void write_sysctl_try(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, v, strlen(v)) < 0)
+			TH_LOG("write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+}
+
+/* A child without CAP_SYS_PTRACE in any set (ptrace's capability rule). */
+static pid_t spawn_capless(volatile unsigned long *c)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+		cu_close_fds();
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(3);
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective &=
+			~CAP_TO_MASK(CAP_SYS_PTRACE);
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].permitted &=
+			~CAP_TO_MASK(CAP_SYS_PTRACE);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(4);
+		cu_loop(c, 1000);
+	}
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	return pid;
+}
+
+/* CAP_SYS_PTRACE in or out of our effective set (it stays permitted). */
+static void ptrace_cap_effective(bool on)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	ASSERT_OK(syscall(SYS_capget, &hdr, data));
+	if (on)
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective |=
+			CAP_TO_MASK(CAP_SYS_PTRACE);
+	else
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective &=
+			~CAP_TO_MASK(CAP_SYS_PTRACE);
+	ASSERT_OK(syscall(SYS_capset, &hdr, data));
+}
+
+/* Yama's sysctl needs CAP_SYS_PTRACE to be written. */
+static void set_yama(const char *v)
+{
+	ptrace_cap_effective(true);
+	write_sysctl_try(YAMA, v);
+	ptrace_cap_effective(false);
+}
+
+/*
+ * Yama decides: with ptrace_scope=2 (attach needs CAP_SYS_PTRACE) a grab
+ * without it fails with EPERM, though the victim is the grabber's own
+ * child of the same uid, which scope 0 allows (old code: no LSM asked).
+ */
+TEST_TIMEOUT(yama_ptrace_scope_decides, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	pid_t pid;
+	int err;
+
+	if (access(YAMA, W_OK))
+		SKIP("no Yama in this kernel");
+	pid = spawn_capless(c);
+	dp = cu_open();
+
+	set_yama("0");
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	dtproc_release(h);
+
+	set_yama("2");
+	h = dtproc_grab(dp, pid, 0);
+	err = errno;
+	set_yama("0");
+	ptrace_cap_effective(true);
+	ASSERT_TRUE(h == NULL);
+	ASSERT_EQ(err, EPERM);
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/*
+ * ptrace_scope=3 (no attach at all, irreversible until reboot): opt-in,
+ * for a guest of its own: DTPROC_YAMA3=1 control_hard_test -t yama_scope_3_eperm.
+ */
+TEST_TIMEOUT(yama_scope_3_eperm, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc *dp;
+	pid_t pid;
+
+	if (!getenv("DTPROC_YAMA3"))
+		SKIP("sets ptrace_scope=3 for good: run with DTPROC_YAMA3=1");
+	if (access(YAMA, W_OK))
+		SKIP("no Yama in this kernel");
+	pid = cu_spawn(c, 1000);
+	dp = cu_open();
+	write_sysctl(YAMA, "3");
+	errno = 0;
+	ASSERT_TRUE(dtproc_grab(dp, pid, 0) == NULL);
+	ASSERT_EQ(errno, EPERM);
+	TH_LOG("%s", dtproc_errmsg());
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/* The effective uid of @pid (the second of /proc/PID/status's Uid:). */
+static long euid_of(pid_t pid)
+{
+	char path[64], line[256];
+	long r = -1, e = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %ld %ld", &r, &e) == 2)
+			break;
+	fclose(f);
+	return e;
+}
+
+/*
+ * A grab racing a setuid-root exec, by a grabber with no right over the
+ * set-id image: whatever the timing, a grab that succeeds holds the image
+ * from before the exec, never the set-id one.
+ */
+TEST_TIMEOUT(grab_racing_setuid_exec, 300)
+{
+	int i, ok = 0, refused = 0, lost = 0, res[2];
+	pid_t grabber;
+
+	make_suidbb();
+	ASSERT_OK(pipe2(res, O_CLOEXEC));
+	fflush(NULL);
+	grabber = fork();
+	ASSERT_GE(grabber, 0);
+	if (grabber == 0) {
+		struct dtproc *dp = dtproc_open();	/* as root */
+
+		close(res[0]);
+		if (!dp)
+			_exit(2);
+		drop_to_nobody();
+		for (i = 0; i < 100; i++) {
+			struct dtproc_handle *h;
+			struct dtproc_status st;
+			int r[2];
+			pid_t v;
+
+			fflush(NULL);
+			v = fork();
+			if (v < 0)
+				_exit(3);
+			if (v == 0) {
+				char *argv[] = { "sleep", "30", NULL };
+				struct timespec ts = { 0, (i % 20) * 1000000L };
+
+				/* as dumpable as a fresh exec would make it */
+				prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+				nanosleep(&ts, NULL);
+				execv(SUIDBB, argv);
+				_exit(4);
+			}
+			h = dtproc_grab(dp, v, 0);
+			r[0] = 0;
+			if (h && !dtproc_status(h, &st, 0) &&
+			    st.state == DTPROC_STATE_STOPPED) {
+				/* held and stopped: it must not be set-id */
+				if (euid_of(v) != 65534)
+					_exit(5);
+				r[0] = 1;
+			} else if (h) {
+				r[0] = 2;	/* lost meanwhile */
+			}
+			kill(v, SIGKILL);
+			if (h)
+				dtproc_release(h);
+			waitpid(v, NULL, 0);
+			if (write(res[1], r, sizeof(int)) != sizeof(int))
+				_exit(6);
+		}
+		_exit(0);
+	}
+	close(res[1]);
+	for (i = 0; i < 100; i++) {
+		int r;
+
+		ASSERT_EQ(read(res[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+		ok += r == 1;
+		lost += r == 2;
+		refused += r == 0;
+	}
+	ASSERT_EQ(waitpid(grabber, &i, 0), grabber);
+	TH_LOG("grabbed before the exec %d, lost %d, refused %d", ok, lost,
+	       refused);
+	ASSERT_TRUE(WIFEXITED(i));
+	ASSERT_EQ(WEXITSTATUS(i), 0);
+	unlink(SUIDBB);
 }
 
 /* --- unload --- */
