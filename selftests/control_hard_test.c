@@ -618,7 +618,7 @@ TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
 
 /* --- notifications --- */
 
-#define NOTE_EXECS	600
+#define NOTE_EXECS	300
 
 /* The re-exec loop of notes_bounded_with_overflow: argv[0] "reexec" N. */
 __attribute__((constructor)) static void reexec_loop(int argc, char **argv)
@@ -642,7 +642,7 @@ __attribute__((constructor)) static void reexec_loop(int argc, char **argv)
  * A watcher that does not read: its queue stops at 256 records, the last
  * an overflow record counting exactly what was lost (old code: unbounded).
  */
-TEST_TIMEOUT(notes_bounded_with_overflow, 300)
+TEST_TIMEOUT(notes_bounded_with_overflow, 600)
 {
 	int fd = open_dtproc(), execs = 0, lost = 0, overflow = 0, i;
 	struct dtproc_note note;
@@ -656,14 +656,14 @@ TEST_TIMEOUT(notes_bounded_with_overflow, 300)
 	if (pid == 0) {
 		cu_close_fds();
 		raise(SIGSTOP);		/* until the watcher is there */
-		execl("/proc/self/exe", "reexec", "600", (char *)NULL);
+		execl("/proc/self/exe", "reexec", "300", (char *)NULL);
 		_exit(4);
 	}
 	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
 	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0));
 	ASSERT_OK(kill(pid, SIGCONT));
 	/* done once it pauses with argv "reexec 0" */
-	end = cu_now_ms() + 240000;
+	end = cu_now_ms() + 480000;
 	for (;;) {
 		char cmd[64] = "";
 		int cfd;
