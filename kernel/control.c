@@ -3,63 +3,66 @@
  * Process control: victims, their consumers, and the in-kernel rendezvous.
  *
  * A consumer is an open /dev/dtproc.  Each process it holds is a victim;
- * the victims of one process, across consumers, share a dtproc_proc, found
- * by tgid in dtproc_procs (also from the hooks, under RCU).  At most one
- * victim of a process controls it; the others only watch.
+ * the victims of one process, across consumers, share a dtproc_proc.  A
+ * process is its thread group's struct pid: dtproc_procs indexes procs by
+ * pid number (initial namespace) for the hooks, and every lookup compares
+ * proc->pid, so a stale proc never stands for a new process of the same
+ * number.  Lookups take the caller's reference (refcount_inc_not_zero under
+ * RCU; procs are freed after a grace period).  At most one victim of a
+ * process controls it; the others only watch.
  *
  * Stopping a process queues a park (a task_work) on each of its threads.
  * A thread runs it in its own context on its way back to user mode and
- * waits there, on proc->park_wq, until proc->gen moves on: continue,
- * release, SIGCONT after a requested stop, SIGKILL, or module unload.
- * The wait is TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE: killable, out of
- * the load average and the hung-task detector, no obstacle to suspend.
+ * waits there, on proc->park_wq, until proc->gen moves on from the park's
+ * generation: continue, release, SIGCONT after a requested stop, SIGKILL,
+ * or the process is lost.  The wait is TASK_KILLABLE | TASK_NOLOAD |
+ * TASK_FREEZABLE: killable, out of the load average and the hung-task
+ * detector, frozen by the cgroup freezer and suspend.
  *
- * References: dtproc_procs, each victim and each queued park hold one on
- * their dtproc_proc; it is freed after an RCU grace period.
+ * A stop has settled when no thread of the program can run user code:
+ * each one is parked, or sleeps where the park's wake-up does not reach it
+ * (job-stopped, ptrace-stopped, a vfork parent, uninterruptible): it parks
+ * if and when it heads back to user mode.  io_uring and other user worker
+ * threads are not the program's: never parked, never counted.
  *
- * Locking: dtproc_control_lock (mutex) serialises adding and removing
- * processes and victims; proc->lock (spinlock, irqsave: SIGCONT may be sent
- * from interrupts) protects a process's stop state and victim list;
- * consumer->notes_lock its notification queue.  Order: control_lock, then
- * proc->lock, then notes_lock.
+ * Every queued park holds a module reference: rmmod fails (in use) while
+ * a thread has one queued or is parked, and never waits for one.
+ *
+ * Locking: dtproc_control_lock (mutex) serialises adding processes and
+ * victims and the hooks' placement; proc->lock (raw, irqsave: the hooks run
+ * with preemption or interrupts off, also on PREEMPT_RT) protects a
+ * process's state and victim list; consumer->notes_lock (raw) its
+ * notification ring.  Order: control_lock, consumer->lock, proc->lock,
+ * notes_lock, the xarray's lock.  Hooks never sleep, allocate, or take a
+ * sleeping lock: what they cannot do (wake-ups, unlisting) is kicked to an
+ * irq_work.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/irq_work.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
-#include <linux/sched/coredump.h>
+#include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
-#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
-#include "dtproc.h"
+#include "control.h"
 
 /* The wait of a parked thread: see the top of the file. */
 #define DTPROC_PARK_STATE	(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE)
 
-struct dtproc_proc {
-	struct rcu_head		rcu;
-	refcount_t		ref;
-	pid_t			tgid;		/* initial namespace */
-	struct pid		*pid;
-
-	spinlock_t		lock;		/* the members below */
-	struct list_head	victims;
-	struct dtproc_victim	*control;	/* NULL: nobody controls it */
-	u32			why;		/* DTPROC_STOP_*, 0 if running */
-	u32			state;		/* DTPROC_STATE_DEAD/_LOST, or 0 */
-	int			status;		/* wait status once dead */
-	bool			armed;		/* created: stop after exec */
-	bool			orphan;		/* requested stop, no consumer */
-	unsigned long		gen;		/* moves on to release parks */
-	atomic_t		parked;
-	wait_queue_head_t	park_wq;	/* parked threads */
-	wait_queue_head_t	state_wq;	/* consumers awaiting a stop */
-};
+/* Notifications a consumer may have unread; one more slot for the overflow. */
+#define DTPROC_NOTES_MAX	256
 
 struct dtproc_victim {
 	struct list_head	proc_node;
@@ -72,75 +75,109 @@ struct dtproc_victim {
 struct dtproc_consumer {
 	struct mutex		lock;		/* victims */
 	struct xarray		victims;	/* its pid number -> victim */
-	spinlock_t		notes_lock;
-	struct list_head	notes;
-	wait_queue_head_t	notes_wq;
+	struct pid_namespace	*ns;		/* where its numbers live */
+	struct pid		*owner;		/* the process that opened it */
 	bool			active;		/* has held a process */
+
+	raw_spinlock_t		notes_lock;	/* the ring */
+	unsigned int		notes_head, notes_count;
+	bool			notes_kick;	/* woken from a hook: irq_work */
+	wait_queue_head_t	notes_wq;
+	struct llist_node	kick_node;
+	struct dtproc_note	notes[DTPROC_NOTES_MAX];
 };
 
-struct dtproc_note_item {
-	struct list_head	node;
-	struct dtproc_note	note;
-};
-
+/*
+ * A park: queued as a task_work, then, while its thread waits, on
+ * proc->parked saying who stopped where and why.
+ */
 struct dtproc_park {
 	struct callback_head	cb;
 	struct dtproc_proc	*proc;
+	unsigned long		gen;
+	struct list_head	node;		/* proc->parked */
+	struct task_struct	*task;
+	unsigned long		addr;		/* user IP it resumes at */
+	u32			why;
 };
 
 static DEFINE_MUTEX(dtproc_control_lock);
 static DEFINE_XARRAY_FLAGS(dtproc_procs, XA_FLAGS_LOCK_IRQ);
-/* Parks queued or running: module text must outlive them. */
-static atomic_t dtproc_parks = ATOMIC_INIT(0);
-/*
- * Read by the hooks: are control's hooks wanted?  They are placed from a
- * consumer's first grab until it closes, and while any process stays
- * stopped without a consumer; not per victim: placing and removing the
- * kretprobes around execve() while a victim execs in a tight loop is both
- * slow and hard on the kernel.
- */
-bool dtproc_control_on;
 static unsigned int dtproc_consumers;	/* active ones; dtproc_control_lock */
+static bool dtproc_hooked;		/* dtproc_control_lock */
 
-static void dtproc_control_hooks_update(void)
+/* --- procs --- */
+
+static void dtproc_parks_free(struct dtproc_park *list)
 {
-	bool on = dtproc_consumers || !xa_empty(&dtproc_procs);
+	struct dtproc_park *pk;
 
-	lockdep_assert_held(&dtproc_control_lock);
-	if (on == READ_ONCE(dtproc_control_on))
-		return;
-	if (on) {
-		WRITE_ONCE(dtproc_control_on, true);
-		dtproc_hooks_control(true);
-	} else {
-		dtproc_hooks_control(false);
-		WRITE_ONCE(dtproc_control_on, false);
+	while (list) {
+		pk = list;
+		list = (void *)pk->cb.next;
+		kfree(pk);
 	}
 }
 
-static void dtproc_proc_put(struct dtproc_proc *proc)
+static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 {
-	if (refcount_dec_and_test(&proc->ref)) {
-		put_pid(proc->pid);
-		kfree_rcu(proc, rcu);
-	}
+	struct dtproc_proc *proc = container_of(rcu, struct dtproc_proc, rcu);
+
+	dtproc_parks_free(proc->spare);
+	put_pid(proc->pid);
+	kfree(proc);
 }
 
-/* The held process of @tgid; caller is in an RCU read-side section. */
-static struct dtproc_proc *dtproc_proc_find(pid_t tgid)
+/* Any context: the last put frees after a grace period. */
+void dtproc_proc_put(struct dtproc_proc *proc)
 {
-	return xa_load(&dtproc_procs, tgid);
+	if (refcount_dec_and_test(&proc->ref))
+		call_rcu(&proc->rcu, dtproc_proc_free_rcu);
 }
 
-/* Forget @proc's tgid: it died, or nobody holds it any more. */
-static void dtproc_proc_unlist(struct dtproc_proc *proc)
+/* The listed proc of @pid with a reference for the caller, or NULL. */
+struct dtproc_proc *dtproc_proc_lookup(struct pid *pid)
+{
+	struct dtproc_proc *proc;
+
+	rcu_read_lock();
+	proc = xa_load(&dtproc_procs, pid_nr(pid));
+	if (proc && (proc->pid != pid || !refcount_inc_not_zero(&proc->ref)))
+		proc = NULL;
+	rcu_read_unlock();
+	return proc;
+}
+
+/*
+ * Take @proc out of dtproc_procs, in two steps: the decision under
+ * proc->lock (true: the caller is to finish), then, outside that raw lock
+ * (the xarray's is a spinlock_t, which sleeps on PREEMPT_RT), the removal,
+ * which drops the list's reference; the caller holds one of its own.
+ */
+static bool dtproc_proc_unlist_locked(struct dtproc_proc *proc)
+{
+	lockdep_assert_held(&proc->lock);
+	if (!proc->listed)
+		return false;
+	proc->listed = false;
+	return true;
+}
+
+static void dtproc_proc_unlist_finish(struct dtproc_proc *proc)
 {
 	unsigned long flags;
 
 	xa_lock_irqsave(&dtproc_procs, flags);
-	if (__xa_cmpxchg(&dtproc_procs, proc->tgid, proc, NULL, GFP_ATOMIC) == proc)
-		dtproc_proc_put(proc);
+	__xa_cmpxchg(&dtproc_procs, proc->key, proc, NULL, GFP_ATOMIC);
 	xa_unlock_irqrestore(&dtproc_procs, flags);
+	dtproc_proc_put(proc);
+}
+
+/* Nobody wants @proc listed any more: no victim, no requested stop. */
+static bool dtproc_proc_unwanted(struct dtproc_proc *proc)
+{
+	lockdep_assert_held(&proc->lock);
+	return list_empty(&proc->victims) && !proc->orphan;
 }
 
 /* --- the rendezvous --- */
@@ -149,31 +186,59 @@ static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
 	struct dtproc_proc *proc = pk->proc;
-	unsigned long gen = READ_ONCE(proc->gen);
+	bool told = false, park;
+	unsigned long flags;
 	DEFINE_WAIT(wait);
 
-	kfree(pk);
-	if (!(current->flags & PF_EXITING) && READ_ONCE(proc->why)) {
-		atomic_inc(&proc->parked);
-		wake_up_all(&proc->state_wq);
-		for (;;) {
-			prepare_to_wait(&proc->park_wq, &wait, DTPROC_PARK_STATE);
-			if (READ_ONCE(proc->gen) != gen ||
-			    fatal_signal_pending(current))
-				break;
-			schedule();
-		}
-		finish_wait(&proc->park_wq, &wait);
-		atomic_dec(&proc->parked);
+	pk->task = current;
+	pk->addr = instruction_pointer(current_pt_regs());
+	INIT_LIST_HEAD(&pk->node);
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
+	if (park) {
+		pk->why = proc->why;
+		list_add_tail(&pk->node, &proc->parked);
 	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+
+	/*
+	 * Wait until the stop ends, that is until proc->gen moves on from
+	 * pk->gen, unless a new stop adopted this park meanwhile (it moves
+	 * pk->gen along, under the lock): then the thread stays parked
+	 * without a moment between the two stops.
+	 */
+	while (park) {
+		prepare_to_wait(&proc->park_wq, &wait, DTPROC_PARK_STATE);
+		if (fatal_signal_pending(current))
+			break;
+		if (READ_ONCE(proc->gen) != READ_ONCE(pk->gen)) {
+			raw_spin_lock_irqsave(&proc->lock, flags);
+			park = proc->gen == pk->gen;
+			if (!park)
+				list_del_init(&pk->node);
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			continue;
+		}
+		if (!told) {
+			/* asleep in the park's state: the stop may have settled */
+			wake_up_all(&proc->state_wq);
+			told = true;
+		}
+		schedule();
+	}
+	finish_wait(&proc->park_wq, &wait);
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	list_del(&pk->node);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	kfree(pk);
 	dtproc_proc_put(proc);
 	/*
-	 * Last: module unload waits for this count.  (The few instructions
-	 * of the return below still run from module text; the unload path's
-	 * RCU grace period covers them.)
+	 * Last: this park's module reference.  rmmod cannot begin before it
+	 * is dropped; what is left of this function is its return, which
+	 * the module's unload covers with synchronize_rcu() unless this
+	 * task is preempted on exactly that instruction.
 	 */
-	if (atomic_dec_and_test(&dtproc_parks))
-		wake_up_var(&dtproc_parks);
+	module_put(THIS_MODULE);
 }
 
 /*
@@ -191,112 +256,272 @@ static void dtproc_park_later_fn(struct callback_head *cb)
 		dtproc_park_fn(&pk->cb);	/* exiting: just clean up */
 }
 
-/* Queue a park on @t.  @gfp: GFP_ATOMIC from the hooks. */
-static int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
-			    enum task_work_notify_mode mode, gfp_t gfp)
+static bool dtproc_program_thread(struct task_struct *t)
 {
-	struct dtproc_park *pk = kmalloc(sizeof(*pk), gfp);
-	int ret;
+	return !(t->flags & (PF_EXITING | DTPROC_NOT_PROGRAM));
+}
 
-	if (!pk)
-		return -ENOMEM;
+/*
+ * Queue @pk, for the current stop of @proc, on @t.  Caller holds
+ * proc->lock.  Returns false if @t is exiting (then @pk is freed).
+ */
+static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
+			      struct dtproc_park *pk,
+			      enum task_work_notify_mode mode)
+{
+	lockdep_assert_held(&proc->lock);
 	init_task_work(&pk->cb, t == current ? dtproc_park_later_fn :
 						dtproc_park_fn);
 	pk->proc = proc;
+	pk->gen = proc->gen;
 	refcount_inc(&proc->ref);
-	atomic_inc(&dtproc_parks);
-	ret = task_work_add(t, &pk->cb, mode);
-	if (ret) {
-		/* the thread is exiting: nothing to stop */
-		atomic_dec(&dtproc_parks);
-		dtproc_proc_put(proc);
+	__module_get(THIS_MODULE);
+	if (task_work_add(t, &pk->cb, mode)) {
+		module_put(THIS_MODULE);
+		dtproc_proc_put(proc);	/* not the last: the caller has one */
 		kfree(pk);
+		return false;
 	}
+	return true;
+}
+
+/* Spare parks a proc keeps for its hooks, beyond what a stop needs. */
+#define DTPROC_SPARE_PARKS	4
+
+/*
+ * Park @t (a thread of @proc) for the current stop, from a hook.  Caller
+ * holds proc->lock.  A spare park first; else, except on PREEMPT_RT, an
+ * atomic allocation.
+ */
+int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
+		     enum task_work_notify_mode mode)
+{
+	struct dtproc_park *pk = proc->spare;
+
+	lockdep_assert_held(&proc->lock);
+	if (!dtproc_program_thread(t))
+		return 0;
+	if (pk) {
+		proc->spare = (void *)pk->cb.next;
+		proc->nspare--;
+	} else if (!IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pk = kmalloc(sizeof(*pk), GFP_ATOMIC);
+	}
+	if (!pk)
+		return -ENOMEM;
+	dtproc_park_queue(proc, t, pk, mode);
 	return 0;
 }
 
-/* Release every parked thread of @proc.  Caller holds proc->lock. */
-static void dtproc_proc_run_locked(struct dtproc_proc *proc)
+/* Keep up to DTPROC_SPARE_PARKS of the parks on *@list; free the rest. */
+static void dtproc_proc_keep_spares(struct dtproc_proc *proc,
+				    struct dtproc_park **list)
+{
+	struct dtproc_park *pk;
+
+	lockdep_assert_held(&proc->lock);
+	while (*list && proc->nspare < DTPROC_SPARE_PARKS) {
+		pk = *list;
+		*list = (void *)pk->cb.next;
+		pk->cb.next = (void *)proc->spare;
+		proc->spare = pk;
+		proc->nspare++;
+	}
+}
+
+/* Release every parked thread of @proc. */
+void dtproc_proc_run_locked(struct dtproc_proc *proc)
 {
 	lockdep_assert_held(&proc->lock);
 	proc->why = 0;
+	proc->wake_parks = true;
 	WRITE_ONCE(proc->gen, proc->gen + 1);
-	wake_up_all(&proc->park_wq);
 }
 
-/* Stop every thread of @proc for @why (process context). */
-static int dtproc_proc_stop(struct dtproc_proc *proc, u32 why)
+/* Wake the parked threads if their stop ended, and who awaits a change. */
+static void dtproc_proc_wake(struct dtproc_proc *proc)
 {
+	unsigned long flags;
+	bool parks;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	parks = proc->wake_parks;
+	proc->wake_parks = false;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (parks)
+		wake_up_all(&proc->park_wq);
+	wake_up_all(&proc->state_wq);
+}
+
+/*
+ * Stop every thread of @proc for @why, on behalf of victim @v (process
+ * context).  A stop already under way stays (a requested stop is not made
+ * a grab's).  Threads created from here on are parked by the fork hook.
+ */
+static int dtproc_proc_stop(struct dtproc_proc *proc,
+			    struct dtproc_victim *v, u32 why)
+{
+	struct dtproc_park *pk, *spare = NULL;
 	struct task_struct *leader, *t;
 	unsigned long flags;
-	int ret = 0;
+	int ret = 0, n, need;
 
-	spin_lock_irqsave(&proc->lock, flags);
-	if (proc->why) {
-		proc->why = why;	/* already stopped or stopping */
-		spin_unlock_irqrestore(&proc->lock, flags);
-		return 0;
-	}
-	proc->why = why;
-	spin_unlock_irqrestore(&proc->lock, flags);
-
-	/*
-	 * Threads created from here on are parked by the fork hook; the
-	 * ones there now get their parks here, GFP_ATOMIC under RCU.
-	 */
-	rcu_read_lock();
-	leader = pid_task(proc->pid, PIDTYPE_TGID);
-	if (leader) {
-		for_each_thread(leader, t) {
-			ret = dtproc_park_task(proc, t, TWA_SIGNAL, GFP_ATOMIC);
-			if (ret)
-				break;
+	for (;;) {
+		/* parks for the threads there are, allocated beforehand */
+		n = DTPROC_SPARE_PARKS;
+		rcu_read_lock();
+		leader = pid_task(proc->pid, PIDTYPE_TGID);
+		if (leader)
+			n += get_nr_threads(leader) + 1;
+		rcu_read_unlock();
+		while (n-- > 0) {
+			pk = kmalloc(sizeof(*pk), GFP_KERNEL);
+			if (!pk) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			pk->cb.next = (void *)spare;
+			spare = pk;
 		}
-	} else {
-		ret = -ESRCH;
+
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		if (proc->control != v) {
+			ret = -EPERM;		/* lost, or released meanwhile */
+			goto unlock;
+		}
+		if (proc->state) {
+			ret = -ESRCH;
+			goto unlock;
+		}
+		if (proc->why) {
+			if (why == DTPROC_STOP_REQUESTED) {
+				proc->why = why;
+				list_for_each_entry(pk, &proc->parked, node)
+					if (pk->gen == proc->gen)
+						pk->why = why;
+			}
+			goto unlock;
+		}
+		need = 0;
+		rcu_read_lock();
+		leader = pid_task(proc->pid, PIDTYPE_TGID);
+		if (leader) {
+			for_each_thread(leader, t)
+				need += dtproc_program_thread(t);
+		}
+		if (!leader || !need) {
+			rcu_read_unlock();
+			ret = -ESRCH;
+			goto unlock;
+		}
+		for (n = 0, pk = spare; pk && n < need; n++)
+			pk = (void *)pk->cb.next;
+		if (n < need) {
+			/* more threads than parks: allocate again */
+			rcu_read_unlock();
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			continue;
+		}
+		proc->why = why;
+		/* threads still in the last stop's park stay parked */
+		list_for_each_entry(pk, &proc->parked, node) {
+			pk->gen = proc->gen;
+			pk->why = why;
+		}
+		for_each_thread(leader, t) {
+			if (!dtproc_program_thread(t))
+				continue;
+			pk = spare;
+			spare = (void *)pk->cb.next;
+			dtproc_park_queue(proc, t, pk, TWA_SIGNAL);
+		}
+		rcu_read_unlock();
+		/* for the threads the fork hook will see */
+		dtproc_proc_keep_spares(proc, &spare);
+unlock:
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		break;
 	}
-	rcu_read_unlock();
+out:
+	dtproc_parks_free(spare);
 	return ret;
 }
 
-static u32 dtproc_proc_nthreads(struct dtproc_proc *proc)
+/* The park of @t for @proc's current stop, if it is parked.  Under lock. */
+static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
+						struct task_struct *t)
 {
-	struct task_struct *t;
-	u32 n = 0;
+	struct dtproc_park *pk;
+
+	lockdep_assert_held(&proc->lock);
+	list_for_each_entry(pk, &proc->parked, node)
+		if (pk->task == t && pk->gen == proc->gen)
+			return pk;
+	return NULL;
+}
+
+/* Can @t not run user code now (asleep where no park reaches, or parked)? */
+static bool dtproc_thread_held(struct task_struct *t)
+{
+	return READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
+					__TASK_TRACED);
+}
+
+/*
+ * The program's threads of @proc and how many of them cannot run user
+ * code now: parked, or asleep where a park's wake-up does not reach.
+ */
+static void dtproc_proc_count(struct dtproc_proc *proc, u32 *nthreads,
+			      u32 *nstopped)
+{
+	struct task_struct *leader, *t;
+	unsigned long flags;
+	u32 n = 0, s = 0;
 
 	rcu_read_lock();
-	t = pid_task(proc->pid, PIDTYPE_TGID);
-	if (t && !(t->flags & PF_EXITING))
-		n = get_nr_threads(t);
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	leader = pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (!dtproc_program_thread(t))
+				continue;
+			n++;
+			s += dtproc_thread_parked(proc, t) ||
+			     dtproc_thread_held(t);
+		}
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	rcu_read_unlock();
-	return n;
+	*nthreads = n;
+	*nstopped = s;
 }
 
 static bool dtproc_proc_settled(struct dtproc_proc *proc)
 {
-	u32 n = dtproc_proc_nthreads(proc);
 	unsigned long flags;
+	u32 n, s;
 	bool moving;
 
-	/*
-	 * Under the lock: the exec hook turns armed into a stop, and no
-	 * moment may look as if neither were there.
-	 */
-	spin_lock_irqsave(&proc->lock, flags);
-	moving = proc->why || proc->armed;	/* armed: still in its exec */
-	spin_unlock_irqrestore(&proc->lock, flags);
-	return READ_ONCE(proc->state) || !n || !moving ||
-	       atomic_read(&proc->parked) >= n;
+	/* armed: still on its way through its exec, a stop to come */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	moving = !proc->state && (proc->why || proc->armed);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (!moving)
+		return true;
+	dtproc_proc_count(proc, &n, &s);
+	return !n || s >= n;
 }
 
-/* Wait until @proc is stopped, running again, dead or lost. */
+/*
+ * Wait until @proc is stopped, running again, dead or lost.  States are
+ * sampled: a thread leaving a stop's sleep is seen at the next look.
+ */
 static int dtproc_proc_wait(struct dtproc_proc *proc)
 {
 	while (!dtproc_proc_settled(proc)) {
-		/* threads may exit while others park: look again now and then */
 		if (wait_event_interruptible_timeout(proc->state_wq,
 						     dtproc_proc_settled(proc),
-						     HZ / 10) < 0)
+						     HZ / 50) < 0)
 			return -EINTR;
 	}
 	return 0;
@@ -304,27 +529,54 @@ static int dtproc_proc_wait(struct dtproc_proc *proc)
 
 /* --- notifications --- */
 
+static LLIST_HEAD(dtproc_kick_list);	/* consumers to wake */
+static LLIST_HEAD(dtproc_proc_kicks);	/* procs to wake (and unlist) */
+static void dtproc_kick_fn(struct irq_work *work);
+static DEFINE_IRQ_WORK(dtproc_kick_work, dtproc_kick_fn);
+
+/*
+ * Queue a note for @c, or count it in the overflow record that takes the
+ * ring's last slot.  Any context.
+ */
 static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
 			  int status)
 {
-	struct dtproc_note_item *n = kzalloc(sizeof(*n), GFP_ATOMIC);
+	struct dtproc_note *n;
 	unsigned long flags;
+	bool kick = false;
 
-	if (!n) {
-		pr_warn_ratelimited("lost a notification for pid %d\n", pid);
-		return;
+	raw_spin_lock_irqsave(&c->notes_lock, flags);
+	n = &c->notes[(c->notes_head + c->notes_count - 1) % DTPROC_NOTES_MAX];
+	if (c->notes_count && n->what == DTPROC_NOTE_OVERFLOW) {
+		n->status++;
+	} else {
+		n = &c->notes[(c->notes_head + c->notes_count) %
+			      DTPROC_NOTES_MAX];
+		c->notes_count++;
+		n->size = sizeof(*n);
+		if (c->notes_count == DTPROC_NOTES_MAX) {
+			n->pid = 0;
+			n->what = DTPROC_NOTE_OVERFLOW;
+			n->status = 1;
+		} else {
+			n->pid = pid;
+			n->what = what;
+			n->status = status;
+		}
 	}
-	n->note.pid = pid;
-	n->note.what = what;
-	n->note.status = status;
-	spin_lock_irqsave(&c->notes_lock, flags);
-	list_add_tail(&n->node, &c->notes);
-	spin_unlock_irqrestore(&c->notes_lock, flags);
-	wake_up_interruptible(&c->notes_wq);
+	if (!c->notes_kick) {
+		c->notes_kick = true;
+		kick = true;
+	}
+	raw_spin_unlock_irqrestore(&c->notes_lock, flags);
+	if (kick) {
+		llist_add(&c->kick_node, &dtproc_kick_list);
+		irq_work_queue(&dtproc_kick_work);
+	}
 }
 
 /* Tell every consumer of @proc.  Caller holds proc->lock. */
-static void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status)
+void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status)
 {
 	struct dtproc_victim *v;
 
@@ -333,125 +585,90 @@ static void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status)
 		dtproc_notify(v->consumer, v->nr, what, status);
 }
 
-/* --- hooks (probe context: no sleeping) --- */
-
-/* A held process exec'd (current, after a successful exec). */
-void dtproc_control_exec(void)
+/*
+ * The wake-ups the hooks cannot make.  A consumer on the list is not freed
+ * before the list is flushed (dtproc_consumer_free syncs this work).
+ */
+static void dtproc_kick_fn(struct irq_work *work)
 {
-	struct dtproc_proc *proc;
-	struct mm_struct *mm = current->mm;
-	unsigned long flags;
-	bool observable;
-
-	rcu_read_lock();
-	proc = dtproc_proc_find(current->tgid);
-	if (!proc)
-		goto out;
-	observable = mm && get_dumpable(mm) == SUID_DUMP_USER;
-	spin_lock_irqsave(&proc->lock, flags);
-	if (!observable && proc->control) {
-		/* set-id or unreadable: control ends, the victim runs */
-		proc->control = NULL;
-		proc->armed = false;
-		proc->state = DTPROC_STATE_LOST;
-		dtproc_proc_run_locked(proc);
-		dtproc_notify_all(proc, DTPROC_NOTE_LOST, 0);
-	} else if (proc->armed) {
-		/* created: stop before the first instruction */
-		proc->armed = false;
-		proc->why = DTPROC_STOP_CREATE;
-		if (dtproc_park_task(proc, current, TWA_RESUME, GFP_ATOMIC))
-			proc->why = 0;
-	} else {
-		dtproc_notify_all(proc, DTPROC_NOTE_EXEC, 0);
-	}
-	spin_unlock_irqrestore(&proc->lock, flags);
-	wake_up_all(&proc->state_wq);
-out:
-	rcu_read_unlock();
-}
-
-/* The last thread of a held process is exiting with wait status @code. */
-void dtproc_control_proc_exit(long code)
-{
-	struct dtproc_proc *proc;
+	struct llist_node *list = llist_del_all(&dtproc_kick_list);
+	struct dtproc_consumer *c, *tmp;
 	unsigned long flags;
 
-	rcu_read_lock();
-	proc = dtproc_proc_find(current->tgid);
-	if (proc) {
-		spin_lock_irqsave(&proc->lock, flags);
-		proc->state = DTPROC_STATE_DEAD;
-		proc->status = code;
-		proc->armed = false;
-		dtproc_notify_all(proc, DTPROC_NOTE_EXITED, code);
-		spin_unlock_irqrestore(&proc->lock, flags);
-		wake_up_all(&proc->state_wq);
-		dtproc_proc_unlist(proc);
+	struct dtproc_proc *proc, *ptmp;
+	bool unlist;
+
+	llist_for_each_entry_safe(c, tmp, list, kick_node) {
+		raw_spin_lock_irqsave(&c->notes_lock, flags);
+		c->notes_kick = false;
+		raw_spin_unlock_irqrestore(&c->notes_lock, flags);
+		wake_up_interruptible(&c->notes_wq);
 	}
-	rcu_read_unlock();
+	list = llist_del_all(&dtproc_proc_kicks);
+	llist_for_each_entry_safe(proc, ptmp, list, kick_node) {
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		proc->kick_queued = false;
+		unlist = dtproc_proc_unwanted(proc) &&
+			 dtproc_proc_unlist_locked(proc);
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		if (unlist)
+			dtproc_proc_unlist_finish(proc);
+		dtproc_proc_wake(proc);
+		dtproc_proc_put(proc);
+	}
 }
 
-/* A thread of a process being stopped creates another: stop it too. */
-void dtproc_control_new_thread(struct task_struct *child)
+/*
+ * From a hook: wake @proc's parked threads and waiting consumers, and
+ * unlist it if nobody wants it any more, from the irq_work.
+ */
+void dtproc_proc_kick(struct dtproc_proc *proc)
 {
-	struct dtproc_proc *proc;
-
-	rcu_read_lock();
-	proc = dtproc_proc_find(child->tgid);
-	if (proc && READ_ONCE(proc->why))
-		dtproc_park_task(proc, child, TWA_RESUME, GFP_ATOMIC);
-	rcu_read_unlock();
-}
-
-/* SIGCONT to a process in a requested stop resumes it, as prun(1) would. */
-void dtproc_control_sigcont(struct task_struct *task)
-{
-	struct dtproc_proc *proc;
 	unsigned long flags;
-	bool orphan = false;
+	bool queue = false;
 
-	rcu_read_lock();
-	proc = dtproc_proc_find(task->tgid);
-	if (proc) {
-		spin_lock_irqsave(&proc->lock, flags);
-		if (proc->why == DTPROC_STOP_REQUESTED) {
-			dtproc_proc_run_locked(proc);
-			orphan = proc->orphan;
-		}
-		spin_unlock_irqrestore(&proc->lock, flags);
-		if (orphan)
-			dtproc_proc_unlist(proc);
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	if (!proc->kick_queued) {
+		proc->kick_queued = true;
+		refcount_inc(&proc->ref);
+		queue = true;
 	}
-	rcu_read_unlock();
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (queue) {
+		llist_add(&proc->kick_node, &dtproc_proc_kicks);
+		irq_work_queue(&dtproc_kick_work);
+	}
+}
+
+/* --- events from the hooks (control_hooks.c), proc->lock held --- */
+
+/* Control ends: a set-id or unobservable exec. */
+void dtproc_proc_lost_locked(struct dtproc_proc *proc)
+{
+	lockdep_assert_held(&proc->lock);
+	proc->control = NULL;
+	proc->armed = false;
+	proc->orphan = false;
+	proc->state = DTPROC_STATE_LOST;
+	dtproc_proc_run_locked(proc);
+	dtproc_notify_all(proc, DTPROC_NOTE_LOST, 0);
+}
+
+/* The last thread of @proc is on its way out. */
+void dtproc_proc_dead_locked(struct dtproc_proc *proc, int status)
+{
+	lockdep_assert_held(&proc->lock);
+	if (proc->state == DTPROC_STATE_DEAD)
+		return;
+	proc->state = DTPROC_STATE_DEAD;
+	proc->status = status;
+	proc->armed = false;
+	proc->orphan = false;
+	dtproc_proc_run_locked(proc);
+	dtproc_notify_all(proc, DTPROC_NOTE_EXITED, status);
 }
 
 /* --- consumers --- */
-
-/* The ptrace-like right to control @t (ptrace_may_access is not exported). */
-static int dtproc_may_control(struct task_struct *t)
-{
-	const struct cred *cred = current_cred(), *tcred;
-	bool same, dumpable;
-	int ret = 0;
-
-	if (t->flags & PF_KTHREAD)
-		return -EPERM;
-	if (same_thread_group(t, current))
-		return -EINVAL;
-
-	tcred = get_task_cred(t);
-	same = uid_eq(cred->uid, tcred->euid) && uid_eq(cred->uid, tcred->suid) &&
-	       uid_eq(cred->uid, tcred->uid) && gid_eq(cred->gid, tcred->egid) &&
-	       gid_eq(cred->gid, tcred->sgid) && gid_eq(cred->gid, tcred->gid);
-	task_lock(t);
-	dumpable = t->mm && get_dumpable(t->mm) == SUID_DUMP_USER;
-	task_unlock(t);
-	if (!(same && dumpable) && !ns_capable(tcred->user_ns, CAP_SYS_PTRACE))
-		ret = -EPERM;
-	put_cred(tcred);
-	return ret;
-}
 
 struct dtproc_consumer *dtproc_consumer_new(void)
 {
@@ -461,42 +678,122 @@ struct dtproc_consumer *dtproc_consumer_new(void)
 		return NULL;
 	mutex_init(&c->lock);
 	xa_init(&c->victims);
-	spin_lock_init(&c->notes_lock);
-	INIT_LIST_HEAD(&c->notes);
+	raw_spin_lock_init(&c->notes_lock);
 	init_waitqueue_head(&c->notes_wq);
+	c->ns = get_pid_ns(task_active_pid_ns(current));
+	c->owner = get_pid(task_tgid(current));
 	return c;
 }
 
-/* The held process of @tgid, or a new one with a reference for dtproc_procs. */
-static struct dtproc_proc *dtproc_proc_get(struct pid *pid, pid_t tgid)
+/* Place or remove control's hooks as consumers and procs come and go. */
+static int dtproc_control_hooks_update(void)
 {
-	struct dtproc_proc *proc;
+	bool on = dtproc_consumers || !xa_empty(&dtproc_procs);
 	int ret;
 
 	lockdep_assert_held(&dtproc_control_lock);
-	proc = xa_load(&dtproc_procs, tgid);
-	if (proc && !proc->state)
-		return proc;
-	if (proc)
-		dtproc_proc_unlist(proc);	/* lost: start afresh */
+	if (on == dtproc_hooked)
+		return 0;
+	if (on) {
+		ret = dtproc_control_hooks_on();
+		if (ret)
+			return ret;
+	} else {
+		dtproc_control_hooks_off();
+	}
+	dtproc_hooked = on;
+	return 0;
+}
 
+/*
+ * The listed, live proc of @pid with a reference for the caller, listing a
+ * new one if need be: a proc of another process of the same number, or of
+ * this one dead or lost, makes way.
+ */
+static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
+{
+	struct dtproc_proc *proc, *old;
+	unsigned long flags;
+	bool unlist;
+	int ret;
+
+	lockdep_assert_held(&dtproc_control_lock);
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL);
 	if (!proc)
 		return ERR_PTR(-ENOMEM);
-	refcount_set(&proc->ref, 1);
-	proc->tgid = tgid;
+	refcount_set(&proc->ref, 2);	/* dtproc_procs and the caller */
 	proc->pid = get_pid(pid);
-	spin_lock_init(&proc->lock);
+	proc->key = pid_nr(pid);
+	proc->listed = true;
+	raw_spin_lock_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->victims);
+	INIT_LIST_HEAD(&proc->parked);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
-	ret = xa_err(xa_store_irq(&dtproc_procs, tgid, proc, GFP_KERNEL));
-	if (ret) {
-		dtproc_proc_put(proc);
-		return ERR_PTR(ret);
+
+	for (;;) {
+		old = dtproc_proc_lookup(pid);
+		if (!old) {
+			/* nothing of this pid listed; a stale one of its number? */
+			rcu_read_lock();
+			old = xa_load(&dtproc_procs, proc->key);
+			if (old && !refcount_inc_not_zero(&old->ref))
+				old = NULL;
+			rcu_read_unlock();
+		}
+		if (old) {
+			raw_spin_lock_irqsave(&old->lock, flags);
+			if (old->listed && old->pid == pid && !old->state) {
+				raw_spin_unlock_irqrestore(&old->lock, flags);
+				put_pid(proc->pid);
+				kfree(proc);
+				return old;
+			}
+			unlist = dtproc_proc_unlist_locked(old);
+			raw_spin_unlock_irqrestore(&old->lock, flags);
+			if (unlist)
+				dtproc_proc_unlist_finish(old);
+			else	/* another is taking it out: let it finish */
+				cond_resched();
+			dtproc_proc_put(old);
+			continue;
+		}
+		/* only this mutex's holder adds: the slot stays empty */
+		ret = xa_err(xa_store_irq(&dtproc_procs, proc->key, proc,
+					  GFP_KERNEL));
+		if (ret) {
+			put_pid(proc->pid);
+			kfree(proc);
+			return ERR_PTR(ret);
+		}
+		return proc;
 	}
-	return proc;
 }
+
+/*
+ * Is the process of @pid still alive now that its proc is listed?  A
+ * process past its last thread's exit hook would never be seen to die.
+ * The full barrier pairs with the one of atomic_dec_and_test() of
+ * signal->live in do_exit(), before the exit hook looks the proc up.
+ */
+static int dtproc_proc_alive(struct pid *pid)
+{
+	struct task_struct *leader;
+	int ret = 0;
+
+	smp_mb();	/* the listing before the look: see above */
+	rcu_read_lock();
+	leader = pid_task(pid, PIDTYPE_TGID);
+	if (!leader)
+		ret = -ESRCH;
+	else if (!atomic_read(&leader->signal->live))
+		ret = -EOWNERDEAD;	/* a zombie, or about to be one */
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Undo a victim made by dtproc_hold(); both locks held. */
+static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v);
 
 /*
  * Make @pid, numbered @nr by the caller, a victim of @c; on success *procp
@@ -505,19 +802,27 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid, pid_t tgid)
 static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 		       u32 flags, struct dtproc_proc **procp)
 {
+	struct dtproc_park *pk = NULL;
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
 	unsigned long irqflags;
-	pid_t tgid = pid_nr(pid);
 	int ret;
 
+	/* created: the exec hook's park, allocated now */
+	if (flags & DTPROC_GRAB_CREATE) {
+		pk = kzalloc(sizeof(*pk), GFP_KERNEL);
+		if (!pk)
+			return -ENOMEM;
+	}
 	mutex_lock(&dtproc_control_lock);
 	mutex_lock(&c->lock);
 	if (!c->active) {
 		c->active = true;
 		dtproc_consumers++;
-		dtproc_control_hooks_update();
 	}
+	ret = dtproc_control_hooks_update();
+	if (ret)
+		goto out;
 	ret = -EEXIST;
 	if (xa_load(&c->victims, nr))
 		goto out;
@@ -525,93 +830,135 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 	v = kzalloc(sizeof(*v), GFP_KERNEL);
 	if (!v)
 		goto out;
-	proc = dtproc_proc_get(pid, tgid);
-	if (IS_ERR(proc)) {
-		ret = PTR_ERR(proc);
-		goto err_free;
-	}
 	ret = xa_err(xa_store(&c->victims, nr, v, GFP_KERNEL));
-	if (ret)
-		goto err_unlist;
-
+	if (ret) {
+		kfree(v);
+		goto out;
+	}
+	proc = dtproc_proc_get(pid);
+	if (IS_ERR(proc)) {
+		xa_erase(&c->victims, nr);
+		kfree(v);
+		ret = PTR_ERR(proc);
+		goto out;
+	}
+	/* the victim holds the caller's reference of dtproc_proc_get() */
 	v->consumer = c;
 	v->proc = proc;
 	v->nr = nr;
 	v->flags = flags;
-	refcount_inc(&proc->ref);
-	spin_lock_irqsave(&proc->lock, irqflags);
+
+	raw_spin_lock_irqsave(&proc->lock, irqflags);
+	list_add_tail(&v->proc_node, &proc->victims);
 	if (!(flags & DTPROC_GRAB_RDONLY)) {
 		if (proc->control) {
-			spin_unlock_irqrestore(&proc->lock, irqflags);
-			xa_erase(&c->victims, nr);
-			dtproc_proc_put(proc);
 			ret = -EBUSY;
-			goto err_unlist;
+			goto err_unlock;
 		}
 		proc->control = v;
 		proc->armed = flags & DTPROC_GRAB_CREATE;
 		proc->orphan = false;
+		dtproc_proc_keep_spares(proc, &pk);
 	}
-	list_add_tail(&v->proc_node, &proc->victims);
-	spin_unlock_irqrestore(&proc->lock, irqflags);
+	raw_spin_unlock_irqrestore(&proc->lock, irqflags);
+
+	ret = dtproc_proc_alive(pid);
+	if (ret)
+		goto err_let_go;
 	refcount_inc(&proc->ref);
 	*procp = proc;
 	mutex_unlock(&c->lock);
 	mutex_unlock(&dtproc_control_lock);
+	kfree(pk);
 	return 0;
 
-err_unlist:
-	if (list_empty(&proc->victims) && !proc->orphan)
-		dtproc_proc_unlist(proc);
-err_free:
-	kfree(v);
+err_unlock:
+	raw_spin_unlock_irqrestore(&proc->lock, irqflags);
+err_let_go:
+	dtproc_let_go(c, v);
 out:
 	mutex_unlock(&c->lock);
+	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
+	kfree(pk);
 	return ret;
 }
 
-/* Resolve a pid of the caller's namespace and check the caller's rights. */
-static struct pid *dtproc_lookup(pid_t nr, u32 flags, struct task_struct **tp)
+/*
+ * The process the caller names: a pid of its namespace, or a pidfd.  On
+ * success, a reference on its struct pid and its number for the caller.
+ */
+static struct pid *dtproc_pid_of(struct dtproc_consumer *c, s32 id,
+				 bool pidfd, pid_t *nrp)
 {
-	struct task_struct *t;
 	struct pid *pid;
-	int ret;
 
-	if (nr <= 0)
-		return ERR_PTR(-EINVAL);
-	pid = find_get_pid(nr);
-	t = get_pid_task(pid, PIDTYPE_TGID);
-	if (!t) {
+	if (pidfd) {
+		pid = dtproc_pidfd_pid(id);
+		if (IS_ERR(pid))
+			return pid;
+	} else {
+		if (id <= 0)
+			return ERR_PTR(-EINVAL);
+		pid = find_get_pid(id);
+		if (!pid)
+			return ERR_PTR(-ESRCH);
+	}
+	*nrp = pid_nr_ns(pid, c->ns);
+	if (!*nrp) {
 		put_pid(pid);
 		return ERR_PTR(-ESRCH);
 	}
-	/* a child arming itself for its exec needs no right over itself */
-	ret = (flags & DTPROC_GRAB_CREATE) && t == current->group_leader ? 0 :
-	      dtproc_may_control(t);
-	if (ret) {
-		put_task_struct(t);
-		put_pid(pid);
-		return ERR_PTR(ret);
-	}
-	*tp = t;
 	return pid;
 }
 
-int dtproc_grab(struct dtproc_consumer *c, pid_t nr, u32 flags)
+/*
+ * A grab has stopped its victim; was the image stopped still the one the
+ * caller had the right to control?  An exec between the check and the
+ * listing was not seen by the exec hook.
+ */
+static int dtproc_grab_recheck(struct dtproc_proc *proc, struct pid *pid,
+			       struct dtproc_grab *g)
 {
+	struct task_struct *t = get_pid_task(pid, PIDTYPE_TGID);
+	int ret;
+
+	if (!t)
+		return -ESRCH;
+	ret = dtproc_may_control(t, g->memfd, g->flags);
+	put_task_struct(t);
+	if (!ret && READ_ONCE(proc->state) == DTPROC_STATE_LOST)
+		ret = -EPERM;
+	return ret;
+}
+
+int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
+{
+	u32 flags = g->flags & ~DTPROC_GRAB_PIDFD;
 	struct dtproc_proc *proc;
 	struct task_struct *t;
 	struct pid *pid;
 	bool child;
+	pid_t nr;
 	int ret;
 
-	if (flags & ~(DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE) ||
+	if (g->flags & ~(DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE |
+			 DTPROC_GRAB_PIDFD | DTPROC_GRAB_MEMFD) ||
 	    (flags & DTPROC_GRAB_RDONLY && flags & DTPROC_GRAB_CREATE))
 		return -EINVAL;
-	pid = dtproc_lookup(nr, flags, &t);
+	pid = dtproc_pid_of(c, g->pid, g->flags & DTPROC_GRAB_PIDFD, &nr);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
+	ret = -ESRCH;
+	t = get_pid_task(pid, PIDTYPE_TGID);
+	if (!t)
+		goto out_pid;
+	ret = -EOWNERDEAD;
+	if (!atomic_read(&t->signal->live))
+		goto out;
+	ret = -EINVAL;
+	if (same_thread_group(t, current) && !(flags & DTPROC_GRAB_CREATE))
+		goto out;
 
 	/*
 	 * created: the caller's own child before its exec, or the child
@@ -621,23 +968,31 @@ int dtproc_grab(struct dtproc_consumer *c, pid_t nr, u32 flags)
 	child = rcu_dereference(t->real_parent)->tgid == current->tgid ||
 		(t == current->group_leader && get_nr_threads(t) == 1);
 	rcu_read_unlock();
-	ret = -EINVAL;
 	if ((flags & DTPROC_GRAB_CREATE) && !child)
 		goto out;
+	/* a child arming itself for its exec needs no right over itself */
+	if (!((flags & DTPROC_GRAB_CREATE) && t == current->group_leader)) {
+		ret = dtproc_may_control(t, g->memfd, g->flags);
+		if (ret)
+			goto out;
+	}
 
-	ret = dtproc_hold(c, pid, nr, flags, &proc);
+	ret = dtproc_hold(c, pid, nr, flags & ~DTPROC_GRAB_MEMFD, &proc);
 	if (ret)
 		goto out;
 	if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
-		ret = dtproc_proc_stop(proc, DTPROC_STOP_GRAB);
+		ret = dtproc_proc_stop(proc, proc->control, DTPROC_STOP_GRAB);
 		if (!ret)
 			ret = dtproc_proc_wait(proc);
+		if (!ret)	/* an exec may have completed meanwhile */
+			ret = dtproc_grab_recheck(proc, pid, g);
 		if (ret)	/* interrupted, or it is gone: no half grabs */
 			dtproc_release(c, nr);
 	}
 	dtproc_proc_put(proc);
 out:
 	put_task_struct(t);
+out_pid:
 	put_pid(pid);
 	return ret;
 }
@@ -647,55 +1002,98 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 {
 	struct dtproc_proc *proc = v->proc;
 	unsigned long flags;
-	bool kill = false;
+	bool kill, unlist;
 
 	lockdep_assert_held(&dtproc_control_lock);
 	lockdep_assert_held(&c->lock);
 	xa_erase(&c->victims, v->nr);
 
-	spin_lock_irqsave(&proc->lock, flags);
+	/*
+	 * kill-on-last-close, of a created victim lost to a set-id exec too:
+	 * the SIGKILL is pending before its parks are released below, so no
+	 * thread reaches user mode (sent outside the raw lock: the signal
+	 * code takes sleeping locks on PREEMPT_RT)
+	 */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	kill = (v->flags & DTPROC_GRAB_CREATE) &&
+	       (proc->control == v || proc->state == DTPROC_STATE_LOST) &&
+	       proc->state != DTPROC_STATE_DEAD;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (kill)
+		kill_pid(proc->pid, SIGKILL, 1);
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
 	list_del(&v->proc_node);
 	if (proc->control == v) {
 		proc->control = NULL;
 		proc->armed = false;
-		if (v->flags & DTPROC_GRAB_CREATE)
-			kill = !proc->state;		/* kill-on-last-close */
-		if (proc->why == DTPROC_STOP_REQUESTED && !kill)
+		if (proc->why == DTPROC_STOP_REQUESTED && !proc->state &&
+		    !(v->flags & DTPROC_GRAB_CREATE))
 			proc->orphan = true;		/* stays stopped */
 		else
 			dtproc_proc_run_locked(proc);	/* run-on-last-close */
 	}
-	spin_unlock_irqrestore(&proc->lock, flags);
-
-	if (kill)
-		kill_pid(proc->pid, SIGKILL, 1);
-	if (list_empty(&proc->victims) && !proc->orphan)
-		dtproc_proc_unlist(proc);
+	unlist = dtproc_proc_unwanted(proc) && dtproc_proc_unlist_locked(proc);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (unlist)
+		dtproc_proc_unlist_finish(proc);
+	dtproc_proc_wake(proc);
 	dtproc_proc_put(proc);
 	kfree(v);
 }
 
-/* By the caller's number: still there after the process is reaped. */
+/*
+ * The victim @c numbers @nr: ENOENT if @c does not hold it but such a
+ * process exists, ESRCH if none does.
+ */
 static struct dtproc_victim *dtproc_victim_of(struct dtproc_consumer *c,
 					      pid_t nr)
 {
+	struct dtproc_victim *v;
+	bool exists;
+
 	lockdep_assert_held(&c->lock);
-	return xa_load(&c->victims, nr);
+	v = xa_load(&c->victims, nr);
+	if (v)
+		return v;
+	rcu_read_lock();
+	exists = nr > 0 && find_pid_ns(nr, c->ns);
+	rcu_read_unlock();
+	return ERR_PTR(exists ? -ENOENT : -ESRCH);
+}
+
+/* A pid or pidfd of a request as the consumer's number for it. */
+int dtproc_resolve(struct dtproc_consumer *c, s32 id, bool pidfd, pid_t *nrp)
+{
+	struct pid *pid;
+
+	if (!pidfd) {
+		if (id <= 0)
+			return -EINVAL;
+		*nrp = id;
+		return 0;
+	}
+	pid = dtproc_pid_of(c, id, true, nrp);
+	if (IS_ERR(pid))
+		return PTR_ERR(pid);
+	put_pid(pid);
+	return 0;
 }
 
 int dtproc_release(struct dtproc_consumer *c, pid_t nr)
 {
 	struct dtproc_victim *v;
-	int ret = -ESRCH;
+	int ret = 0;
 
 	mutex_lock(&dtproc_control_lock);
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
-	if (v) {
+	if (IS_ERR(v))
+		ret = PTR_ERR(v);
+	else
 		dtproc_let_go(c, v);
-		ret = 0;
-	}
 	mutex_unlock(&c->lock);
+	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 	return ret;
 }
@@ -704,18 +1102,21 @@ int dtproc_continue(struct dtproc_consumer *c, pid_t nr)
 {
 	struct dtproc_victim *v;
 	unsigned long flags;
-	int ret = -ESRCH;
+	int ret;
 
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
-	if (v) {
+	ret = PTR_ERR_OR_ZERO(v);
+	if (!ret) {
 		ret = -EPERM;
-		spin_lock_irqsave(&v->proc->lock, flags);
+		raw_spin_lock_irqsave(&v->proc->lock, flags);
 		if (v->proc->control == v) {
 			dtproc_proc_run_locked(v->proc);
 			ret = 0;
 		}
-		spin_unlock_irqrestore(&v->proc->lock, flags);
+		raw_spin_unlock_irqrestore(&v->proc->lock, flags);
+		if (!ret)
+			dtproc_proc_wake(v->proc);
 	}
 	mutex_unlock(&c->lock);
 	return ret;
@@ -725,16 +1126,15 @@ int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
 {
 	struct dtproc_proc *proc = NULL;
 	struct dtproc_victim *v;
-	int ret = -ESRCH;
+	int ret;
 
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
-	if (v && v->proc->control != v) {
-		ret = -EPERM;
-	} else if (v) {
+	ret = PTR_ERR_OR_ZERO(v);
+	if (!ret) {
 		proc = v->proc;
 		refcount_inc(&proc->ref);
-		ret = dtproc_proc_stop(proc, DTPROC_STOP_REQUESTED);
+		ret = dtproc_proc_stop(proc, v, DTPROC_STOP_REQUESTED);
 	}
 	mutex_unlock(&c->lock);
 	if (proc) {
@@ -745,19 +1145,94 @@ int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
 	return ret;
 }
 
+/*
+ * Fill @out (@len entries) with the program's threads of @proc as @ns
+ * numbers them; returns how many were filled.
+ */
+static u32 dtproc_proc_threads(struct dtproc_proc *proc,
+			       struct pid_namespace *ns,
+			       struct dtproc_thread *out, u32 len)
+{
+	struct task_struct *leader, *t;
+	struct dtproc_park *pk;
+	unsigned long flags;
+	u32 n = 0;
+
+	rcu_read_lock();
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	leader = pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			struct dtproc_thread *th = &out[n];
+
+			if (!dtproc_program_thread(t))
+				continue;
+			if (n == len)
+				break;
+			memset(th, 0, sizeof(*th));
+			th->tid = task_pid_nr_ns(t, ns);
+			th->state = DTPROC_THREAD_RUNNING;
+			pk = dtproc_thread_parked(proc, t);
+			if (pk) {
+				th->state = DTPROC_THREAD_PARKED;
+				th->why = pk->why;
+				th->addr = pk->addr;
+			} else if (dtproc_thread_held(t)) {
+				th->state = DTPROC_THREAD_HELD;
+			}
+			n++;
+		}
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	rcu_read_unlock();
+	return n;
+}
+
+/* Most threads one STATUS lists. */
+#define DTPROC_THREADS_MAX	4096
+
+/* The thread array of a STATUS (@st->size >= DTPROC_STATUS_SIZE_VER1). */
+static int dtproc_status_threads(struct dtproc_consumer *c,
+				 struct dtproc_proc *proc,
+				 struct dtproc_status *st)
+{
+	u32 len = min_t(u32, st->threads_len, DTPROC_THREADS_MAX), n, i;
+	u8 __user *uarr = u64_to_user_ptr(st->threads);
+	size_t usize = st->thread_size, csize;
+	struct dtproc_thread *arr;
+	int ret = 0;
+
+	if (usize < DTPROC_THREAD_SIZE_VER0 || usize > DTPROC_ARG_SIZE_MAX)
+		return -EINVAL;
+	arr = kvcalloc(max_t(u32, len, 1), sizeof(*arr), GFP_KERNEL);
+	if (!arr)
+		return -ENOMEM;
+	n = dtproc_proc_threads(proc, c->ns, arr, len);
+	csize = min(usize, sizeof(*arr));
+	for (i = 0; i < n && !ret; i++) {
+		if (copy_to_user(uarr + i * usize, &arr[i], csize) ||
+		    (usize > csize &&
+		     clear_user(uarr + i * usize + csize, usize - csize)))
+			ret = -EFAULT;
+	}
+	st->threads_len = n;
+	kvfree(arr);
+	return ret;
+}
+
 int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 {
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
 	unsigned long flags;
+	u32 why, state;
 	int ret = 0;
-	u32 why;
 
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, st->pid);
-	if (!v) {
+	if (IS_ERR(v)) {
 		mutex_unlock(&c->lock);
-		return -ESRCH;
+		return PTR_ERR(v);
 	}
 	proc = v->proc;
 	refcount_inc(&proc->ref);
@@ -770,30 +1245,33 @@ int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 
 	if (st->flags & DTPROC_STATUS_WAIT)
 		ret = dtproc_proc_wait(proc);
-	st->nthreads = dtproc_proc_nthreads(proc);
-	st->nstopped = atomic_read(&proc->parked);
-	st->why = 0;
-	spin_lock_irqsave(&proc->lock, flags);
+	dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
+	raw_spin_lock_irqsave(&proc->lock, flags);
 	why = proc->armed ? 0 : proc->why;
-	spin_unlock_irqrestore(&proc->lock, flags);
-	st->status = READ_ONCE(proc->status);
-	if (READ_ONCE(proc->state)) {
-		st->state = READ_ONCE(proc->state);
+	state = proc->state;
+	st->status = proc->status;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	st->why = 0;
+	if (state) {
+		st->state = state;
+		st->nstopped = 0;
 	} else if (why) {
 		st->why = why;
 		st->state = st->nstopped >= st->nthreads ? DTPROC_STATE_STOPPED :
 							   DTPROC_STATE_STOPPING;
 	} else {
 		st->state = DTPROC_STATE_RUNNING;
+		st->nstopped = 0;
 	}
+	if (!ret && st->size >= DTPROC_STATUS_SIZE_VER1 && st->threads)
+		ret = dtproc_status_threads(c, proc, st);
 	dtproc_proc_put(proc);
 	return ret;
 }
 
-/* Close: every victim released by its rule. */
-void dtproc_consumer_free(struct dtproc_consumer *c)
+/* Every victim of @c released by its rule. */
+static void dtproc_consumer_let_go_all(struct dtproc_consumer *c)
 {
-	struct dtproc_note_item *n, *tmp;
 	struct dtproc_victim *v;
 	unsigned long i;
 
@@ -802,71 +1280,104 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	xa_for_each(&c->victims, i, v)
 		dtproc_let_go(c, v);
 	mutex_unlock(&c->lock);
+	dtproc_control_hooks_update();
+	mutex_unlock(&dtproc_control_lock);
+}
+
+/*
+ * A descriptor of @c is closed.  When the process that opened it exits,
+ * its victims are let go as on the last close even if another process
+ * still holds the file: a victim that inherited a duplicate (fork without
+ * close-on-exec) must not keep itself stopped for good.
+ */
+void dtproc_consumer_flush(struct dtproc_consumer *c)
+{
+	if ((current->flags & PF_EXITING) && task_tgid(current) == c->owner)
+		dtproc_consumer_let_go_all(c);
+}
+
+/* Close: every victim released by its rule. */
+void dtproc_consumer_free(struct dtproc_consumer *c)
+{
+	dtproc_consumer_let_go_all(c);
+	mutex_lock(&dtproc_control_lock);
 	if (c->active)
 		dtproc_consumers--;
 	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 
+	/* no hook can reach @c any more; a kick may still be on its way */
+	irq_work_sync(&dtproc_kick_work);
 	xa_destroy(&c->victims);
-	list_for_each_entry_safe(n, tmp, &c->notes, node)
-		kfree(n);
+	put_pid(c->owner);
+	put_pid_ns(c->ns);
 	kfree(c);
 }
 
 ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 			     size_t len, bool nonblock)
 {
-	struct dtproc_note_item *n;
+	struct dtproc_note n;
 	unsigned long flags;
 	int ret;
 
-	if (len < sizeof(n->note))
+	if (len < sizeof(n))
 		return -EINVAL;
 	for (;;) {
-		spin_lock_irqsave(&c->notes_lock, flags);
-		n = list_first_entry_or_null(&c->notes, struct dtproc_note_item,
-					     node);
-		if (n)
-			list_del(&n->node);
-		spin_unlock_irqrestore(&c->notes_lock, flags);
-		if (n)
+		raw_spin_lock_irqsave(&c->notes_lock, flags);
+		ret = c->notes_count;
+		if (ret) {
+			n = c->notes[c->notes_head];
+			c->notes_head = (c->notes_head + 1) % DTPROC_NOTES_MAX;
+			c->notes_count--;
+		}
+		raw_spin_unlock_irqrestore(&c->notes_lock, flags);
+		if (ret)
 			break;
 		if (nonblock)
 			return -EAGAIN;
 		ret = wait_event_interruptible(c->notes_wq,
-					       !list_empty_careful(&c->notes));
+					       READ_ONCE(c->notes_count));
 		if (ret)
 			return ret;
 	}
-	ret = copy_to_user(buf, &n->note, sizeof(n->note)) ? -EFAULT :
-							     sizeof(n->note);
-	kfree(n);
-	return ret;
+	return copy_to_user(buf, &n, sizeof(n)) ? -EFAULT : sizeof(n);
 }
 
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,
 			      struct poll_table_struct *wait)
 {
 	poll_wait(file, &c->notes_wq, wait);
-	return list_empty_careful(&c->notes) ? 0 : EPOLLIN | EPOLLRDNORM;
+	return READ_ONCE(c->notes_count) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
-/* Module unload: nothing may stay parked, nothing of ours may stay queued. */
+/*
+ * Module unload.  No consumer is open and no park is queued (each holds a
+ * module reference): what is left are orphans' procs nobody stops any more.
+ */
 void dtproc_control_cleanup(void)
 {
 	struct dtproc_proc *proc;
 	unsigned long i, flags;
+	bool unlist;
 
-	/* no hook may queue a park from here on */
-	WRITE_ONCE(dtproc_control_on, false);
-	dtproc_hooks_control(false);
+	mutex_lock(&dtproc_control_lock);
 	xa_for_each(&dtproc_procs, i, proc) {
-		spin_lock_irqsave(&proc->lock, flags);
+		refcount_inc(&proc->ref);
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		proc->orphan = false;
 		dtproc_proc_run_locked(proc);
-		spin_unlock_irqrestore(&proc->lock, flags);
-		dtproc_proc_unlist(proc);
+		unlist = dtproc_proc_unlist_locked(proc);
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		if (unlist)
+			dtproc_proc_unlist_finish(proc);
+		dtproc_proc_put(proc);
 	}
-	wait_var_event(&dtproc_parks, !atomic_read(&dtproc_parks));
+	dtproc_control_hooks_update();
+	mutex_unlock(&dtproc_control_lock);
+	irq_work_sync(&dtproc_kick_work);
+	/* the last instructions of parks and RCU frees of procs */
 	synchronize_rcu();
+	rcu_barrier();
 	xa_destroy(&dtproc_procs);
 }

@@ -5,6 +5,7 @@
  * Only CAP_SYS_ADMIN may open it (the node is also created mode 0600).
  * Each ioctl command is handled by one function taking the user argument;
  * argument structures are extensible and copied with dtproc_arg_in().
+ * Control needs a descriptor open for writing.
  */
 
 #include <linux/capability.h>
@@ -73,9 +74,9 @@ static long dtproc_ioc_grab(struct dtproc_consumer *c, void __user *argp)
 	ret = dtproc_arg_in(&g, sizeof(g), DTPROC_GRAB_SIZE_VER0, argp);
 	if (ret)
 		return ret;
-	if (g.pad)
+	if (g.memfd && !(g.flags & DTPROC_GRAB_MEMFD))
 		return -EINVAL;
-	return dtproc_grab(c, g.pid, g.flags);
+	return dtproc_grab(c, &g);
 }
 
 /* RELEASE, CONTINUE and STOP: a pid, and one action on it. */
@@ -83,53 +84,95 @@ static long dtproc_ioc_pid(struct dtproc_consumer *c, void __user *argp,
 			   int (*action)(struct dtproc_consumer *c, pid_t pid))
 {
 	struct dtproc_pid p;
+	pid_t nr;
 	int ret;
 
 	ret = dtproc_arg_in(&p, sizeof(p), DTPROC_PID_SIZE_VER0, argp);
 	if (ret)
 		return ret;
-	if (p.pid <= 0)
+	if (p.pad || (p.flags & ~DTPROC_PID_PIDFD))
 		return -EINVAL;
-	return action(c, p.pid);
+	ret = dtproc_resolve(c, p.pid, p.flags & DTPROC_PID_PIDFD, &nr);
+	if (ret)
+		return ret;
+	return action(c, nr);
 }
 
 static long dtproc_ioc_status(struct dtproc_consumer *c, void __user *argp)
 {
 	struct dtproc_status st;
+	s32 id;
 	int ret;
 
 	ret = dtproc_arg_in(&st, sizeof(st), DTPROC_STATUS_SIZE_VER0, argp);
 	if (ret)
 		return ret;
-	if (st.pid <= 0 || (st.flags & ~DTPROC_STATUS_WAIT))
+	if (st.flags & ~(DTPROC_STATUS_WAIT | DTPROC_STATUS_PIDFD))
 		return -EINVAL;
+	id = st.pid;
+	ret = dtproc_resolve(c, id, st.flags & DTPROC_STATUS_PIDFD, &st.pid);
+	if (ret)
+		return ret;
+	st.flags &= ~DTPROC_STATUS_PIDFD;
 	ret = dtproc_status(c, &st);
 	if (ret)
 		return ret;
+	st.pid = id;	/* as the caller named it */
 	return dtproc_arg_out(argp, &st, sizeof(st));
 }
+
+/*
+ * Commands are told apart by type and number only: the size field of the
+ * command number follows the caller's structure, which may be a later
+ * (larger) or an earlier version; it must at least hold the first version,
+ * and the structure's own size field says how much there is to read.
+ */
+static const struct {
+	u32	dir;
+	u32	ver0;
+	bool	control;	/* needs an open for writing */
+} dtproc_cmds[] = {
+	[_IOC_NR(DTPROC_IOC_VERSION)] = { _IOC_READ | _IOC_WRITE,
+					  DTPROC_VERSION_SIZE_VER0, false },
+	[_IOC_NR(DTPROC_IOC_GRAB)] = { _IOC_WRITE, DTPROC_GRAB_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_RELEASE)] = { _IOC_WRITE, DTPROC_PID_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_CONTINUE)] = { _IOC_WRITE, DTPROC_PID_SIZE_VER0,
+					   true },
+	[_IOC_NR(DTPROC_IOC_STOP)] = { _IOC_WRITE, DTPROC_PID_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_STATUS)] = { _IOC_READ | _IOC_WRITE,
+					 DTPROC_STATUS_SIZE_VER0, true },
+};
 
 static long dtproc_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
 	struct dtproc_consumer *c = file->private_data;
 	void __user *argp = (void __user *)arg;
+	unsigned int nr = _IOC_NR(cmd);
 
-	switch (cmd) {
-	case DTPROC_IOC_VERSION:
+	if (_IOC_TYPE(cmd) != DTPROC_IOC_MAGIC || nr >= ARRAY_SIZE(dtproc_cmds) ||
+	    !dtproc_cmds[nr].ver0 || _IOC_DIR(cmd) != dtproc_cmds[nr].dir ||
+	    _IOC_SIZE(cmd) < dtproc_cmds[nr].ver0)
+		return -ENOTTY;
+	/* a descriptor opened read-only may ask the version, nothing else */
+	if (dtproc_cmds[nr].control && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+
+	switch (nr) {
+	case _IOC_NR(DTPROC_IOC_VERSION):
 		return dtproc_ioc_version(argp);
-	case DTPROC_IOC_GRAB:
+	case _IOC_NR(DTPROC_IOC_GRAB):
 		return dtproc_ioc_grab(c, argp);
-	case DTPROC_IOC_RELEASE:
+	case _IOC_NR(DTPROC_IOC_RELEASE):
 		return dtproc_ioc_pid(c, argp, dtproc_release);
-	case DTPROC_IOC_CONTINUE:
+	case _IOC_NR(DTPROC_IOC_CONTINUE):
 		return dtproc_ioc_pid(c, argp, dtproc_continue);
-	case DTPROC_IOC_STOP:
+	case _IOC_NR(DTPROC_IOC_STOP):
 		return dtproc_ioc_pid(c, argp, dtproc_stop);
-	case DTPROC_IOC_STATUS:
+	case _IOC_NR(DTPROC_IOC_STATUS):
 		return dtproc_ioc_status(c, argp);
 	default:
-		return -ENOIOCTLCMD;
+		return -ENOTTY;
 	}
 }
 
@@ -155,6 +198,12 @@ static int dtproc_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+static int dtproc_flush(struct file *file, fl_owner_t id)
+{
+	dtproc_consumer_flush(file->private_data);
+	return 0;
+}
+
 /* The consumer is gone: its victims are released by their rules. */
 static int dtproc_release_file(struct inode *inode, struct file *file)
 {
@@ -165,6 +214,7 @@ static int dtproc_release_file(struct inode *inode, struct file *file)
 static const struct file_operations dtproc_fops = {
 	.owner		= THIS_MODULE,
 	.open		= dtproc_open,
+	.flush		= dtproc_flush,
 	.release	= dtproc_release_file,
 	.read		= dtproc_read,
 	.poll		= dtproc_poll,

@@ -153,7 +153,6 @@ extern u32 dtproc_enabled_mask;
 int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
 void dtproc_hooks_exit(void);
-void dtproc_hooks_control(bool on);
 void dtproc_hooks_collect_missed(u64 *lost);
 
 /* feed.c: subscribers and delivery; dtproc_feed_lock serialises them */
@@ -175,24 +174,21 @@ int dtproc_event_put_drop(struct sk_buff *skb, u64 first, u64 count);
 struct dtproc_consumer;
 struct dtproc_status;
 struct file;
-extern bool dtproc_control_on;
 struct dtproc_consumer *dtproc_consumer_new(void);
 void dtproc_consumer_free(struct dtproc_consumer *c);
+void dtproc_consumer_flush(struct dtproc_consumer *c);
 ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 			     size_t len, bool nonblock);
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,
 			      struct poll_table_struct *wait);
-int dtproc_grab(struct dtproc_consumer *c, pid_t pid, u32 flags);
+struct dtproc_grab;
+int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g);
+int dtproc_resolve(struct dtproc_consumer *c, s32 id, bool pidfd, pid_t *nrp);
 int dtproc_release(struct dtproc_consumer *c, pid_t pid);
 int dtproc_continue(struct dtproc_consumer *c, pid_t pid);
 int dtproc_stop(struct dtproc_consumer *c, pid_t pid);
 int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st);
 void dtproc_control_cleanup(void);
-/* called from the hooks (probe context) while dtproc_control_on */
-void dtproc_control_exec(void);
-void dtproc_control_proc_exit(long code);
-void dtproc_control_new_thread(struct task_struct *child);
-void dtproc_control_sigcont(struct task_struct *task);
 
 /* genl.c */
 extern struct genl_family dtproc_genl_family;

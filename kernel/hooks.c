@@ -16,13 +16,6 @@
 /* Probes whose records are being taken; read locklessly by probe context. */
 u32 dtproc_enabled_mask;
 
-/* The hooks process control needs while it holds any process (control.c). */
-#define DTPROC_CONTROL_HOOKS	(BIT(DTPROC_PROBE_EXEC_SUCCESS) | \
-				 BIT(DTPROC_PROBE_EXIT) | \
-				 BIT(DTPROC_PROBE_LWP_CREATE) | \
-				 BIT(DTPROC_PROBE_SIGNAL_SEND))
-static bool dtproc_control_hooked;
-
 enum dtproc_hook_kind {
 	DTPROC_HOOK_TRACEPOINT,
 	DTPROC_HOOK_KPROBE,
@@ -106,9 +99,8 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.probes = P(EXEC_SUCCESS),
 		.tp_func = dtproc_probe_exec,
 	}, {
-		/* exec-success here only for process control (control.c) */
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execve",
-		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
+		.probes = P(EXEC) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execve_entry,
 		.ret = dtproc_krp_exec_return,
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
@@ -117,7 +109,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.sticky = true,
 	}, {
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
-		.probes = P(EXEC) | P(EXEC_SUCCESS) | P(EXEC_FAILURE),
+		.probes = P(EXEC) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execveat_entry,
 		.ret = dtproc_krp_exec_return,
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
@@ -249,7 +241,7 @@ static void dtproc_hook_off(struct dtproc_hook *h)
  */
 int dtproc_hooks_update(u32 mask)
 {
-	u32 hook_mask = mask | (dtproc_control_hooked ? DTPROC_CONTROL_HOOKS : 0);
+	u32 hook_mask = mask;
 	bool unhooked_tp = false;
 	int i, ret = 0, err;
 
@@ -288,18 +280,6 @@ void dtproc_hooks_exit(void)
 			dtproc_hook_off(&dtproc_hooks[i]);
 	mutex_unlock(&dtproc_feed_lock);
 	tracepoint_synchronize_unregister();
-}
-
-/* Place or remove the hooks process control needs, keeping the feed's. */
-void dtproc_hooks_control(bool on)
-{
-	mutex_lock(&dtproc_feed_lock);
-	if (dtproc_control_hooked != on) {
-		dtproc_control_hooked = on;
-		if (dtproc_hooks_update(dtproc_enabled_mask))
-			pr_warn("process control hooks incomplete\n");
-	}
-	mutex_unlock(&dtproc_feed_lock);
 }
 
 /* Add to @lost the events kretprobes missed (no free instance) since last time. */

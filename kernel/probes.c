@@ -98,8 +98,6 @@ void dtproc_probe_fork(void *data, struct task_struct *parent,
 
 	if (dtproc_ignored_task(child))
 		return;
-	if (thread && READ_ONCE(dtproc_control_on))
-		dtproc_control_new_thread(child);
 
 	/* The new thread first, then (for a new process) the process. */
 	if (dtproc_wants(DTPROC_PROBE_LWP_CREATE)) {
@@ -205,8 +203,7 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 
 	/* Kept placed when unwanted (see hooks.c): then skip the return. */
 	if (!(READ_ONCE(dtproc_enabled_mask) & (BIT(DTPROC_PROBE_EXEC) |
-						BIT(DTPROC_PROBE_EXEC_FAILURE))) &&
-	    !READ_ONCE(dtproc_control_on))
+						BIT(DTPROC_PROBE_EXEC_FAILURE))))
 		return 1;
 
 	/* The syscall wrappers take the user's pt_regs. */
@@ -316,12 +313,9 @@ int dtproc_krp_exec_return(struct kretprobe_instance *ri,
 	const struct dtproc_exec_data *d = (void *)ri->data;
 	long ret = regs_return_value(regs);
 
-	if (!ret) {
-		if (READ_ONCE(dtproc_control_on))
-			dtproc_control_exec();
-		return 0;
-	}
-	dtproc_exec_failed(d, -ret);
+	/* exec-success comes from sched_process_exec */
+	if (ret)
+		dtproc_exec_failed(d, -ret);
 	return 0;
 }
 
@@ -367,8 +361,6 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 	code = regs_get_kernel_argument(regs, 0);
 	if (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT)
 		code = READ_ONCE(sig->group_exit_code);
-	if (READ_ONCE(dtproc_control_on))
-		dtproc_control_proc_exit(code);
 	if (!dtproc_wants(DTPROC_PROBE_EXIT))
 		return 0;
 
@@ -503,8 +495,6 @@ void dtproc_probe_signal_generate(void *data, int sig,
 
 	if (dtproc_ignored_task(task))
 		return;
-	if (sig == SIGCONT && READ_ONCE(dtproc_control_on))
-		dtproc_control_sigcont(task);
 	fault = dtproc_is_fault(sig, info, task);
 	by_kernel = dtproc_sent_by_kernel(info, fault);
 

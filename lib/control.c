@@ -9,10 +9,13 @@
  * dropped beyond it; a grab for control of a pid cached read-only retires
  * that handle and makes a new one.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,20 +153,88 @@ static struct dtproc_handle *handle_insert(struct dtproc *dp,
 	return h;
 }
 
+/*
+ * Open /proc/PID/mem of @pid's image: the proof of the right to control it
+ * that the module asks for (its open(2) runs the kernel's own ptrace access
+ * check, PTRACE_MODE_ATTACH, with Yama, SELinux, AppArmor and the dumpable
+ * rules).  A zombie leader's has no memory: a live thread's then.
+ */
+static int open_mem(pid_t pid)
+{
+	char path[320], buf[512], *p;
+	struct dirent *d;
+	int fd, sfd;
+	ssize_t n;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	sfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0)
+		return -1;
+	n = read(sfd, buf, sizeof(buf) - 1);
+	close(sfd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'Z') {
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		return open(path, O_RDONLY | O_CLOEXEC);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	fd = -1;
+	errno = ESRCH;
+	while (fd < 0 && (d = readdir(dir))) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) == pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/mem", pid,
+			 d->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	closedir(dir);
+	return fd;
+}
+
 static struct dtproc_handle *handle_new(struct dtproc *dp,
 					struct dtproc_handles *hs, pid_t pid,
 					unsigned int flags)
 {
 	struct dtproc_grab g = { .size = sizeof(g), .flags = flags, .pid = pid };
 	struct dtproc_handle *h;
-	int err;
+	int err, ret, memfd, tries = 0;
 
-	if (ioctl(dtproc_fd(dp), DTPROC_IOC_GRAB, &g) < 0) {
-		err = errno;
+again:
+	memfd = -1;
+	g.flags = flags;
+	g.memfd = 0;
+	if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
+		/* if it cannot be opened, the module says why: gone, or EPERM */
+		memfd = open_mem(pid);
+		if (memfd >= 0) {
+			g.flags |= DTPROC_GRAB_MEMFD;
+			g.memfd = memfd;
+		}
+	}
+	ret = ioctl(dtproc_fd(dp), DTPROC_IOC_GRAB, &g);
+	err = errno;
+	if (memfd >= 0)
+		close(memfd);
+	/* it exec'd between our open and the grab: prove it again */
+	if (ret < 0 && err == ESTALE && ++tries < 100)
+		goto again;
+	errno = err;
+	if (ret < 0) {
 		if (flags & DTPROC_GRAB_CREATE)
 			return dtproc_fail_null(err, "failed to control pid %d", pid);
 		if (err == EPERM)
-			return dtproc_fail_null(err, "failed to grab pid %d: Permission denied (it needs the right ptrace would need: same user, or CAP_SYS_PTRACE)", pid);
+			return dtproc_fail_null(err, "failed to grab pid %d: Permission denied (it needs the right to ptrace it)", pid);
+		if (err == EOWNERDEAD) {
+			/* dt_proc's message, which has no strerror() */
+			dtproc_fail_null(0, "failed to grab pid %d: process is a zombie", pid);
+			errno = err;
+			return NULL;
+		}
 		if (err == EBUSY)
 			return dtproc_fail_null(err, "failed to grab pid %d: another consumer controls it", pid);
 		if (err == EINVAL)
@@ -295,6 +366,22 @@ DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *s
 	return 0;
 }
 
+DTPROC_EXPORT int dtproc_threads(struct dtproc_handle *h,
+				 struct dtproc_thread *buf, size_t len)
+{
+	struct dtproc_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = h->pid;
+	st.threads = (uintptr_t)buf;
+	st.threads_len = len > UINT32_MAX ? UINT32_MAX : len;
+	st.thread_size = sizeof(*buf);
+	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &st) < 0)
+		return dtproc_fail(errno, "failed to list the threads of pid %d", h->pid);
+	return st.threads_len;
+}
+
 /*
  * Start @file with @argv so that it stops after the exec, before its first
  * instruction.  The child, a vfork child as posix_spawn() makes, arms
@@ -346,9 +433,14 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 	}
 	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {
-		err = st.state == DTPROC_STATE_DEAD ? ESRCH : EIO;
+		/* a lost one is killed by the release */
+		bool lost = st.state == DTPROC_STATE_LOST;
+
+		err = st.state == DTPROC_STATE_DEAD ? ESRCH : lost ? EPERM : EIO;
 		handle_destroy(hs, h);
 		waitpid(pid, NULL, 0);
+		if (lost)
+			return dtproc_fail_null(err, "failed to control pid %d: process exec'd set-id or unobservable program", pid);
 		return dtproc_fail_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
 	}
 	return h;
@@ -373,6 +465,10 @@ static void note_message(const struct dtproc_note *n, char *buf, size_t len)
 	case DTPROC_NOTE_EXEC:
 		snprintf(buf, len, "pid %d: process exec'd a new program", n->pid);
 		break;
+	case DTPROC_NOTE_OVERFLOW:
+		snprintf(buf, len, "%d notifications lost (not read in time)",
+			 n->status);
+		break;
 	default:
 		snprintf(buf, len, "pid %d: notification %u", n->pid, n->what);
 		break;
@@ -389,18 +485,20 @@ DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 {
 	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_note note;
+	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
 	char msg[160];
 	int count = 0;
-	ssize_t n;
-	int fl = fcntl(dtproc_fd(dp), F_GETFL);
+	ssize_t n = 0;
 
-	fcntl(dtproc_fd(dp), F_SETFL, fl | O_NONBLOCK);
-	while ((n = read(dtproc_fd(dp), &note, sizeof(note))) == sizeof(note)) {
+	/* poll first: the descriptor stays blocking (it may be shared) */
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
+		n = read(dtproc_fd(dp), &note, sizeof(note));
+		if (n != sizeof(note))
+			break;
 		note_message(&note, msg, sizeof(msg));
 		fn(hs ? lookup(hs, note.pid) : NULL, &note, msg, arg);
 		count++;
 	}
-	fcntl(dtproc_fd(dp), F_SETFL, fl);
 	if (n < 0 && errno != EAGAIN)
 		return dtproc_fail(errno, "cannot read dtproc notifications");
 	return count;

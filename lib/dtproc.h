@@ -68,6 +68,13 @@ int dtproc_stop(struct dtproc_handle *h);
 /* flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost. */
 int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
 		  unsigned int flags);
+/*
+ * The victim's threads (at most @len) into @buf: which are parked, why and
+ * where, which cannot run user code otherwise.  Returns how many, or a
+ * negative errno.
+ */
+int dtproc_threads(struct dtproc_handle *h, struct dtproc_thread *buf,
+		   size_t len);
 pid_t dtproc_handle_pid(const struct dtproc_handle *h);
 /* Handles held, cached ones included. */
 size_t dtproc_handle_count(struct dtproc *dp);

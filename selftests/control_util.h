@@ -405,14 +405,59 @@ static inline struct dtproc_status cu_status(struct dtproc_handle *h)
 	ASSERT_EQ(__st.why, 0);						\
 } while (0)
 
-/* Raw ioctls on a /dev/dtproc descriptor: 0 or -1 with errno. */
+/* /proc/PID/mem of @pid, or of a live thread's if the leader is a zombie. */
+static inline int cu_open_mem(pid_t pid)
+{
+	char path[320];
+	struct dirent *d;
+	int fd = -1;
+	DIR *dir;
+
+	if (cu_state(pid) != 'Z') {
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		return open(path, O_RDONLY | O_CLOEXEC);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while (fd < 0 && (d = readdir(dir))) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) == pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/mem", pid,
+			 d->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	closedir(dir);
+	return fd;
+}
+
+/*
+ * Raw ioctls on a /dev/dtproc descriptor: 0 or -1 with errno.  A grab for
+ * control of another process proves the right with /proc/PID/mem, as the
+ * library does, unless @pad is given (a bad argument on purpose).
+ */
 static inline int cu_ioc_grab(int fd, pid_t pid, __u32 flags, __u32 pad)
 {
 	struct dtproc_grab g = {
-		.size = sizeof(g), .flags = flags, .pid = pid, .pad = pad,
+		.size = sizeof(g), .flags = flags, .pid = pid, .memfd = pad,
 	};
+	int ret, err, memfd = -1;
 
-	return ioctl(fd, DTPROC_IOC_GRAB, &g);
+	if (!pad && pid > 0 && pid != getpid() &&
+	    !(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_PIDFD))) {
+		memfd = cu_open_mem(pid);
+		if (memfd >= 0) {
+			g.flags |= DTPROC_GRAB_MEMFD;
+			g.memfd = memfd;
+		}
+	}
+	ret = ioctl(fd, DTPROC_IOC_GRAB, &g);
+	err = errno;
+	if (memfd >= 0)
+		close(memfd);
+	errno = err;
+	return ret;
 }
 
 static inline int cu_ioc_pid(int fd, unsigned long cmd, pid_t pid)

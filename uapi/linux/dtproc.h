@@ -31,38 +31,86 @@
  *
  *    Process control.  Each open file is a consumer; the processes it
  *    controls or watches are its victims, named by pid (in the caller's pid
- *    namespace).  A controlled victim stops by parking each of its threads
- *    in the kernel, in the thread's own context, on its way back to user
- *    mode; nothing else about it changes (ptrace and waitpid see nothing).
- *    A parked thread stays killable by SIGKILL, does not count toward the
- *    load average, is not a hung task and does not block suspend; ps shows
- *    it as 'I' (idle).
+ *    namespace) or, where a flag says so, by pidfd.  A controlled victim
+ *    stops by parking each of its threads in the kernel, in the thread's
+ *    own context, on its way back to user mode; nothing else about it
+ *    changes (ptrace and waitpid see nothing).  A parked thread stays
+ *    killable by SIGKILL, does not count toward the load average, is not a
+ *    hung task, is frozen by the cgroup freezer and suspend; ps shows it as
+ *    'I' (idle).  io_uring and other kernel worker threads of a process are
+ *    not the program's: never stopped, never counted.
+ *
+ *    Stopped, the promise: when GRAB, STOP or STATUS with DTPROC_STATUS_WAIT
+ *    return 0 for a victim still alive and controlled, no thread of the
+ *    program runs user code: each is parked, or held where it cannot run
+ *    user code (job-stopped by SIGSTOP/^Z, ptrace-stopped, a vfork parent
+ *    waiting for its child, an uninterruptible sleep), and parks if and
+ *    when it heads back to user mode.  A job-stopped process is therefore
+ *    grabbed at once.  STATUS then reports DTPROC_STATE_STOPPED with
+ *    nstopped == nthreads, and per thread (struct dtproc_thread) which are
+ *    parked and which held.  A stop may end by itself only by SIGKILL
+ *    (DEAD), a set-id exec (LOST) or, for a requested stop, SIGCONT.
+ *
+ *    What a victim can see: a stop interrupts an interruptible sleep the
+ *    way SIGSTOP/SIGCONT do (signal(7)): read(2) on a pipe, nanosleep(2)
+ *    and other restartable calls resume transparently; epoll_wait(2),
+ *    sigtimedwait(2) and the calls signal(7) lists as never restarted after
+ *    a stop signal return EINTR.  A debugger attaching to a parked thread
+ *    sees it stop only once it is continued (the park is not interrupted
+ *    by SIGSTOP).
+ *
+ *    The consumer is also the process that opened the file: when it exits,
+ *    its victims are let go by the rules of RELEASE even if another process
+ *    (one that inherited the descriptor) still holds the file.
+ *
+ *    Errors common to the requests naming a victim: ESRCH: no such process;
+ *    ENOENT: the process exists but this consumer does not hold it; EBADF:
+ *    the file was opened read-only (only VERSION is allowed there).
  *
  *      DTPROC_IOC_GRAB (struct dtproc_grab): take pid.  Plain: for control,
- *        stopping every thread at a grab rendezvous; returns once all are
- *        parked.  DTPROC_GRAB_RDONLY: watch only, nothing stops.
- *        DTPROC_GRAB_CREATE: pid is the caller's own child, not yet
+ *        stopping every thread at a grab rendezvous; returns once the stop
+ *        has settled (above).  DTPROC_GRAB_RDONLY: watch only, nothing
+ *        stops.  DTPROC_GRAB_CREATE: pid is the caller's own child, not yet
  *        exec'd, or the (single-threaded) caller itself using a descriptor
- *        it inherited: it stops after its next successful exec, before the
- *        new program's first instruction, and is killed when the consumer
- *        lets go of it (kill-on-last-close).  Needs the right ptrace would need
- *        (same uids and a dumpable process, or CAP_SYS_PTRACE over its user
- *        namespace): EPERM otherwise, and for kernel threads; EINVAL for the
- *        caller itself; ESRCH for no such process; EBUSY if another
- *        consumer controls it; EEXIST if this consumer already has it.
+ *        it inherited: it stops after its next successful exec (through
+ *        any entry point, ia32 included), before the new program's first
+ *        instruction, and is killed when the consumer lets go of it
+ *        (kill-on-last-close), also once lost.
+ *        Permission.  Control of another process needs DTPROC_GRAB_MEMFD
+ *        with @memfd an open /proc/PID/mem (or /proc/PID/task/TID/mem) of
+ *        the victim's current image: its open(2) made the kernel's own
+ *        ptrace_may_access(PTRACE_MODE_ATTACH) check, with every LSM (Yama
+ *        ptrace_scope, SELinux, AppArmor) and the dumpable rules.  Without
+ *        it: EPERM.  ESTALE: the image has changed since (an exec), checked
+ *        again once the victim is stopped; open it again.  Not consulted:
+ *        who opened the descriptor (it can be handed on like any file) and
+ *        which thread group's directory it came from (a CLONE_VM sibling
+ *        shares the image and the right).  Watching needs no descriptor:
+ *        the module's own check (same uids and gids and a dumpable image,
+ *        or CAP_SYS_PTRACE over the image's user namespace), no LSM.
+ *        EPERM also for kernel threads; EINVAL for the caller itself;
+ *        ESRCH for no such process; EOWNERDEAD for a zombie (every thread
+ *        has exited, not yet reaped: dt_proc's "process is a zombie");
+ *        EBUSY if another consumer controls it; EEXIST if this consumer
+ *        already has it; ENOENT (or another error) if the module cannot
+ *        place its kernel hooks.  DTPROC_GRAB_PIDFD: @pid is a pidfd.
  *      DTPROC_IOC_RELEASE (struct dtproc_pid): let go: a created victim is
  *        killed, a grabbed one set running, a requested stop left stopped.
  *        Closing the file releases every victim by the same rules.
  *      DTPROC_IOC_CONTINUE (struct dtproc_pid): set a stopped victim running.
  *      DTPROC_IOC_STOP (struct dtproc_pid): a requested stop (pstop): every
  *        thread stops and stays stopped until SIGCONT or CONTINUE, even
- *        after the consumer is gone.
- *      DTPROC_IOC_STATUS (struct dtproc_status): state and stop reason;
- *        with DTPROC_STATUS_WAIT, first wait (interruptibly) until the
- *        victim is stopped or gone.
+ *        after the consumer is gone; returns once settled.
+ *      DTPROC_IOC_STATUS (struct dtproc_status): state, stop reason and,
+ *        on request, each thread; with DTPROC_STATUS_WAIT, first wait
+ *        (interruptibly) until the victim is stopped or gone.
  *
  *    read(2) on the file returns struct dtproc_note records: a victim
  *    died, exec'd, or was lost; poll(2) reports POLLIN while any is queued.
+ *    At most 256 are queued: when the queue is full, the last record is a
+ *    DTPROC_NOTE_OVERFLOW counting the records lost at that point.
+ *    Module unload fails (the module is in use) while a park is queued on
+ *    or run by a thread (one held in a job stop, for instance), and never waits for one.
  *
  * 2. The generic netlink family DTPROC_GENL_NAME ("dtproc").
  *
@@ -144,7 +192,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define DTPROC_ABI_VERSION	1
+#define DTPROC_ABI_VERSION	2
 #define DTPROC_DEVICE_NAME	"dtproc"	/* /dev/dtproc */
 
 /* Largest argument structure size the module will look at. */
@@ -174,31 +222,41 @@ struct dtproc_version {
 /* struct dtproc_grab.flags */
 #define DTPROC_GRAB_RDONLY	0x1U
 #define DTPROC_GRAB_CREATE	0x2U
+#define DTPROC_GRAB_PIDFD	0x4U	/* @pid is a pidfd */
+#define DTPROC_GRAB_MEMFD	0x8U	/* @memfd proves the right to control */
 
 /**
  * struct dtproc_grab - argument of DTPROC_IOC_GRAB
  * @size:	sizeof(struct dtproc_grab)
  * @flags:	DTPROC_GRAB_*
- * @pid:	the process
- * @pad:	must be zero
+ * @pid:	the process: a pid, or with DTPROC_GRAB_PIDFD a pidfd
+ * @memfd:	with DTPROC_GRAB_MEMFD, an open /proc/PID/mem of the process
+ *		(see DTPROC_IOC_GRAB); must be zero otherwise
  */
 struct dtproc_grab {
 	__u32	size;
 	__u32	flags;
 	__s32	pid;
-	__u32	pad;
+	__s32	memfd;
 };
 
 #define DTPROC_GRAB_SIZE_VER0	16
 
+/* struct dtproc_pid.flags */
+#define DTPROC_PID_PIDFD	0x1U	/* @pid is a pidfd */
+
 /**
  * struct dtproc_pid - argument of RELEASE, CONTINUE and STOP
  * @size:	sizeof(struct dtproc_pid)
- * @pid:	the victim
+ * @pid:	the victim: a pid, or with DTPROC_PID_PIDFD a pidfd
+ * @flags:	DTPROC_PID_* (since size 16)
+ * @pad:	must be zero
  */
 struct dtproc_pid {
 	__u32	size;
 	__s32	pid;
+	__u32	flags;
+	__u32	pad;
 };
 
 #define DTPROC_PID_SIZE_VER0	8
@@ -219,17 +277,26 @@ struct dtproc_pid {
 #define DTPROC_STATUS_WAIT	0x1U	/* in: wait for stopped, dead or lost */
 #define DTPROC_STATUS_CREATED	0x2U	/* out: kill-on-last-close */
 #define DTPROC_STATUS_RDONLY	0x4U	/* out: watched, not controlled */
+#define DTPROC_STATUS_PIDFD	0x8U	/* in: @pid is a pidfd */
 
 /**
  * struct dtproc_status - argument of DTPROC_IOC_STATUS
  * @size:	sizeof(struct dtproc_status)
  * @pid:	in: the victim
- * @flags:	in: DTPROC_STATUS_WAIT; out: DTPROC_STATUS_CREATED, _RDONLY
+ * @flags:	in: DTPROC_STATUS_WAIT, _PIDFD; out: DTPROC_STATUS_CREATED, _RDONLY
  * @state:	out: DTPROC_STATE_*
  * @why:	out: DTPROC_STOP_* while stopped or stopping, else 0
- * @nthreads:	out: live threads
- * @nstopped:	out: threads parked
+ * @nthreads:	out: the program's live threads (io_uring and other kernel
+ *		worker threads of the process are not the program's)
+ * @nstopped:	out: those that cannot run user code: parked, or held
+ *		(see struct dtproc_thread); 0 unless stopped or stopping
  * @status:	out: wait(2) status once dead
+ * @threads:	in (since size 48): user address of an array of struct
+ *		dtproc_thread to fill, or 0
+ * @threads_len: in: the array's length; out: entries filled
+ * @thread_size: in: sizeof(struct dtproc_thread) as the caller knows it
+ *		(at least DTPROC_THREAD_SIZE_VER0; entries are that far apart,
+ *		bytes the module does not know are zeroed)
  */
 struct dtproc_status {
 	__u32	size;
@@ -240,27 +307,63 @@ struct dtproc_status {
 	__u32	nthreads;
 	__u32	nstopped;
 	__s32	status;
+	__u64	threads;
+	__u32	threads_len;
+	__u32	thread_size;
 };
 
 #define DTPROC_STATUS_SIZE_VER0	32
+#define DTPROC_STATUS_SIZE_VER1	48	/* the thread array */
+
+/* struct dtproc_thread.state */
+#define DTPROC_THREAD_RUNNING	1	/* may be running user code */
+#define DTPROC_THREAD_PARKED	2	/* parked by dtproc */
+#define DTPROC_THREAD_HELD	3	/*
+					 * cannot run user code: job-stopped,
+					 * ptrace-stopped, a vfork parent, an
+					 * uninterruptible sleep; parks if and
+					 * when it heads back to user mode
+					 */
+
+/**
+ * struct dtproc_thread - one thread of a victim, in DTPROC_IOC_STATUS
+ * @tid:	its thread id (in the caller's pid namespace)
+ * @state:	DTPROC_THREAD_*
+ * @why:	DTPROC_STOP_* it parked for (PARKED), else 0
+ * @pad:	zero
+ * @addr:	PARKED: the user address it will resume at; else 0
+ */
+struct dtproc_thread {
+	__s32	tid;
+	__u32	state;
+	__u32	why;
+	__u32	pad;
+	__u64	addr;
+};
+
+#define DTPROC_THREAD_SIZE_VER0	24
 
 /* struct dtproc_note.what */
 #define DTPROC_NOTE_EXITED	1	/* status: wait(2) status */
 #define DTPROC_NOTE_EXEC	2	/* the victim exec'd; still controlled */
 #define DTPROC_NOTE_LOST	3	/* exec'd a set-id or unreadable program */
+#define DTPROC_NOTE_OVERFLOW	4	/* pid 0; status: notes lost here */
 
 /**
  * struct dtproc_note - what read(2) returns, one record each
  * @pid:	the victim
  * @what:	DTPROC_NOTE_*
- * @status:	for DTPROC_NOTE_EXITED, the wait(2) status
- * @pad:	zero
+ * @status:	for DTPROC_NOTE_EXITED, the wait(2) status; for
+ *		DTPROC_NOTE_OVERFLOW, how many notes were lost at this point
+ * @size:	sizeof the record as the module fills it (16 today): later
+ *		versions append fields; a reader reads a whole record at a
+ *		time and skips what it does not know
  */
 struct dtproc_note {
 	__s32	pid;
 	__u32	what;
 	__s32	status;
-	__u32	pad;
+	__u32	size;
 };
 
 #define DTPROC_IOC_GRAB		_IOW(DTPROC_IOC_MAGIC, 0x01, struct dtproc_grab)

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Process control internals shared by control.c (consumers, victims, the
+ * stop rendezvous), control_hooks.c (its tracepoint probes) and
+ * control_perm.c (who may control what).  See control.c for the design.
+ */
+#ifndef _DTPROC_CONTROL_H
+#define _DTPROC_CONTROL_H
+
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/task_work.h>
+#include <linux/pid.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "dtproc.h"
+
+#ifndef PF_USER_WORKER
+#define PF_USER_WORKER	0
+#endif
+/* Threads of a process that are not the program's: never parked, not counted. */
+#define DTPROC_NOT_PROGRAM	(PF_IO_WORKER | PF_USER_WORKER)
+
+struct dtproc_victim;
+struct dtproc_park;
+
+/**
+ * struct dtproc_proc - a held process, shared by its victims
+ * @rcu:	freed after a grace period (the hooks look it up under RCU)
+ * @ref:	dtproc_procs (while @listed), each victim, each queued park
+ * @pid:	the thread group's struct pid: the process's identity
+ * @key:	pid_nr(@pid), its index in dtproc_procs
+ * @lock:	everything below
+ * @listed:	still in dtproc_procs (the hooks can find it)
+ * @victims:	its victims, across consumers
+ * @control:	the victim that controls it, or NULL
+ * @why:	DTPROC_STOP_* while stopped or stopping, 0 while running
+ * @state:	DTPROC_STATE_DEAD or _LOST once so, else 0
+ * @status:	wait(2) status once dead
+ * @armed:	created: stop after the next exec
+ * @orphan:	a requested stop without consumer: listed on its own
+ * @gen:	moves on whenever the parks of a stop must end
+ * @parked:	struct dtproc_park of the threads parked now
+ * @spare:	parks allocated beforehand for the hooks (@nspare of them)
+ * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
+ * @wake_parks:	@gen moved on: parked threads are to be woken (and only
+ *		then: a spurious wake-up makes a settled stop look unsettled)
+ * @park_wq:	parked threads
+ * @state_wq:	consumers awaiting a stop's settling
+ */
+struct dtproc_proc {
+	struct rcu_head		rcu;
+	refcount_t		ref;
+	struct pid		*pid;
+	unsigned long		key;
+
+	raw_spinlock_t		lock;
+	bool			listed;
+	struct list_head	victims;
+	struct dtproc_victim	*control;
+	u32			why;
+	u32			state;
+	int			status;
+	bool			armed;
+	bool			orphan;
+	unsigned long		gen;
+	struct list_head	parked;
+	struct dtproc_park	*spare;
+	unsigned int		nspare;
+	bool			kick_queued;
+	bool			wake_parks;
+	struct llist_node	kick_node;
+	wait_queue_head_t	park_wq;
+	wait_queue_head_t	state_wq;
+};
+
+/* control.c */
+struct dtproc_proc *dtproc_proc_lookup(struct pid *pid);
+void dtproc_proc_put(struct dtproc_proc *proc);
+void dtproc_proc_run_locked(struct dtproc_proc *proc);
+void dtproc_proc_lost_locked(struct dtproc_proc *proc);
+void dtproc_proc_dead_locked(struct dtproc_proc *proc, int status);
+void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status);
+int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
+		     enum task_work_notify_mode mode);
+void dtproc_proc_kick(struct dtproc_proc *proc);
+
+/* control_hooks.c */
+int dtproc_control_hooks_on(void);
+void dtproc_control_hooks_off(void);
+
+/* control_perm.c */
+int dtproc_may_control(struct task_struct *t, int memfd, u32 flags);
+struct pid *dtproc_pidfd_pid(int fd);
+
+#endif /* _DTPROC_CONTROL_H */

@@ -1,0 +1,1149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process control, hardened (issue 8): lifetime races, exec from every
+ * entry point, zombies and exited main threads, threads that cannot return
+ * to user mode, the ioctl ABI, and what a victim can see of a stop.
+ */
+#include <linux/capability.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "control_util.h"
+
+/* --- lifetime --- */
+
+/*
+ * Fork short-lived children, SIGKILL every other one, grab each at once,
+ * release.  Old code: refcount_warn_saturate from dtproc_grab (a proc freed
+ * by the victim's exit while the grab slept in xa_store).
+ */
+TEST_TIMEOUT(grab_exiting_storm, 300)
+{
+	long long end = cu_now_ms() + 20000;
+	int fd = open_dtproc(), i, status, ok = 0, gone = 0;
+	pid_t pid;
+
+	for (i = 0; cu_now_ms() < end; i++) {
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			cu_close_fds();
+			if (i % 3 == 0)
+				_exit(0);
+			cu_loop(NULL, 0);
+		}
+		if (i % 3 == 1)
+			kill(pid, SIGKILL);
+		if (!cu_ioc_grab(fd, pid, 0, 0)) {
+			ok++;
+			if (i % 3 == 2)
+				kill(pid, SIGKILL);
+			cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid);
+		} else {
+			if (errno != ESRCH && errno != EOWNERDEAD)
+				DT_FAIL(1, "grab %d: %s", pid, strerror(errno));
+			gone++;
+		}
+		kill(pid, SIGKILL);
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	}
+	TH_LOG("%d rounds: %d grabbed, %d gone", i, ok, gone);
+	close(fd);
+}
+
+/* A zombie is refused: EOWNERDEAD, "process is a zombie". */
+TEST_TIMEOUT(grab_zombie_refused, 60)
+{
+	struct dtproc *dp = cu_open();
+	int fd = open_dtproc(), status;
+	char msg[160];
+	siginfo_t si;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(7);
+	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_EQ(cu_ioc_grab(fd, pid, 0, 0), -1);
+	ASSERT_EQ(errno, EOWNERDEAD);
+	ASSERT_EQ(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0), -1);
+	ASSERT_EQ(errno, EOWNERDEAD);
+	ASSERT_TRUE(dtproc_grab(dp, pid, 0) == NULL);
+	snprintf(msg, sizeof(msg), "failed to grab pid %d: process is a zombie",
+		 pid);
+	ASSERT_STREQ(dtproc_errmsg(), msg);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	dtproc_close(dp);
+	close(fd);
+}
+
+static volatile unsigned long *pte_ctr;
+
+static void *pte_spin(void *arg)
+{
+	cu_loop(pte_ctr, 0);
+	return arg;
+}
+
+/*
+ * The main thread leaves as pthread_exit() would; another thread spins.  A grab
+ * must stop that thread (old code: 0 threads, "stopped" at once while the
+ * thread ran on).
+ */
+TEST_TIMEOUT(grab_after_main_pthread_exit, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_status st;
+	int fd = open_dtproc();
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+
+		cu_close_fds();
+		pte_ctr = c;
+		if (pthread_create(&t, NULL, pte_spin, NULL))
+			_exit(3);
+		/* pthread_exit() without libgcc_s (the guest has none) */
+		syscall(SYS_exit, 0);
+	}
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	ASSERT_EQ(cu_wait_state(pid, 'Z', CU_WAIT_MS), 'Z');	/* the leader */
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nthreads, 1);
+	ASSERT_EQ(st.nstopped, 1);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	close(fd);
+	cu_kill(pid);
+}
+
+/* --- exec through every entry point --- */
+
+/*
+ * execve through the ia32 entry (int $0x80, syscall 11) from a 64-bit
+ * process: the kernel accepts it from any process with IA32 emulation.
+ * Pointers must fit 32 bits: they live in a MAP_32BIT page.
+ */
+static long execve_int80(const char *path, char *const argv[])
+{
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	unsigned int *v, i, off;
+	long ret;
+
+	if (page == MAP_FAILED)
+		return -ENOMEM;
+	v = (unsigned int *)page;
+	off = 256;
+	strcpy(page + off, path);
+	ret = (unsigned long)(page + off);
+	off += strlen(path) + 1;
+	for (i = 0; argv[i]; i++) {
+		strcpy(page + off, argv[i]);
+		v[i + 2] = (unsigned int)(unsigned long)(page + off);
+		off += strlen(argv[i]) + 1;
+	}
+	v[i + 2] = 0;
+	v[0] = (unsigned int)ret;
+	v[1] = 0;	/* envp: empty */
+	asm volatile("int $0x80"
+		     : "=a"(ret)
+		     : "0"(11L), "b"((unsigned long)v[0]),
+		       "c"((unsigned long)(v + 2)), "d"((unsigned long)(v + 1))
+		     : "memory");
+	return ret;
+}
+
+TEST_TIMEOUT(create_exec_int80_stops, 120)
+{
+	int fd = open_dtproc(), go[2];
+	struct dtproc_status st;
+	long long end;
+	char comm[16];
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_OK(pipe2(go, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL };
+		char ch;
+
+		close(go[1]);
+		if (read(go[0], &ch, 1) != 1)
+			_exit(3);
+		execve_int80("/bin/busybox", argv);
+		_exit(4);
+	}
+	close(go[0]);
+	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_CREATE, 0));
+	ASSERT_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	end = cu_now_ms() + CU_WAIT_MS;
+	for (;;) {
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state == DTPROC_STATE_STOPPED)
+			break;
+		if (cu_now_ms() > end)
+			DT_FAIL(1, "state %u why %u comm %s", st.state, st.why,
+				cu_comm(pid, comm));
+		cu_sleep_ms(5);
+	}
+	ASSERT_EQ(st.why, DTPROC_STOP_CREATE);
+	ASSERT_STREQ(cu_comm(pid, comm), "busybox");	/* exec'd */
+	ASSERT_EQ(cu_wait_state(pid, 'I', 2000), 'I');
+	close(fd);	/* kill-on-last-close */
+	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_EQ(si.si_code, CLD_KILLED);
+	cu_kill(pid);
+}
+
+#define SUIDBB "/tmp/suidbb-hard"
+
+static void make_suidbb(void)
+{
+	struct stat sb;
+
+	cu_copy_file("/bin/busybox", SUIDBB, 0755);
+	ASSERT_OK(chown(SUIDBB, 0, 0));
+	ASSERT_OK(chmod(SUIDBB, 04755));
+	ASSERT_OK(stat(SUIDBB, &sb));
+	ASSERT_TRUE(sb.st_mode & S_ISUID);
+}
+
+/* A nobody child grabbed for control execs SUIDBB (via int $0x80 if @i80). */
+static void setid_exec_lost(bool i80)
+{
+	struct dtproc_status st;
+	int fd = open_dtproc(), go[2];
+	struct dtproc_note note;
+	long long end;
+	pid_t pid;
+
+	make_suidbb();
+	ASSERT_OK(pipe2(go, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL };
+		char ch;
+
+		close(go[1]);
+		drop_to_nobody();
+		if (read(go[0], &ch, 1) != 1)
+			_exit(3);
+		if (i80)
+			execve_int80(SUIDBB, argv);
+		else
+			execv(SUIDBB, argv);
+		_exit(4);
+	}
+	close(go[0]);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	end = cu_now_ms() + CU_WAIT_MS;
+	for (;;) {
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state == DTPROC_STATE_LOST)
+			break;
+		if (cu_now_ms() > end)
+			DT_FAIL(1, "state %u: control survived the set-id exec (euid %ld)",
+				st.state, cu_status_field(pid, "Uid:"));
+		cu_sleep_ms(5);
+	}
+	ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
+	ASSERT_EQ(note.pid, pid);
+	ASSERT_EQ(note.what, DTPROC_NOTE_LOST);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid), -1);
+	ASSERT_NE(cu_wait_not_state(pid, 'I', 300), 'I');
+	close(fd);
+	cu_kill(pid);
+	unlink(SUIDBB);
+}
+
+TEST_TIMEOUT(setid_exec_int80_loses_control, 120)
+{
+	setid_exec_lost(true);
+}
+
+static void write_sysctl(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, v, strlen(v)), (ssize_t)strlen(v));
+	close(fd);
+}
+
+/* With fs.suid_dumpable=1 a set-id image is dumpable: still LOST. */
+TEST_TIMEOUT(setid_exec_suid_dumpable_loses_control, 120)
+{
+	write_sysctl("/proc/sys/fs/suid_dumpable", "1");
+	setid_exec_lost(false);
+	write_sysctl("/proc/sys/fs/suid_dumpable", "0");
+}
+
+/* --- threads that do not return to user mode --- */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A job-stopped (^Z) process is grabbed at once, and stays parked on SIGCONT. */
+TEST_TIMEOUT(grab_job_stopped_at_once, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct dtproc_status st;
+	int fd = open_dtproc();
+	long long t0;
+	pid_t pid;
+
+	pid = cu_spawn(c, 0);
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
+	alarm(10);
+	t0 = cu_now_ms();
+	if (cu_ioc_grab(fd, pid, 0, 0))
+		DT_FAIL(1, "grab of a stopped process: %s after %lld ms",
+			strerror(errno), cu_now_ms() - t0);
+	alarm(0);
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.why, DTPROC_STOP_GRAB);
+	/* SIGCONT: it returns toward user mode and parks instead */
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_EQ(cu_wait_state(pid, 'I', CU_WAIT_MS), 'I');
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	close(fd);
+	cu_kill(pid);
+}
+
+/* --- the ioctl ABI --- */
+
+/* Control ioctls on an O_RDONLY open: EBADF. */
+TEST_TIMEOUT(rdonly_open_refuses_control, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_status st;
+	int fd, rw = open_dtproc();
+	pid_t pid = cu_spawn(c, 1000);
+
+	fd = open("/dev/dtproc", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(cu_ioc_grab(fd, pid, 0, 0), -1);
+	ASSERT_EQ(errno, EBADF);
+	ASSERT_EQ(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0), -1);
+	ASSERT_EQ(errno, EBADF);
+	ASSERT_EQ(cu_ioc_status(fd, pid, &st), -1);
+	ASSERT_EQ(errno, EBADF);
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	/* and the read-write one works */
+	ASSERT_OK(cu_ioc_grab(rw, pid, 0, 0));
+	close(fd);
+	close(rw);
+	cu_kill(pid);
+}
+
+/* A caller built with a larger (zero-extended) structure is understood. */
+TEST_TIMEOUT(ioctl_larger_struct_accepted, 60)
+{
+	struct { struct dtproc_grab g; __u64 future[4]; } big = { 0 };
+	volatile unsigned long *c = cu_shared(1);
+	int fd = open_dtproc();
+	pid_t pid = cu_spawn(c, 1000);
+
+	big.g.size = sizeof(big);
+	big.g.pid = pid;
+	big.g.flags = DTPROC_GRAB_RDONLY;
+	ASSERT_OK(ioctl(fd, _IOW(DTPROC_IOC_MAGIC, _IOC_NR(DTPROC_IOC_GRAB),
+				  typeof(big)), &big));
+	/* a future field set: EINVAL */
+	big.future[0] = 1;
+	ASSERT_EQ(ioctl(fd, _IOW(DTPROC_IOC_MAGIC, _IOC_NR(DTPROC_IOC_GRAB),
+				  typeof(big)), &big), -1);
+	ASSERT_EQ(errno, EINVAL);
+	close(fd);
+	cu_kill(pid);
+}
+
+/* No such process: ESRCH; a live process this consumer does not hold: ENOENT. */
+TEST_TIMEOUT(unheld_vs_nonexistent, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	int fd = open_dtproc();
+	pid_t pid = cu_spawn(c, 1000), none = cu_unused_pid();
+	struct dtproc_status st;
+
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, none), -1);
+	ASSERT_EQ(errno, ESRCH);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(cu_ioc_status(fd, pid, &st), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid), -1);
+	ASSERT_EQ(errno, ENOENT);
+	close(fd);
+	cu_kill(pid);
+}
+
+/* A pidfd names the process: grab through it; a reaped one is ESRCH. */
+TEST_TIMEOUT(grab_by_pidfd, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_grab g = { .size = sizeof(g),
+				 .flags = DTPROC_GRAB_PIDFD | DTPROC_GRAB_MEMFD };
+	int fd = open_dtproc(), pfd, status;
+	struct dtproc_status st;
+	pid_t pid = cu_spawn(c, 0);
+	char path[64];
+
+	pfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_GE(pfd, 0);
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	g.pid = pfd;
+	g.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(g.memfd, 0);
+	ASSERT_OK(ioctl(fd, DTPROC_IOC_GRAB, &g));
+	close(g.memfd);
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_EQ(cu_ioc_grab(fd, pfd, DTPROC_GRAB_PIDFD | DTPROC_GRAB_RDONLY, 0),
+		  -1);
+	ASSERT_EQ(errno, ESRCH);
+	close(pfd);
+	close(fd);
+}
+
+/* --- what the victim sees --- */
+
+/* read() on a pipe and nanosleep() go on across stops, no EINTR. */
+TEST_TIMEOUT(stop_restarts_read_and_nanosleep, 120)
+{
+	int fd = open_dtproc(), p[2], r[2], i, status;
+	pid_t pid;
+	char ch;
+
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	ASSERT_OK(pipe2(r, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct timespec ts = { 2, 0 };
+		ssize_t n;
+
+		n = read(p[0], &ch, 1);
+		if (n != 1)
+			_exit(10 + (n < 0 && errno == EINTR));
+		if (write(r[1], "n", 1) != 1)
+			_exit(12);
+		if (nanosleep(&ts, NULL))
+			_exit(errno == EINTR ? 13 : 14);
+		_exit(0);
+	}
+	close(p[0]);
+	close(r[1]);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	for (i = 0; i < 3; i++) {
+		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	}
+	ASSERT_EQ(write(p[1], "x", 1), 1);
+	ASSERT_EQ(read(r[0], &ch, 1), 1);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	close(fd);
+}
+
+/* --- per-thread stop state --- */
+
+static volatile unsigned long *thr_ctr;
+
+static void *thr_spin(void *arg)
+{
+	cu_loop(thr_ctr + (long)arg, 0);
+	return NULL;
+}
+
+/* STATUS lists each thread: parked, why, where; ^Z'd ones held. */
+TEST_TIMEOUT(status_lists_threads, 120)
+{
+	volatile unsigned long *c = cu_shared(4);
+	struct dtproc_thread th[16];
+	struct dtproc *dp = cu_open();
+	struct dtproc_handle *h;
+	char path[64];
+	int n, i, k;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+		long j;
+
+		cu_close_fds();
+		thr_ctr = c;
+		for (j = 1; j < 4; j++)
+			if (pthread_create(&t, NULL, thr_spin, (void *)j))
+				_exit(3);
+		thr_spin(NULL);
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	n = dtproc_threads(h, th, 16);
+	ASSERT_EQ(n, 4);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, th[i].tid);
+		ASSERT_OK(access(path, F_OK));
+		ASSERT_EQ(th[i].state, DTPROC_THREAD_PARKED);
+		ASSERT_EQ(th[i].why, DTPROC_STOP_GRAB);
+		ASSERT_NE(th[i].addr, 0);
+	}
+	/* a shorter array: as many as fit */
+	ASSERT_EQ(dtproc_threads(h, th, 2), 2);
+	ASSERT_EQ(dtproc_continue(h), 0);
+	ASSERT_TRUE(cu_moves(&c[0], CU_WAIT_MS));
+	n = dtproc_threads(h, th, 16);
+	ASSERT_EQ(n, 4);
+	for (i = 0, k = 0; i < n; i++)
+		k += th[i].state == DTPROC_THREAD_PARKED;
+	ASSERT_EQ(k, 0);
+
+	/* job-stopped: held, not parked; grabbed at once */
+	dtproc_release(h);
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_EQ(cu_wait_all_tasks(pid, 'T', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
+	h = cu_grab(dp, pid, 0);
+	n = dtproc_threads(h, th, 16);
+	ASSERT_EQ(n, 4);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(th[i].state, DTPROC_THREAD_HELD);
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_EQ(cu_wait_all_tasks(pid, 'I', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
+	n = dtproc_threads(h, th, 16);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(th[i].state, DTPROC_THREAD_PARKED);
+	dtproc_release(h);
+	ASSERT_TRUE(cu_moves(&c[3], CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/*
+ * The settle promise, exactly: a STOP that returns 0 has stopped every
+ * thread, also right after a CONTINUE whose parked threads have not yet
+ * run, and with CPU hogs beside.  Old code counted the previous stop's
+ * parks and returned early: STATUS then said STOPPING.
+ */
+TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
+{
+	volatile unsigned long *c = cu_shared(4);
+	struct dtproc *dp = cu_open();
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	pid_t pid, hog[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		hog[i] = cu_spawn(NULL, 0);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+		long j;
+
+		cu_close_fds();
+		thr_ctr = c;
+		for (j = 1; j < 4; j++)
+			if (pthread_create(&t, NULL, thr_spin, (void *)j))
+				_exit(3);
+		thr_spin(NULL);
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	h = cu_grab(dp, pid, 0);
+	for (i = 0; i < 300; i++) {
+		ASSERT_OK(dtproc_continue(h));
+		ASSERT_OK(dtproc_stop(h));
+		st = cu_status(h);
+		if (st.state != DTPROC_STATE_STOPPED ||
+		    st.nstopped != st.nthreads || st.nthreads != 4)
+			DT_FAIL(1, "round %d: state %u nthreads %u nstopped %u", i,
+				st.state, st.nthreads, st.nstopped);
+	}
+	dtproc_release(h);
+	dtproc_close(dp);
+	cu_kill(pid);
+	for (i = 0; i < 2; i++)
+		cu_kill(hog[i]);
+}
+
+/* --- notifications --- */
+
+#define NOTE_EXECS	300
+
+/* The re-exec loop of notes_bounded_with_overflow: argv[0] "reexec" N. */
+__attribute__((constructor)) static void reexec_loop(int argc, char **argv)
+{
+	char num[16];
+	int n;
+
+	if (argc != 2 || strcmp(argv[0], "reexec"))
+		return;
+	n = atoi(argv[1]);
+	if (n <= 0) {
+		for (;;)
+			pause();
+	}
+	snprintf(num, sizeof(num), "%d", n - 1);
+	execl("/proc/self/exe", "reexec", num, (char *)NULL);
+	_exit(5);
+}
+
+/*
+ * A watcher that does not read: its queue stops at 256 records, the last
+ * an overflow record counting exactly what was lost (old code: unbounded).
+ */
+TEST_TIMEOUT(notes_bounded_with_overflow, 600)
+{
+	int fd = open_dtproc(), execs = 0, lost = 0, overflow = 0, i;
+	struct dtproc_note note;
+	long long end;
+	char exe[64];
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		cu_close_fds();
+		raise(SIGSTOP);		/* until the watcher is there */
+		execl("/proc/self/exe", "reexec", "300", (char *)NULL);
+		_exit(4);
+	}
+	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0));
+	ASSERT_OK(kill(pid, SIGCONT));
+	/* done once it pauses with argv "reexec 0" */
+	end = cu_now_ms() + 480000;
+	for (;;) {
+		char cmd[64] = "";
+		int cfd;
+		ssize_t n;
+
+		snprintf(exe, sizeof(exe), "/proc/%d/cmdline", pid);
+		cfd = open(exe, O_RDONLY | O_CLOEXEC);
+		ASSERT_GE(cfd, 0);
+		n = read(cfd, cmd, sizeof(cmd) - 1);
+		close(cfd);
+		if (n > 8 && !memcmp(cmd, "reexec\0" "0", 9) &&
+		    cu_state(pid) == 'S')
+			break;
+		ASSERT_LT(cu_now_ms(), end);
+		cu_sleep_ms(20);
+	}
+	for (i = 0;; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+		ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
+		ASSERT_EQ(note.size, sizeof(note));
+		if (note.what == DTPROC_NOTE_OVERFLOW) {
+			overflow++;
+			lost += note.status;
+		} else {
+			ASSERT_EQ(note.what, DTPROC_NOTE_EXEC);
+			ASSERT_EQ(note.pid, pid);
+			ASSERT_EQ(overflow, 0);	/* the overflow comes last */
+			execs++;
+		}
+	}
+	TH_LOG("%d records: %d exec, %d lost in %d overflow record(s)", i,
+	       execs, lost, overflow);
+	ASSERT_EQ(overflow, 1);
+	ASSERT_EQ(execs, 255);
+	ASSERT_EQ(execs + lost, NOTE_EXECS + 1);
+	/* read: room again */
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
+	ASSERT_EQ(note.what, DTPROC_NOTE_EXITED);
+	close(fd);
+	cu_kill(pid);
+}
+
+/* --- the library --- */
+
+/*
+ * A victim holding a duplicate of its consumer's descriptor (forked after
+ * the open) is let go when the consumer dies (old code: parked for good).
+ */
+TEST_TIMEOUT(victim_with_consumer_fd_released, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	int p[2], status;
+	pid_t consumer, victim;
+
+	ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	consumer = fork();
+	ASSERT_GE(consumer, 0);
+	if (consumer == 0) {
+		struct dtproc *dp = dtproc_open();
+		pid_t v;
+
+		close(p[0]);
+		if (!dp)
+			_exit(2);
+		fflush(NULL);
+		v = fork();	/* inherits dp's descriptor */
+		if (v == 0)
+			cu_loop(c, 0);
+		while (!*c)
+			;
+		if (!dtproc_grab(dp, v, 0))
+			_exit(3);
+		if (write(p[1], &v, sizeof(v)) != sizeof(v))
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], &victim, sizeof(victim)), (ssize_t)sizeof(victim));
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	ASSERT_OK(kill(consumer, SIGKILL));
+	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
+	if (!cu_moves(c, CU_WAIT_MS))
+		DT_FAIL(1, "victim %d still stopped after its consumer died (state %c)",
+			victim, cu_state(victim));
+	cu_kill(victim);
+}
+
+/*
+ * A created victim lost to a set-id exec is killed: dtproc_create fails at
+ * once instead of waiting for the set-id program to end.
+ */
+TEST_TIMEOUT(create_lost_victim_killed, 120)
+{
+	int p[2], status;
+	long long took;
+	pid_t consumer;
+	char msg[200];
+	ssize_t n;
+
+	make_suidbb();
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	consumer = fork();
+	ASSERT_GE(consumer, 0);
+	if (consumer == 0) {
+		char *argv[] = { "sleep", "60", NULL };
+		struct dtproc *dp = dtproc_open();	/* as root */
+		long long t0;
+
+		close(p[0]);
+		if (!dp)
+			_exit(2);
+		drop_to_nobody();
+		t0 = cu_now_ms();
+		if (dtproc_create(dp, SUIDBB, argv))
+			_exit(3);
+		snprintf(msg, sizeof(msg), "%lld %s", cu_now_ms() - t0,
+			 dtproc_errmsg());
+		if (write(p[1], msg, strlen(msg)) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], msg, sizeof(msg) - 1);
+	ASSERT_GT(n, 0);
+	msg[n] = '\0';
+	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	took = strtoll(msg, NULL, 10);
+	TH_LOG("dtproc_create: %s", msg);
+	ASSERT_LT(took, 20000);
+	ASSERT_TRUE(strstr(msg, "exec'd set-id or unobservable program") != NULL);
+	unlink(SUIDBB);
+}
+
+/* --- threads that are not the program's --- */
+
+#include <linux/io_uring.h>
+
+/*
+ * An io_uring SQPOLL thread is a thread of the process but not the
+ * program's: neither parked nor counted (old code: counted and parked,
+ * holding sqd->lock).
+ */
+TEST_TIMEOUT(io_uring_sqpoll_thread_not_stopped, 120)
+{
+	volatile unsigned long *c = cu_shared(2);
+	struct dtproc *dp = cu_open();
+	struct dtproc_thread th[8];
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	char states[64];
+	int n, k, p[2];
+	pid_t pid;
+
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct io_uring_params params = {
+			.flags = IORING_SETUP_SQPOLL, .sq_thread_idle = 100000,
+		};
+		int ring, ok;
+
+		close(p[0]);
+		ring = syscall(__NR_io_uring_setup, 4, &params);
+		ok = ring >= 0;
+		if (write(p[1], &ok, sizeof(ok)) != sizeof(ok))
+			_exit(3);
+		cu_loop(c, 0);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], &k, sizeof(k)), (ssize_t)sizeof(k));
+	if (!k) {
+		cu_kill(pid);
+		SKIP("io_uring SQPOLL is not available");
+	}
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	ASSERT_EQ(cu_tasks(pid, 'I', &k, states, sizeof(states)), 2);
+
+	h = cu_grab(dp, pid, 0);
+	st = cu_status(h);
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nthreads, 1);
+	ASSERT_EQ(st.nstopped, 1);
+	n = dtproc_threads(h, th, 8);
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(th[0].tid, pid);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+	/* the SQPOLL thread is not parked */
+	ASSERT_EQ(cu_tasks(pid, 'I', &k, states, sizeof(states)), 2);
+	ASSERT_EQ(k, 1);
+	dtproc_release(h);
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/* --- permission: the kernel's own ptrace check --- */
+
+#define YAMA "/proc/sys/kernel/yama/ptrace_scope"
+
+static void write_sysctl_try(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, v, strlen(v)) < 0)
+			TH_LOG("write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+}
+
+/* A child without CAP_SYS_PTRACE in any set (ptrace's capability rule). */
+static pid_t spawn_capless(volatile unsigned long *c)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+		cu_close_fds();
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(3);
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective &=
+			~CAP_TO_MASK(CAP_SYS_PTRACE);
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].permitted &=
+			~CAP_TO_MASK(CAP_SYS_PTRACE);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(4);
+		cu_loop(c, 1000);
+	}
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	return pid;
+}
+
+/* CAP_SYS_PTRACE in or out of our effective set (it stays permitted). */
+static void ptrace_cap_effective(bool on)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	ASSERT_OK(syscall(SYS_capget, &hdr, data));
+	if (on)
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective |=
+			CAP_TO_MASK(CAP_SYS_PTRACE);
+	else
+		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective &=
+			~CAP_TO_MASK(CAP_SYS_PTRACE);
+	ASSERT_OK(syscall(SYS_capset, &hdr, data));
+}
+
+/* Yama's sysctl needs CAP_SYS_PTRACE to be written. */
+static void set_yama(const char *v)
+{
+	ptrace_cap_effective(true);
+	write_sysctl_try(YAMA, v);
+	ptrace_cap_effective(false);
+}
+
+/*
+ * Yama decides: with ptrace_scope=2 (attach needs CAP_SYS_PTRACE) a grab
+ * without it fails with EPERM, though the victim is the grabber's own
+ * child of the same uid, which scope 0 allows (old code: no LSM asked).
+ */
+TEST_TIMEOUT(yama_ptrace_scope_decides, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	pid_t pid;
+	int err;
+
+	if (access(YAMA, W_OK))
+		SKIP("no Yama in this kernel");
+	pid = spawn_capless(c);
+	dp = cu_open();
+
+	set_yama("0");
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	dtproc_release(h);
+
+	set_yama("2");
+	h = dtproc_grab(dp, pid, 0);
+	err = errno;
+	set_yama("0");
+	ptrace_cap_effective(true);
+	ASSERT_TRUE(h == NULL);
+	ASSERT_EQ(err, EPERM);
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/*
+ * ptrace_scope=3 (no attach at all, irreversible until reboot): opt-in,
+ * for a guest of its own: DTPROC_YAMA3=1 control_hard_test -t yama_scope_3_eperm.
+ */
+TEST_TIMEOUT(yama_scope_3_eperm, 60)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc *dp;
+	pid_t pid;
+
+	if (!getenv("DTPROC_YAMA3"))
+		SKIP("sets ptrace_scope=3 for good: run with DTPROC_YAMA3=1");
+	if (access(YAMA, W_OK))
+		SKIP("no Yama in this kernel");
+	pid = cu_spawn(c, 1000);
+	dp = cu_open();
+	write_sysctl(YAMA, "3");
+	errno = 0;
+	ASSERT_TRUE(dtproc_grab(dp, pid, 0) == NULL);
+	ASSERT_EQ(errno, EPERM);
+	TH_LOG("%s", dtproc_errmsg());
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/* The effective uid of @pid (the second of /proc/PID/status's Uid:). */
+static long euid_of(pid_t pid)
+{
+	char path[64], line[256];
+	long r = -1, e = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %ld %ld", &r, &e) == 2)
+			break;
+	fclose(f);
+	return e;
+}
+
+/*
+ * A grab racing a setuid-root exec, by a grabber with no right over the
+ * set-id image: whatever the timing, a grab that succeeds holds the image
+ * from before the exec, never the set-id one.
+ */
+TEST_TIMEOUT(grab_racing_setuid_exec, 300)
+{
+	int i, ok = 0, refused = 0, lost = 0, res[2];
+	pid_t grabber;
+
+	make_suidbb();
+	ASSERT_OK(pipe2(res, O_CLOEXEC));
+	fflush(NULL);
+	grabber = fork();
+	ASSERT_GE(grabber, 0);
+	if (grabber == 0) {
+		struct dtproc *dp = dtproc_open();	/* as root */
+
+		close(res[0]);
+		if (!dp)
+			_exit(2);
+		drop_to_nobody();
+		for (i = 0; i < 100; i++) {
+			struct dtproc_handle *h;
+			struct dtproc_status st;
+			int r[2];
+			pid_t v;
+
+			fflush(NULL);
+			v = fork();
+			if (v < 0)
+				_exit(3);
+			if (v == 0) {
+				char *argv[] = { "sleep", "30", NULL };
+				struct timespec ts = { 0, (i % 20) * 1000000L };
+
+				/* as dumpable as a fresh exec would make it */
+				prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+				nanosleep(&ts, NULL);
+				execv(SUIDBB, argv);
+				_exit(4);
+			}
+			h = dtproc_grab(dp, v, 0);
+			r[0] = 0;
+			if (h && !dtproc_status(h, &st, 0) &&
+			    st.state == DTPROC_STATE_STOPPED) {
+				/* held and stopped: it must not be set-id */
+				if (euid_of(v) != 65534)
+					_exit(5);
+				r[0] = 1;
+			} else if (h) {
+				r[0] = 2;	/* lost meanwhile */
+			}
+			kill(v, SIGKILL);
+			if (h)
+				dtproc_release(h);
+			waitpid(v, NULL, 0);
+			if (write(res[1], r, sizeof(int)) != sizeof(int))
+				_exit(6);
+		}
+		_exit(0);
+	}
+	close(res[1]);
+	for (i = 0; i < 100; i++) {
+		int r;
+
+		ASSERT_EQ(read(res[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+		ok += r == 1;
+		lost += r == 2;
+		refused += r == 0;
+	}
+	ASSERT_EQ(waitpid(grabber, &i, 0), grabber);
+	TH_LOG("grabbed before the exec %d, lost %d, refused %d", ok, lost,
+	       refused);
+	ASSERT_TRUE(WIFEXITED(i));
+	ASSERT_EQ(WEXITSTATUS(i), 0);
+	unlink(SUIDBB);
+}
+
+/* --- unload --- */
+
+/*
+ * A park queued on a job-stopped thread holds the module: rmmod fails
+ * (EWOULDBLOCK) at once instead of hanging, and succeeds once the thread has run
+ * it.  Runs last: it unloads and reloads the module.
+ */
+TEST_TIMEOUT(unload_busy_while_park_queued, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	const char *ko = getenv("DTPROC_KO");
+	struct dtproc *dp;
+	struct dtproc_handle *h;
+	long long t0;
+	int kofd;
+	pid_t pid;
+
+	if (!ko)
+		SKIP("DTPROC_KO is not set (run inside tools/vm/run)");
+	kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(kofd, 0);
+	pid = cu_spawn(c, 0);
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	dtproc_release(h);
+	dtproc_close(dp);
+
+	/* in use: delete_module(2) says EWOULDBLOCK */
+	t0 = cu_now_ms();
+	ASSERT_EQ(syscall(SYS_delete_module, "dtproc", O_NONBLOCK), -1);
+	ASSERT_EQ(errno, EWOULDBLOCK);
+	ASSERT_LT(cu_now_ms() - t0, 5000);
+
+	/* it runs its park (now a no-op), and the module can go */
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	t0 = cu_now_ms();
+	while (syscall(SYS_delete_module, "dtproc", O_NONBLOCK)) {
+		ASSERT_EQ(errno, EWOULDBLOCK);
+		ASSERT_LT(cu_now_ms() - t0, CU_WAIT_MS);
+		cu_sleep_ms(10);
+	}
+	ASSERT_OK(syscall(SYS_finit_module, kofd, "", 0));
+	close(kofd);
+	cu_kill(pid);
+}
