@@ -1132,7 +1132,7 @@ int main(int argc, char **argv)
 	       ret ? strerror(-ret) : ver);
 	if (ret)
 		return fz_finish();
-	if (!fz_held_grab(&held) || !fz_sub_start(&sub))
+	if (!fz_held_grab(&held) || !fz_sub_start(&sub, DTPROC_PROBE_MASK_ALL))
 		return fz_finish();
 	setup_memory();
 	fz_log("%d threads, %d descriptors, %d children, %d kernel threads, pid_max %d",

@@ -441,7 +441,7 @@ static inline void fz_held_drop(struct fz_held *h)
 	h->pid = 0;
 }
 
-/* --- a clean subscriber of every probe, checking the feed's seq --- */
+/* --- a clean subscriber, checking the feed's seq --- */
 
 struct fz_sub {
 	pthread_t		thread;
@@ -500,7 +500,7 @@ static inline void *fz_sub_main(void *arg)
 	return NULL;
 }
 
-static inline bool fz_sub_start(struct fz_sub *s)
+static inline bool fz_sub_start(struct fz_sub *s, uint32_t mask)
 {
 	int ret;
 
@@ -509,12 +509,12 @@ static inline bool fz_sub_start(struct fz_sub *s)
 	s->feed = dtproc_feed_open();
 	if (!s->feed)
 		return fz_tap(false, "clean subscriber: %s", dtproc_errmsg());
-	ret = dtproc_feed_subscribe(s->feed, DTPROC_PROBE_MASK_ALL, 0, 0);
+	ret = dtproc_feed_subscribe(s->feed, mask, 0, 0);
 	if (ret < 0)
 		return fz_tap(false, "clean subscriber: subscribe: %s",
 			      dtproc_errmsg());
 	return fz_tap(!pthread_create(&s->thread, NULL, fz_sub_main, s),
-		      "clean subscriber of all %d probes", DTPROC_PROBE_COUNT);
+		      "clean subscriber of probes 0x%x", mask);
 }
 
 /*
