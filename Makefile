@@ -4,7 +4,7 @@
 # Kbuild; this file wraps kbuild and builds the library, the CLI and the
 # selftests.
 #
-#   make                 deps + module for every installed 6.1+ kernel,
+#   make                 module for every installed 6.1+ kernel,
 #                        libdtproc, dtproc CLI, selftests
 #   make KVER=<release>  the same, the module for one kernel only
 #   make check           everything, every test, in 6.1 and 6.12 guests
@@ -15,7 +15,7 @@
 #
 # Module builds go to build/<kernel release>/, userland to build/.
 
-VERSION     := 0.1.0
+VERSION     := $(shell cat VERSION)
 ABI_MAJOR   := 1
 PREFIX      ?= /usr/local
 DESTDIR     ?=
@@ -37,7 +37,7 @@ else
 KVERS := $(KVER)
 endif
 
-KSRC  := Kbuild $(wildcard kernel/*.c kernel/*.h uapi/linux/*.h)
+KSRC  := Kbuild VERSION $(wildcard kernel/*.c kernel/*.h uapi/linux/*.h)
 LIBSO := $(B)/lib/libdtproc.so.$(ABI_MAJOR)
 LIBA  := $(B)/lib/libdtproc.a
 CLI   := $(B)/tools/dtproc
@@ -46,10 +46,12 @@ TESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c
 	 selftests/fuzz_*.c selftests/stress_*.c))
 BENCH := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 
-.PHONY: all deps modules user check demo bench style install clean FORCE
+.PHONY: all deps modules user check demo bench style install install-module \
+	install-user clean FORCE
 
-all: deps
-	@$(MAKE) --no-print-directory modules user
+# Only deps, check, demo, bench and style install packages (tools/deps);
+# building and installing never touch the package manager.
+all: modules user
 
 deps:
 	@tools/deps
@@ -60,8 +62,8 @@ modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 # tree of symlinks to the sources and builds inside it.
 $(B)/%/dtproc.ko: $(KSRC)
 	@mkdir -p $(B)/$*
-	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
-	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(B)/$* modules
+	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
+	$(MAKE) -C "$$(tools/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y modules
 
 user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(BENCH)
 
@@ -105,18 +107,28 @@ $(B)/bench/%: tools/bench/%.c $(LIBSO)
 check: deps
 	@tools/check
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@tools/demo
 
-bench: all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@tools/bench/run
 
 style: deps
 	@tools/style
 
-install: all
-	$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR)/$(B)/$(shell uname -r) modules_install
-	depmod -a $(shell uname -r)
+# install: the module for KVER (default: the running kernel) and the
+# userland; DESTDIR stages both (the module under DESTDIR/lib/modules).
+IKVER ?= $(if $(KVER),$(firstword $(KVER)),$(shell uname -r))
+install: install-module install-user
+
+install-module: $(B)/$(IKVER)/dtproc.ko
+	$(MAKE) -C "$$(tools/kdir $(IKVER))" M=$(CURDIR)/$(B)/$(IKVER) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(IKVER)
+
+install-user: user
 	install -D -m 0644 uapi/linux/dtproc.h $(DESTDIR)$(PREFIX)/include/linux/dtproc.h
 	install -D -m 0644 lib/dtproc.h $(DESTDIR)$(PREFIX)/include/dtproc.h
 	install -D -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libdtproc.so.$(ABI_MAJOR)
@@ -124,7 +136,7 @@ install: all
 	install -D -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libdtproc.a
 	install -D -m 0644 $(B)/lib/libdtproc.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdtproc.pc
 	install -D -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/dtproc
-	-ldconfig
+	$(if $(DESTDIR),,-ldconfig)
 
 clean:
 	rm -rf $(B)

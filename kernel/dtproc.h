@@ -10,8 +10,6 @@
 #include <linux/types.h>
 #include <linux/dtproc.h>
 
-#define DTPROC_MODULE_VERSION	"0.1.0"
-
 struct task_struct;
 struct kernel_siginfo;
 struct net;
