@@ -159,8 +159,8 @@ static void nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 }
 
 /*
- * Send one request on a fresh socket and wait (5 s) for its answer of
- * command @cmd; returns the reply's length in @buf, or -errno.
+ * Send one request on a fresh socket and wait (5 s) for its answer;
+ * returns the reply's length in @buf, or -errno.
  */
 static int nl_request(uint16_t type, uint8_t cmd, const void *attrs,
 		      size_t alen, char *buf, size_t size)
@@ -193,8 +193,7 @@ static int nl_request(uint16_t type, uint8_t cmd, const void *attrs,
 			ret = e->error ? e->error : -ENODATA;
 			break;
 		}
-		if (nlh->nlmsg_type == type &&
-		    ((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd == cmd) {
+		if (nlh->nlmsg_type == type) {	/* nlctrl answers NEWFAMILY */
 			ret = nlh->nlmsg_len;
 			break;
 		}
@@ -266,6 +265,14 @@ static int nl_version(void)
 	    DTPROC_ABI_VERSION)
 		return -EPROTO;
 	return 0;
+}
+
+/* After a reload: the family has a new id. */
+static int nl_resolve_version(void)
+{
+	int ret = nl_resolve();
+
+	return ret ? ret : nl_version();
 }
 
 /* GET_STATS: the hit counter of each probe; 0, or -errno. */
@@ -353,19 +360,31 @@ static int32_t pick_pid(struct fz_rng *r)
 	}
 }
 
+/*
+ * A valid mask: almost always within the clean subscriber's, so the set of
+ * hooks placed changes at the churner's pace (below), not at every request:
+ * placing and removing hooks waits for RCU grace periods, slow under TCG.
+ */
+static uint32_t valid_mask(struct fz_rng *r)
+{
+	return (uint32_t)fz_next(r) &
+	       (fz_pct(r, 98) ? FZ_CLEAN_MASK : DTPROC_PROBE_MASK_ALL);
+}
+
 static uint32_t pick_mask(struct fz_rng *r)
 {
 	switch (fz_below(r, 6)) {
 	case 0:
-		return DTPROC_PROBE_MASK_ALL;
+		return fz_pct(r, 2) ? DTPROC_PROBE_MASK_ALL : FZ_CLEAN_MASK;
 	case 1:
-		return 1u << fz_below(r, DTPROC_PROBE_COUNT);
+		return fz_pct(r, 2) ? 1u << fz_below(r, DTPROC_PROBE_COUNT) :
+				      1u << DTPROC_PROBE_EXIT;
 	case 2:
 		return 0;
 	case 3:
 		return (uint32_t)fz_next(r);	/* unknown bits, mostly */
 	default:
-		return (uint32_t)fz_next(r) & DTPROC_PROBE_MASK_ALL;
+		return valid_mask(r);
 	}
 }
 
@@ -452,7 +471,7 @@ static uint16_t pick_attr_type(struct fz_rng *r)
 /* A SUBSCRIBE the module should accept (or refuse only for its pid). */
 static size_t valid_subscribe(struct fz_rng *r, char *attrs)
 {
-	uint32_t mask = (uint32_t)fz_next(r) & DTPROC_PROBE_MASK_ALL, pid, fl;
+	uint32_t mask = valid_mask(r), pid, fl;
 	size_t off;
 
 	off = nla_put_raw(attrs, DTPROC_A_PROBE_MASK, &mask, 4);
@@ -709,6 +728,51 @@ static void *fuzz_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * The hooks come and go at a steady pace: a socket of its own subscribes to
+ * probes the clean subscriber does not want (LWP_EXIT's exit_signals,
+ * START's schedule_tail, signal_deliver, ...), changes them, unsubscribes
+ * or closes, about ten times a second, while the loader's children exit
+ * through those very functions.
+ */
+static atomic_long churns;
+
+static void *churner_thread(void *arg)
+{
+	struct fz_rng *r = arg;
+	char attrs[64], buf[256], rbuf[8192];
+	int fd = nl_open();
+
+	while (!atomic_load(&round_over) && fd >= 0) {
+		uint32_t mask = ((uint32_t)fz_next(r) & DTPROC_PROBE_MASK_ALL &
+				 ~FZ_CLEAN_MASK) | ((uint32_t)fz_next(r) & FZ_CLEAN_MASK);
+		uint32_t w = fz_below(r, 10);
+		size_t n;
+
+		if (w < 6) {
+			n = nl_msg(buf, family, NLM_F_REQUEST, DTPROC_CMD_SUBSCRIBE,
+				   attrs, nla_put_raw(attrs, DTPROC_A_PROBE_MASK,
+						      &mask, 4));
+		} else if (w < 8) {
+			n = nl_msg(buf, family, NLM_F_REQUEST,
+				   DTPROC_CMD_UNSUBSCRIBE, NULL, 0);
+		} else {
+			close(fd);
+			fd = nl_open();
+			n = 0;
+		}
+		if (n && nl_send(fd, buf, n, 0) >= 0)
+			atomic_fetch_add(&churns, 1);
+		while (recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT) > 0)
+			;
+		/* a change that removes a hook holds the feed lock for a grace period */
+		fz_sleep_ms(30 + fz_below(r, 100));
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
 /* Checks the held victim every 2 s while the threads fuzz. */
 static void *checker_thread(void *arg)
 {
@@ -776,13 +840,17 @@ static double run_round(int round, long msgs)
 {
 	static struct fz_thread th[FZ_THREADS];
 	uint64_t t0 = fz_now_ns();
-	pthread_t chk;
+	struct fz_rng crng;
+	pthread_t chk, churn;
 	int i, s;
 
 	memset(&round_stats, 0, sizeof(round_stats));
 	atomic_store(&round_over, false);
 	open_slots();
 	pthread_create(&chk, NULL, checker_thread, NULL);
+	atomic_store(&churns, 0);
+	fz_rng_init(&crng, round * 16 + 14);
+	pthread_create(&churn, NULL, churner_thread, &crng);
 	for (i = 0; i < FZ_THREADS; i++) {
 		struct fz_thread *t = &th[i];
 
@@ -796,6 +864,7 @@ static double run_round(int round, long msgs)
 		pthread_join(th[i].thread, NULL);
 	atomic_store(&round_over, true);
 	pthread_join(chk, NULL);
+	pthread_join(churn, NULL);
 	for (s = 0; s < FZ_SLOTS; s++)
 		close(slot_fd(s));
 	return fz_secs(t0);
@@ -816,8 +885,9 @@ static void report_round(const char *what, long msgs, double secs)
 	fz_tap(s->sent >= msgs - s->send_err && s->sent > 0,
 	       "%s: %ld datagrams (%ld requests) sent in %.1f s (%.0f/s), %ld refused by send",
 	       what, s->sent, s->msgs, secs, s->sent / secs, s->send_err);
-	fz_log("%ld reopened sockets, %ld subscribed before closing, %ld joins/leaves, %ld socket options, %ld drains",
-	       s->reopens, s->subscribes, s->joins, s->bufs, s->drains);
+	fz_log("%ld reopened sockets, %ld subscribed before closing, %ld joins/leaves, %ld socket options, %ld drains, %ld hook churns",
+	       s->reopens, s->subscribes, s->joins, s->bufs, s->drains,
+	       atomic_load(&churns));
 	fz_log("received %ld messages: %ld events, %ld drop reports; acks:%s",
 	       s->received, s->events, s->drop_reports, acks);
 }
@@ -886,7 +956,7 @@ int main(int argc, char **argv)
 	if (!fz_held_grab(&held))
 		return fz_finish();
 	/* the clean subscriber leaves the fuzz some probes to hook and unhook */
-	if (!fz_sub_start(&sub, FZ_CLEAN_MASK))
+	if (!fz_sub_start(&sub, getenv("FZ_ALL") ? DTPROC_PROBE_MASK_ALL : FZ_CLEAN_MASK))
 		return fz_finish();
 	loader = start_loader();
 	fz_kid_add(loader);
@@ -930,6 +1000,6 @@ int main(int argc, char **argv)
 	fz_held_drop(&held);
 	fz_kill_kids();
 	fz_reap_kids();
-	fz_reload_module(nl_version);
+	fz_reload_module(nl_resolve_version);
 	return fz_finish();
 }
