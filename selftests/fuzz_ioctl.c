@@ -121,7 +121,7 @@ struct fz_stats {
 	char	odd_what[160];
 	long	abi;			/* writes beyond size, malformed notes */
 	char	abi_what[160];
-	long	creates, created_ok, spawned, reused;
+	long	creates, created_ok, creates_died, spawned, reused;
 };
 
 static struct fz_stats round_stats;
@@ -150,6 +150,7 @@ static void stats_merge(const struct fz_stats *s)
 	round_stats.abi += s->abi;
 	round_stats.creates += s->creates;
 	round_stats.created_ok += s->created_ok;
+	round_stats.creates_died += s->creates_died;
 	round_stats.spawned += s->spawned;
 	round_stats.reused += s->reused;
 	pthread_mutex_unlock(&stats_lock);
@@ -882,7 +883,7 @@ static void kid_spawn(int i, struct fz_rng *r, struct fz_stats *st)
 		if (!ioctl(slot_fd(fz_below(r, FZ_SLOTS)), DTPROC_IOC_GRAB, &g))
 			st->created_ok++;
 		if (write(pipefd[1], "x", 1) < 0)
-			fz_log("create pipe: %s", strerror(errno));
+			st->creates_died++;	/* killed meanwhile */
 		close(pipefd[1]);
 	}
 	kids[i].pid = pid;

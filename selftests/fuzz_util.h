@@ -524,12 +524,23 @@ static inline bool fz_sub_start(struct fz_sub *s, uint32_t mask)
 static inline void fz_sub_finish(struct fz_sub *s)
 {
 	uint64_t t0 = fz_now_ns();
+	int go[2] = { -1, -1 };
 	pid_t pid;
+	char c;
 
+	/* the marker exits only once the reader knows its pid */
+	if (pipe2(go, O_CLOEXEC))
+		fz_log("pipe: %s", strerror(errno));
 	pid = fork();
-	if (pid == 0)
-		_exit(77);
+	if (pid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 77 : 78);
+	}
 	atomic_store(&s->marker, pid);
+	if (write(go[1], "x", 1) != 1)
+		fz_log("marker pipe: %s", strerror(errno));
+	close(go[0]);
+	close(go[1]);
 	waitpid(pid, NULL, 0);
 	while (!atomic_load(&s->marker_seen) && fz_secs(t0) < 60 && !s->err)
 		fz_sleep_ms(20);
