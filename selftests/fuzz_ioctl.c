@@ -688,10 +688,11 @@ static void do_read(struct fz_thread *t, int fd)
 		note_errno(t, "read", 0, errno);
 		return;
 	}
-	if (ret != sizeof(*n) || !room)
+	if (ret != sizeof(*n))
 		note_abi(t, "read returned a record of the wrong size%.0u", 0);
-	else if (n->what < DTPROC_NOTE_EXITED || n->what > DTPROC_NOTE_LOST ||
-		 n->pad)
+	else if (room &&	/* else a shared page others may write too */
+		 (n->what < DTPROC_NOTE_EXITED || n->what > DTPROC_NOTE_LOST ||
+		  n->pad))
 		note_abi(t, "read returned a malformed note%.0u", 0);
 }
 
