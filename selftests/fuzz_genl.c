@@ -979,6 +979,9 @@ int main(int argc, char **argv)
 	       "module answers GET_VERSION after the fuzz (%s), and did at %ld checks during it (%ld failed)",
 	       ret ? strerror(-ret) : "yes", atomic_load(&version_checks),
 	       atomic_load(&version_fails));
+	ret = fz_dev_version_fresh();
+	fz_tap(!ret, "module answers DTPROC_IOC_VERSION after the fuzz (%s)",
+	       ret ? strerror(-ret) : "yes");
 	fz_tap(fz_held_ok(&held, why, sizeof(why)) && !atomic_load(&held_fails),
 	       "held victim %d still stopped by its grab # %s; %ld checks during the fuzz, %ld failed%s%s",
 	       held.pid, why, atomic_load(&held_checks), atomic_load(&held_fails),

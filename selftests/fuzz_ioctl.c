@@ -1158,6 +1158,9 @@ int main(int argc, char **argv)
 	       "module answers DTPROC_IOC_VERSION after the fuzz (%s), and did at %ld checks during it (%ld failed)",
 	       ret ? strerror(-ret) : "yes", atomic_load(&version_checks),
 	       atomic_load(&version_fails));
+	ret = fz_feed_version();
+	fz_tap(!ret, "module answers GET_VERSION over netlink after the fuzz (%s)",
+	       ret ? strerror(-ret) : "yes");
 	{
 		char why[256];
 		bool ok = fz_held_ok(&held, why, sizeof(why));

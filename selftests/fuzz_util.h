@@ -333,6 +333,22 @@ static inline int fz_dev_version_fresh(void)
 	return ret;
 }
 
+/* GET_VERSION over netlink (libdtproc): 0 if it answers our ABI version. */
+static inline int fz_feed_version(void)
+{
+	struct dtproc_feed *f = dtproc_feed_open();
+	uint32_t abi = 0;
+	int ret;
+
+	if (!f)
+		return -ENOENT;
+	ret = dtproc_feed_module_version(f, &abi, NULL, 0);
+	dtproc_feed_close(f);
+	if (ret < 0)
+		return ret;
+	return abi == DTPROC_ABI_VERSION ? 0 : -EPROTO;
+}
+
 static inline int fz_status(int fd, pid_t pid, struct dtproc_status *st)
 {
 	memset(st, 0, sizeof(*st));
