@@ -245,6 +245,10 @@ static bool is_ours(pid_t pid)
 	for (i = 0; i < FZ_DEAD; i++)
 		if (atomic_load_explicit(&dead_pid[i], memory_order_relaxed) == pid)
 			return true;
+	/* as a pidfd (DTPROC_PID_PIDFD): the pool's pidfds are its children's */
+	for (i = 0; i < FZ_POOL; i++)
+		if (atomic_load_explicit(&pool_pidfd[i], memory_order_relaxed) == pid)
+			return true;
 	return false;
 }
 
@@ -311,6 +315,41 @@ static pid_t pick_pid(struct fz_rng *r)
 	default:
 		return pool_any(r);
 	}
+}
+
+/* Descriptors: /proc/PID/mem of ourselves, of the held victim, of init. */
+static int mem_fds[3] = { -1, -1, -1 };
+
+static int32_t pick_fd(struct fz_rng *r)
+{
+	int32_t fd;
+
+	switch (fz_below(r, 6)) {
+	case 0:
+		return 0;
+	case 1:
+		return -1 - (int32_t)fz_below(r, 3);
+	case 2:
+		fd = atomic_load_explicit(&pool_pidfd[fz_below(r, FZ_POOL)],
+					  memory_order_relaxed);
+		return fd;
+	case 3:
+		return (int32_t)fz_next(r);
+	default:
+		return mem_fds[fz_below(r, 3)];
+	}
+}
+
+/* A pid, or with @pidfd mostly a pidfd of a child of ours. */
+static pid_t pick_pid_for(struct fz_rng *r, bool pidfd)
+{
+	pid_t p;
+
+	if (!pidfd || fz_pct(r, 20))
+		return pick_pid(r);
+	p = atomic_load_explicit(&pool_pidfd[fz_below(r, FZ_POOL)],
+				 memory_order_relaxed);
+	return p >= 0 ? p : mem_fds[0];
 }
 
 /* --- commands --- */
@@ -383,22 +422,62 @@ static unsigned int pick_cmd(struct fz_rng *r, const struct fz_cmd **basep,
 	return cmd;
 }
 
+/*
+ * The pidfd interface's flags.  With a header that predates them they are
+ * just more unknown bits (the kernel refuses them with EINVAL), so the
+ * fuzz need not change when they land.
+ */
+#ifdef DTPROC_GRAB_PIDFD
+#define FZ_GRAB_PIDFD	DTPROC_GRAB_PIDFD
+#else
+#define FZ_GRAB_PIDFD	0x4U
+#endif
+#ifdef DTPROC_GRAB_MEMFD
+#define FZ_GRAB_MEMFD	DTPROC_GRAB_MEMFD
+#else
+#define FZ_GRAB_MEMFD	0x8U
+#endif
+#ifdef DTPROC_STATUS_PIDFD
+#define FZ_STATUS_PIDFD	DTPROC_STATUS_PIDFD
+#else
+#define FZ_STATUS_PIDFD	0x8U
+#endif
+
+static void put_u32(unsigned char *b, size_t off, uint32_t v)
+{
+	memcpy(b + off, &v, 4);
+}
+
 static uint32_t pick_grab_flags(struct fz_rng *r)
 {
+	uint32_t fl;
+
 	switch (fz_below(r, 10)) {
-	case 0: case 1: case 2: case 3:
-		return 0;
-	case 4: case 5:
-		return DTPROC_GRAB_RDONLY;
+	case 0: case 1: case 2:
+		fl = 0;
+		break;
+	case 3: case 4:
+		fl = DTPROC_GRAB_RDONLY;
+		break;
+	case 5:
+		fl = DTPROC_GRAB_CREATE;
+		break;
 	case 6:
-		return DTPROC_GRAB_CREATE;
+		fl = DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE;
+		break;
 	case 7:
-		return DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE;
-	case 8:
 		return 1u << fz_below(r, 32);
-	default:
+	case 8:
 		return (uint32_t)fz_next(r);
+	default:
+		fl = fz_below(r, 4);
+		break;
 	}
+	if (fz_pct(r, 30))
+		fl |= FZ_GRAB_PIDFD;
+	if (fz_pct(r, 20))
+		fl |= FZ_GRAB_MEMFD;
+	return fl;
 }
 
 /*
@@ -478,20 +557,32 @@ static uint32_t build_arg(struct fz_rng *r, const struct fz_cmd *c,
 			struct dtproc_grab *g = (void *)b;
 
 			g->flags = pick_grab_flags(r);
-			g->pid = pick_pid(r);
-			if (fz_pct(r, 5))
-				g->pad = fz_next(r);
+			g->pid = pick_pid_for(r, g->flags & FZ_GRAB_PIDFD);
+			/* the word after pid: pad, or a /proc/PID/mem fd */
+			if (g->flags & FZ_GRAB_MEMFD || fz_pct(r, 5))
+				put_u32(b, 12, pick_fd(r));
 			break;
 		}
-		case K_PID:
-			((struct dtproc_pid *)b)->pid = pick_pid(r);
+		case K_PID: {
+			/* since size 16: flags (DTPROC_PID_PIDFD), pad */
+			uint32_t fl = k < 12 ? 0 : fz_pct(r, 60) ? 0 :
+				      fz_pct(r, 70) ? 1 : (uint32_t)fz_next(r);
+
+			if (k >= 12)
+				put_u32(b, 8, fl);
+			if (k >= 16 && fz_pct(r, 5))
+				put_u32(b, 12, (uint32_t)fz_next(r));
+			((struct dtproc_pid *)b)->pid = pick_pid_for(r, fl & 1);
 			break;
+		}
 		case K_STATUS: {
 			struct dtproc_status *st = (void *)b;
 
-			st->pid = pick_pid(r);
-			st->flags = fz_pct(r, 60) ? 0 : fz_pct(r, 60) ?
-				    DTPROC_STATUS_WAIT : (uint32_t)fz_next(r);
+			st->flags = fz_pct(r, 50) ? 0 : fz_pct(r, 50) ?
+				    DTPROC_STATUS_WAIT : fz_pct(r, 50) ?
+				    FZ_STATUS_PIDFD | (fz_next(r) & DTPROC_STATUS_WAIT) :
+				    (uint32_t)fz_next(r);
+			st->pid = pick_pid_for(r, st->flags & FZ_STATUS_PIDFD);
 			if (fz_pct(r, 10))
 				fz_fill(r, &st->state, k - 12);
 			break;
@@ -671,6 +762,21 @@ static void note_abi(struct fz_thread *t, const char *fmt, unsigned int cmd)
 		snprintf(t->st.abi_what, sizeof(t->st.abi_what), fmt, cmd);
 }
 
+/* The last note kind, and the record's last word: pad (0) or its size. */
+#ifdef DTPROC_NOTE_OVERFLOW
+#define FZ_NOTE_LAST	DTPROC_NOTE_OVERFLOW
+#else
+#define FZ_NOTE_LAST	DTPROC_NOTE_LOST
+#endif
+
+static uint32_t note_word3(const struct dtproc_note *n)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)n + 12, 4);
+	return v;
+}
+
 static void do_read(struct fz_thread *t, int fd)
 {
 	static const size_t lens[] = { 0, 1, 15, 16, 17, 32, 4096 };
@@ -691,8 +797,8 @@ static void do_read(struct fz_thread *t, int fd)
 	if (ret != sizeof(*n))
 		note_abi(t, "read returned a record of the wrong size%.0u", 0);
 	else if (room &&	/* else a shared page others may write too */
-		 (n->what < DTPROC_NOTE_EXITED || n->what > DTPROC_NOTE_LOST ||
-		  n->pad))
+		 (n->what < DTPROC_NOTE_EXITED || n->what > FZ_NOTE_LAST ||
+		  (note_word3(n) && note_word3(n) != sizeof(*n))))
 		note_abi(t, "read returned a malformed note%.0u", 0);
 }
 
@@ -1137,6 +1243,14 @@ int main(int argc, char **argv)
 	if (!fz_held_grab(&held) || !fz_sub_start(&sub, DTPROC_PROBE_MASK_ALL))
 		return fz_finish();
 	setup_memory();
+	{
+		char path[64];
+
+		mem_fds[0] = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%d/mem", held.pid);
+		mem_fds[1] = open(path, O_RDONLY | O_CLOEXEC);
+		mem_fds[2] = open("/proc/1/mem", O_RDONLY | O_CLOEXEC);
+	}
 	fz_log("%d threads, %d descriptors, %d children, %d kernel threads, pid_max %d",
 	       FZ_THREADS, FZ_SLOTS, FZ_POOL, nkthreads, pid_max);
 	pthread_create(&wd, NULL, fz_watchdog, NULL);
