@@ -436,6 +436,16 @@ static inline bool fz_held_grab(struct fz_held *h)
 		return fz_tap(false, "held victim: open or fork failed: %s",
 			      strerror(errno));
 	g.pid = h->pid;
+#ifdef DTPROC_GRAB_MEMFD
+	{
+		/* control needs the proof ptrace would: an open /proc/PID/mem */
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", h->pid);
+		g.flags |= DTPROC_GRAB_MEMFD;
+		g.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+#endif
 	if (ioctl(h->fd, DTPROC_IOC_GRAB, &g))
 		return fz_tap(false, "held victim %d: GRAB failed: %s", h->pid,
 			      strerror(errno));
