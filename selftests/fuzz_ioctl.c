@@ -22,7 +22,11 @@
  *             other kernel threads, children of ours alive, multi-threaded,
  *             exec'ing, job-control stopped, exiting, zombie or reaped,
  *             reused pid numbers (clone3 with set_tid), the held victim,
- *             pidfd numbers, 0, negative, pid_max and beyond, random.
+ *             0, negative, pid_max and beyond, random; with the pidfd
+ *             flags (DTPROC_GRAB_PIDFD, DTPROC_PID_PIDFD, _STATUS_PIDFD)
+ *             pidfds of our children mostly, and with DTPROC_GRAB_MEMFD a
+ *             child's own /proc/PID/mem, another's, init's or garbage.
+ *             Those flags are fuzzed whether or not uapi has them yet.
  *
  * A manager thread keeps a pool of children changing meanwhile (so that
  * grabs succeed sometimes, and some of them created with DTPROC_GRAB_CREATE
@@ -32,9 +36,11 @@
  * Invariants checked, not just survival: the module answers its version
  * (during and after), a victim grabbed before the fuzz on a descriptor the
  * fuzz does not use is still stopped by its grab, a clean subscriber's seq
- * has no gap and the feed still delivers, only documented errnos come
- * back, no output is written past the caller's size, slab usage does not
- * grow (fuzz_util.h), and the module unloads and loads again.
+ * has no gap and the feed still delivers, no kernel-internal errno
+ * (>= 512) comes back, no output is written past the caller's size and
+ * notes read are well formed, slab usage does not grow (fuzz_util.h), and
+ * the module unloads and loads again.  Every errno seen is counted and
+ * printed.
  *
  * A requested stop outlives its consumer, so a STOP (by command number) is
  * only ever sent for a child of ours or the held victim, never for init or
