@@ -11,7 +11,8 @@
 #   make demo            boot a 6.12 guest and show dtproc on a workload
 #   make bench           benchmarks in a guest, printed as ratios
 #   make style           checkpatch --strict and sparse on kernel/
-#   make install         module (running kernel), headers, library, CLI
+#   make install         module (running kernel), headers, library, CLI,
+#                        manual pages
 #
 # Module builds go to build/<kernel release>/, userland to build/.
 
@@ -87,8 +88,8 @@ $(B)/lib/libdtproc.pc: lib/libdtproc.pc.in Makefile
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-TOOL_SRCS := $(wildcard tools/*.c)
-$(CLI): $(TOOL_SRCS) $(wildcard tools/*.h) $(LIBSO)
+TOOL_SRCS := $(wildcard tools/dtproc/*.c)
+$(CLI): $(TOOL_SRCS) $(wildcard tools/dtproc/*.h) $(LIBSO)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -DDTPROC_CLI_VERSION='"$(VERSION)"' -o $@ \
 		$(TOOL_SRCS) -L$(B)/lib -ldtproc -Wl,-rpath,'$$ORIGIN/../lib' \
@@ -128,6 +129,9 @@ install-module: $(B)/$(IKVER)/dtproc.ko
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(IKVER)
 
+# "man dtproc_open" and the like: one .so page per function of libdtproc(3)
+MAN3_LINKS = $(shell sed -n 's/^\.Nm \(dtproc_[a-z_0-9]*\).*/\1/p' man/libdtproc.3)
+
 install-user: user
 	install -D -m 0644 uapi/linux/dtproc.h $(DESTDIR)$(PREFIX)/include/linux/dtproc.h
 	install -D -m 0644 lib/dtproc.h $(DESTDIR)$(PREFIX)/include/dtproc.h
@@ -136,6 +140,11 @@ install-user: user
 	install -D -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libdtproc.a
 	install -D -m 0644 $(B)/lib/libdtproc.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdtproc.pc
 	install -D -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/dtproc
+	install -D -m 0644 man/dtproc.8 $(DESTDIR)$(PREFIX)/share/man/man8/dtproc.8
+	install -D -m 0644 man/libdtproc.3 $(DESTDIR)$(PREFIX)/share/man/man3/libdtproc.3
+	for f in $(MAN3_LINKS); do \
+		echo '.so man3/libdtproc.3' > $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3 || exit 1; \
+	done
 	$(if $(DESTDIR),,-ldconfig)
 
 clean:

@@ -238,6 +238,170 @@ int dtproc_feed_stats(struct dtproc_feed *feed,
  */
 int dtproc_event_json(const struct dtproc_event *ev, char *buf, size_t len);
 
+/* --- symbols of a process (userland only; no module needed) --- */
+
+/*
+ * The objects mapped in a process and their function symbols, read from
+ * userland: the victim's memory through process_vm_readv() (or
+ * /proc/PID/mem), so the caller needs the right ptrace itself would need
+ * (same user, or CAP_SYS_PTRACE), and each object's ELF file with libelf.
+ *
+ * Objects come from the dynamic linker's list: the executable's
+ * DT_DEBUG entry points at the live struct r_debug, whose link_map chain
+ * (and, when r_version >= 2, the chain of namespaces through r_next) names
+ * every loaded object.  Before ld.so has filled r_debug (a process stopped
+ * at its first instruction) and in static programs, objects come from the
+ * ELF files mapped in /proc/PID/maps instead.
+ *
+ * Names: the executable is "a.out", every other object its file name
+ * ("libc.so.6").  A probe is "[OBJECT`]FUNCTION[+OFFSET]": OBJECT and
+ * FUNCTION are fnmatch(3) patterns, no OBJECT means every object, OFFSET
+ * is decimal or 0x-hex and must lie inside the function.  Symbols are
+ * the ELF file's .symtab if it has one, else its .dynsym; only functions
+ * (STT_FUNC, STT_GNU_IFUNC) defined in the object.  Runtime address =
+ * the object's load bias (link_map l_addr) + st_value.
+ *
+ * Threads: a struct dtproc_syms is used by one thread at a time (lock it
+ * yourself to share it); different ones may be used at the same time from
+ * different threads.  The per-file symbol tables they share are cached
+ * per (device, inode) and guarded inside the library.  Strings and objects
+ * a dtproc_syms hands out stay valid until its next refresh or close.
+ */
+struct dtproc_syms;
+
+/* Read @pid's objects and their symbols. */
+struct dtproc_syms *dtproc_syms_open(pid_t pid);
+void dtproc_syms_close(struct dtproc_syms *s);
+
+/*
+ * Read the object list again: call it when the rtld breakpoint reports
+ * RT_CONSISTENT (and after an exec).  Cheap when nothing changed (a
+ * few reads of the link map, no file opened).  Returns 1 if the list
+ * changed (the generation went up), 0 if not, or a negative errno
+ * (-ESRCH: the process is gone; -EAGAIN: the link map was being changed,
+ * the list is as before: refresh at the next RT_CONSISTENT).
+ */
+int dtproc_syms_refresh(struct dtproc_syms *s);
+
+/* Link-map generation: starts at 1, goes up at every change refresh saw. */
+uint64_t dtproc_syms_generation(const struct dtproc_syms *s);
+
+#define DTPROC_SYMS_LINKMAP	1	/* objects from r_debug's link maps */
+#define DTPROC_SYMS_MAPS	2	/* from /proc/PID/maps (static, or early) */
+
+/* The dynamic linker's state, for the kernel's rtld breakpoint. */
+struct dtproc_rtld {
+	uint64_t	r_debug;	/* address of the live r_debug; 0: none yet */
+	uint64_t	r_brk;		/* _dl_debug_state: put the breakpoint here */
+	int32_t		r_state;	/* RT_CONSISTENT 0, RT_ADD 1, RT_DELETE 2 */
+	int32_t		r_version;	/* 1, or 2 when namespaces chain by r_next */
+	uint32_t	source;		/* DTPROC_SYMS_LINKMAP or DTPROC_SYMS_MAPS */
+	uint32_t	nobjects;
+	uint64_t	generation;
+};
+
+/*
+ * Read r_debug now (r_state is read afresh; the object list is not
+ * refreshed).  Before ld.so fills r_debug, r_brk is ld.so's
+ * _dl_debug_state from its symbol table and r_debug is 0; in a static
+ * program both are 0.
+ */
+int dtproc_syms_rtld(struct dtproc_syms *s, struct dtproc_rtld *rt);
+
+struct dtproc_object {
+	const char	*name;		/* "a.out", "libc.so.6" */
+	const char	*path;		/* as the process maps it */
+	uint64_t	base;		/* load bias (l_addr) */
+	uint64_t	start, end;	/* its PT_LOAD extent in the process */
+	uint64_t	dev, ino;	/* the file's identity (0 for the vdso) */
+	int64_t		lmid;		/* link-map namespace, 0 the base one */
+	uint32_t	nsyms;		/* function symbols known */
+	const char	*symtab;	/* ".symtab", ".dynsym" or "" */
+};
+
+/* Object @i (0 .. nobjects-1) in link-map order, or -ENOENT past the end. */
+int dtproc_syms_object(struct dtproc_syms *s, size_t i,
+		       struct dtproc_object *obj);
+
+struct dtproc_sym {
+	const char	*object;	/* object name; NULL: in no object */
+	const char	*function;	/* NULL: no function symbol covers it */
+	uint64_t	addr;		/* runtime address (function + offset) */
+	uint64_t	func_addr;	/* runtime address of the function */
+	uint64_t	size;		/* the function's size */
+	uint64_t	offset;		/* from the function, or from the base */
+	uint32_t	flags;		/* DTPROC_SYM_* */
+};
+
+/*
+ * The symbol is a GNU indirect function (strlen, memcpy, ... in libc): its
+ * address is the resolver ld.so calls once at relocation, not the code
+ * that runs at each call, which a stripped libc does not name.
+ */
+#define DTPROC_SYM_IFUNC	(1U << 0)
+
+/*
+ * Call @fn for each match of @probe, in object order then by address;
+ * aliases (several names at one address) are reported once, under the
+ * global name; one name with two versions at two addresses
+ * (hypot@GLIBC_2.2.5 and hypot@@GLIBC_2.35) is reported twice.  A non-zero return of @fn stops the walk and is returned.
+ * Returns the number of matches, or -ENOENT (no match; dtproc_errmsg()
+ * says which part of the probe matched nothing) or -EINVAL (bad probe).
+ */
+typedef int dtproc_sym_fn(const struct dtproc_sym *sym, void *arg);
+int dtproc_syms_lookup(struct dtproc_syms *s, const char *probe,
+		       dtproc_sym_fn *fn, void *arg);
+
+/*
+ * Name @addr: "OBJECT`FUNCTION+0xOFF" (no "+0x0"), from the nearest
+ * function symbol at or below @addr whose size covers it, else
+ * "OBJECT`0xOFF" with OFF = @addr - the object's base (the ELF virtual
+ * address), else "0xADDR".  Fills @sym if not NULL and writes the name into
+ * @buf (@len bytes, may be 0).  Returns the length the name needs, as
+ * snprintf().
+ */
+int dtproc_syms_addr(struct dtproc_syms *s, uint64_t addr,
+		     struct dtproc_sym *sym, char *buf, size_t len);
+
+/* The file behind an address, read from /proc/PID/maps now. */
+struct dtproc_mapping {
+	uint64_t	start, end;	/* the mapping holding the address */
+	uint64_t	file_offset;	/* of the address in the file */
+	uint64_t	dev, ino;	/* makedev()-style device, inode */
+	uint32_t	prot;		/* PROT_READ|PROT_WRITE|PROT_EXEC */
+	char		path[DTPROC_PATH_LEN];
+};
+
+/* -ENOENT if @addr is in no mapping, -EINVAL if in no file mapping. */
+int dtproc_syms_mapping(struct dtproc_syms *s, uint64_t addr,
+			struct dtproc_mapping *map);
+
+/*
+ * Where each evaltime of a created process is, as addresses to put a
+ * breakpoint on (0: not known yet; refresh at preinit and ask again):
+ *  exec      the first instruction: ld.so's entry (AT_BASE + its e_entry),
+ *            or AT_ENTRY for a static program;
+ *  preinit   r_brk, the stop being its first hit with r_state ==
+ *            RT_CONSISTENT (every start-up object mapped and relocated,
+ *            no initialiser run); AT_ENTRY for a static program;
+ *  postinit  AT_ENTRY, the executable's entry point;
+ *  libc_start_main  __libc_start_main (in libc.so.6, known once libc is
+ *            mapped, i.e. from preinit on).  main's address is its first
+ *            argument: read it from the first argument register at that
+ *            hit (rdi on x86-64, x0 on arm64) and stop there;
+ *  main      a.out`main when the executable's symbols name it (a hint:
+ *            stripped programs have none; the register is the truth).
+ */
+struct dtproc_evaltimes {
+	uint64_t	exec;
+	uint64_t	preinit;
+	uint64_t	postinit;
+	uint64_t	libc_start_main;
+	uint64_t	main;
+};
+
+int dtproc_syms_evaltimes(struct dtproc_syms *s, struct dtproc_evaltimes *ev);
+
 #ifdef __cplusplus
 }
 #endif

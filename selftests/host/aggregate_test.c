@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side tests of tools/aggregate.c, the aggregations behind "dtproc
+ * Host-side tests of tools/dtproc/aggregate.c, the aggregations behind "dtproc
  * report": no kernel module needed.  The quantize() output is checked
  * byte for byte against the histograms of the DTrace guide's proc provider
  * chapter, rebuilt by feeding values that fall in the same buckets.

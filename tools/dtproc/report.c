@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "report.h"
 #include "session.h"
+#include "tree.h"
 
 struct report_state;
 
@@ -267,61 +268,81 @@ static int report_event(const struct dtproc_event *ev, void *arg)
 	return 0;
 }
 
-static void report_usage(FILE *f)
-{
-	size_t i;
+static const struct cli_opt report_opts[] = {
+	SESSION_OPTS,
+	{ 's', "svg", "FILE", "tree: draw it as a timeline, SVG, in FILE",
+	  "--svg tree.svg" },
+	CLI_OPT_HELP,
+	{ 0 }
+};
 
-	fprintf(f, "usage: %s report whoexec|progtime|lwptime|sig "
-		"[-c CMD | -p PID | -T SECONDS]\n\n", progname);
-	for (i = 0; i < NREPORTS; i++)
-		fprintf(f, "  %-10s %s\n", reports[i].name, reports[i].help);
-	fprintf(f, "\n  -c CMD      run CMD (with sh -c) and report on it\n"
-		"  -p PID      report on process PID\n"
-		"  -T SECONDS  stop after SECONDS\n"
-		"Without -c or -p, every process is traced until -T or ^C.\n");
-}
+static const struct cli_cmd report_cmd = {
+	.name	= "report",
+	.usage	= "tree (-c CMD | -p PID) [-T SECONDS] [--svg FILE]\n"
+		  "whoexec|progtime|lwptime|sig [-c CMD | -p PID] [-T SECONDS]",
+	.about	= "Trace, then report:\n"
+		  "  tree      the processes CMD started (or PID's descendants) as they ran:\n"
+		  "            pid, exit status or signal, wall time, what each exec'd\n"
+		  "  whoexec   who executes what (the DTrace guide's whoexec.d)\n"
+		  "  progtime  process lifetimes in ns, per program (progtime.d)\n"
+		  "  lwptime   thread lifetimes in ns, per program (lwptime.d)\n"
+		  "  sig       signals by sender, recipient and number (sig.d)\n"
+		  "With -c the report ends when CMD exits, with -p when PID does;\n"
+		  "otherwise (not for tree) every process is traced until -T or ^C.\n"
+		  "Needs root and dtproc.ko.\n",
+	.opts	= report_opts,
+	.after	= "Examples:\n"
+		  "  dtproc report tree -c 'make -j4' --svg make.svg\n"
+		  "  dtproc report whoexec -T 10\n\n"
+		  CLI_EXIT_HELP,
+};
 
 int cmd_report(int argc, char **argv)
 {
 	struct session_opts opts = { 0 };
 	struct report_state st = { 0 };
 	const struct report *r = NULL;
-	char what[256];
-	int i = 1, rc, err;
+	const char *name, *svg = NULL;
+	struct cli_parser p;
+	int c, rc, err;
 	size_t k;
 
-	while (i < argc) {
-		const char *arg = argv[i];
-
-		rc = session_parse_opt(&opts, argc, argv, &i);
-		if (rc < 0)
-			return 2;
-		if (rc > 0)
-			continue;
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			report_usage(stdout);
-			return 0;
+	cli_parser_init(&p, &report_cmd, argc, argv);
+	while ((c = cli_next(&p)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_help(&report_cmd, stdout);
+			return CLI_EXIT_OK;
+		case 'c':
+		case 'p':
+		case 'T':
+			rc = session_opt(&opts, c, p.arg);
+			if (rc)
+				return rc;
+			break;
+		case 's':
+			svg = p.arg;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
 		}
-		if (arg[0] == '-') {
-			snprintf(what, sizeof(what), "report: unknown option '%s'",
-				 arg);
-			return usage_error(what);
-		}
-		if (r)
-			return usage_error("report: name one report only");
-		for (k = 0; k < NREPORTS; k++)
-			if (!strcmp(arg, reports[k].name))
-				r = &reports[k];
-		if (!r) {
-			snprintf(what, sizeof(what),
-				 "report: unknown report '%s' (whoexec, progtime, lwptime or sig)",
-				 arg);
-			return usage_error(what);
-		}
-		i++;
 	}
+	if (cli_optind() == argc)
+		return usage_error("which report? tree, whoexec, progtime, lwptime or sig");
+	name = argv[cli_optind()];
+	if (cli_optind() + 1 < argc)
+		return usage_error("name one report, not also '%s'",
+				   argv[cli_optind() + 1]);
+	if (!strcmp(name, "tree"))
+		return tree_report(&opts, svg);
+	for (k = 0; k < NREPORTS; k++)
+		if (!strcmp(name, reports[k].name))
+			r = &reports[k];
 	if (!r)
-		return usage_error("report: which one? whoexec, progtime, lwptime or sig");
+		return usage_error("no report '%s': tree, whoexec, progtime, lwptime or sig",
+				   name);
+	if (svg)
+		return usage_error("--svg draws 'report tree' only");
 
 	st.r = r;
 	st.agg = agg_new(r->kind, r->nkeys);
@@ -329,7 +350,7 @@ int cmd_report(int argc, char **argv)
 	if (!st.agg || !st.self) {
 		agg_free(st.agg);
 		idmap_free(st.self);
-		return fail("report: out of memory");
+		return fail("out of memory");
 	}
 
 	opts.probes = r->probes;
@@ -347,13 +368,13 @@ int cmd_report(int argc, char **argv)
 			err = errno ? -errno : -EIO;
 	}
 	if (st.lost)
-		fprintf(stderr, "%s: %" PRIu64 " events lost\n", progname,
-			st.lost);
+		fprintf(stderr, "%s: %" PRIu64 " events lost; the report misses them (trace a shorter time, or fewer processes)\n",
+			progname, st.lost);
 	if (st.err)
-		rc = fail("report: %s; the report is incomplete",
+		rc = fail("%s; the report is incomplete (free some memory and retry)",
 			  strerror(-st.err));
 	if (err)
-		rc = fail("report: printing: %s", strerror(-err));
+		rc = fail("cannot print the report: %s", strerror(-err));
 
 	agg_free(st.agg);
 	idmap_free(st.self);

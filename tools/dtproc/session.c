@@ -33,48 +33,35 @@ static void session_on_sigint(int sig)
 	session_interrupted = 1;
 }
 
-int session_parse_opt(struct session_opts *o, int argc, char **argv, int *i)
+int session_opt(struct session_opts *o, int c, const char *arg)
 {
-	const char *opt = argv[*i];
 	char *end;
-
-	if (strcmp(opt, "-c") && strcmp(opt, "-p") && strcmp(opt, "-T"))
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs an argument; '%s help' shows usage\n",
-			progname, opt, progname);
-		return -1;
-	}
-	const char *val = argv[++*i];
+	long pid;
 
 	errno = 0;
-	switch (opt[1]) {
+	switch (c) {
 	case 'c':
-		o->cmd = val;
+		if (!*arg)
+			return usage_error("-c needs a command line, e.g. -c 'make -j2'");
+		o->cmd = arg;
 		break;
 	case 'p':
-		o->pid = strtol(val, &end, 10);
-		if (errno || *end || o->pid <= 0) {
-			fprintf(stderr, "%s: -p wants a process id, not '%s'\n",
-				progname, val);
-			return -1;
-		}
+		pid = strtol(arg, &end, 10);
+		if (errno || *end || pid <= 0 || pid != (pid_t)pid)
+			return usage_error("-p needs a process id (see ps), not '%s'",
+					   arg);
+		o->pid = pid;
 		break;
 	case 'T':
-		o->seconds = strtod(val, &end);
-		if (errno || *end || o->seconds <= 0) {
-			fprintf(stderr, "%s: -T wants a positive number of seconds, not '%s'\n",
-				progname, val);
-			return -1;
-		}
+		o->seconds = strtod(arg, &end);
+		if (errno || *end || !(o->seconds > 0) || o->seconds > 1e9)
+			return usage_error("-T needs a positive number of seconds, not '%s'",
+					   arg);
 		break;
 	}
-	if (o->cmd && o->pid) {
-		fprintf(stderr, "%s: -c and -p cannot be used together\n", progname);
-		return -1;
-	}
-	(*i)++;
-	return 1;
+	if (o->cmd && o->pid)
+		return usage_error("-c and -p cannot be used together: run a command or attach to one");
+	return 0;
 }
 
 static double session_now(void)
@@ -83,6 +70,14 @@ static double session_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t session_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int session_status(int wstatus)
@@ -131,9 +126,11 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 	} else if (o->pid) {
 		h = dtproc_grab(dp, o->pid, 0);
 		if (!h) {
-			status = fail("%s (is the pid right? see ps)", dtproc_errmsg());
+			status = fail("%s", dtproc_errmsg());
 			goto out;
 		}
+		if (o->descendants)
+			flags = DTPROC_FILTER_DESCENDANTS;
 	}
 	/* The target's exit ends the session, asked for or not. */
 	if (target)
@@ -148,6 +145,8 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 	sigaction(SIGTERM, &sa, NULL);
 	if (o->seconds)
 		deadline = session_now() + o->seconds;
+	if (o->started)
+		o->started(target, session_now_ns(), arg);
 	if (h && dtproc_continue(h) < 0) {
 		status = fail("%s", dtproc_errmsg());
 		goto out;
@@ -184,7 +183,7 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 			reaped_at = session_now();
 		}
 		if (reaped && session_now() - reaped_at > SESSION_EXIT_GRACE_MS / 1000.0) {
-			fprintf(stderr, "%s: the exit event of pid %d was lost\n",
+			fprintf(stderr, "%s: the exit event of pid %d was lost; what followed it is missing (try again, or trace fewer probes)\n",
 				progname, target);
 			break;
 		}

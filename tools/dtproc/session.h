@@ -17,6 +17,14 @@ struct session_opts {
 	const char	*cmd;		/* -c: shell command line, or NULL */
 	pid_t		pid;		/* -p: process, or 0 */
 	double		seconds;	/* -T: stop after this long, or 0 */
+	int		descendants;	/* -p: its descendants too */
+	/*
+	 * Called once the subscription is live, just before the target runs:
+	 * the target's pid (0 if none) and the time (ns, CLOCK_MONOTONIC).
+	 * Nothing need be printed before this: every failure to set up the
+	 * session comes before it.
+	 */
+	void		(*started)(pid_t target, uint64_t now_ns, void *arg);
 };
 
 /*
@@ -25,12 +33,20 @@ struct session_opts {
  */
 typedef int (*session_event_fn)(const struct dtproc_event *ev, void *arg);
 
+/* The options every session takes, for a cli_cmd's table. */
+#define SESSION_OPTS							\
+	{ 'c', "command", "CMD", "run CMD (sh -c), trace it and its children", \
+	  "-c 'make -j2'" },						\
+	{ 'p', "pid", "PID", "trace process PID (grabbed, then let run)", \
+	  "-p 1234" },							\
+	{ 'T', "time", "SECONDS", "stop after SECONDS (else at exit, or ^C)", \
+	  "-T 10" }
+
 /*
- * Parse the options common to trace and report (-c CMD, -p PID, -T SECONDS)
- * at argv[*i]; advance *i past them.  Returns 1 if argv[*i] was one of them,
- * 0 if not, or -1 after printing what was wrong.
+ * Take option @c (-c, -p or -T) with value @arg.  Returns 0, or
+ * CLI_EXIT_USAGE after printing what was wrong.
  */
-int session_parse_opt(struct session_opts *o, int argc, char **argv, int *i);
+int session_opt(struct session_opts *o, int c, const char *arg);
 
 /*
  * Run a session.  Returns the exit status for the CLI: with -c, the

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "list.h"
 #include "session.h"
 #include "trace.h"
 
@@ -20,32 +21,34 @@ struct trace_state {
 	uint64_t	lost;
 };
 
-/* -n: probe names, comma-separated, each "NAME" or "proc:::NAME". */
-static int trace_parse_probes(const char *list, uint32_t *mask)
-{
-	char *copy = strdup(list), *save = NULL, *name;
-	int id;
+static const struct cli_opt trace_opts[] = {
+	SESSION_OPTS,
+	{ 'n', "probes", "PROBES", "only these probes (default: all 14)",
+	  "-n exec-success,exit" },
+	{ 'j', "json", NULL, "one JSON object per line, not columns", NULL },
+	{ 'l', "list", NULL, "list the probes instead (dtrace -l)", NULL },
+	{ 'v', "verbose", NULL, "with -l: their arguments (dtrace -lv)", NULL },
+	CLI_OPT_HELP,
+	{ 0 }
+};
 
-	if (!copy)
-		return -1;
-	*mask = 0;
-	for (name = strtok_r(copy, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save)) {
-		id = dtproc_probe_id(name);
-		if (id < 0) {
-			fail("-n: %s", dtproc_errmsg());
-			free(copy);
-			return -1;
-		}
-		*mask |= 1U << id;
-	}
-	free(copy);
-	if (!*mask) {
-		fail("-n: no probe named; e.g. -n exec-success,exit");
-		return -1;
-	}
-	return 0;
-}
+static const struct cli_cmd trace_cmd = {
+	.name	= "trace",
+	.usage	= "[-j] [-n PROBES] [-c CMD | -p PID] [-T SECONDS]\n"
+		  "-l [-v] [-n PROBES]",
+	.about	= "Print the proc provider's events as they fire: one line each (CPU,\n"
+		  "timestamp, probe, pid/tid, execname, the probe's arguments), or JSON.\n"
+		  "With -c, CMD is created stopped after its exec, traced with its\n"
+		  "descendants from its first instruction, and the trace ends when it\n"
+		  "exits; with -p, PID alone until it exits; otherwise every process\n"
+		  "until -T or ^C.  Needs root and dtproc.ko.\n",
+	.opts	= trace_opts,
+	.after	= "Examples:\n"
+		  "  dtproc trace -c 'make -j2'\n"
+		  "  dtproc trace -jn exec-success,exit -p 1234\n"
+		  "  dtproc trace -T 5 -n signal-send\n\n"
+		  CLI_EXIT_HELP,
+};
 
 static const char *trace_reason(int reason)
 {
@@ -147,35 +150,70 @@ static int trace_event(const struct dtproc_event *ev, void *arg)
 	return 0;
 }
 
+static void trace_started(pid_t target, uint64_t now, void *arg)
+{
+	struct trace_state *st = arg;
+
+	if (!st->json)
+		printf("CPU TIMESTAMP            PROBE             PID/TID    EXECNAME        ARGS\n");
+	fflush(stdout);
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct session_opts o = { .probes = DTPROC_PROBE_MASK_ALL };
 	struct trace_state st = { 0 };
-	int i = 1, ret, status;
+	bool list = false, verbose = false;
+	struct cli_parser p;
+	int c, ret, status;
 
-	while (i < argc) {
-		ret = session_parse_opt(&o, argc, argv, &i);
-		if (ret < 0)
-			return 2;
-		if (ret)
-			continue;
-		if (!strcmp(argv[i], "-j")) {
+	cli_parser_init(&p, &trace_cmd, argc, argv);
+	while ((c = cli_next(&p)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_help(&trace_cmd, stdout);
+			return CLI_EXIT_OK;
+		case 'c':
+		case 'p':
+		case 'T':
+			ret = session_opt(&o, c, p.arg);
+			if (ret)
+				return ret;
+			break;
+		case 'n':
+			ret = list_parse_probes(p.arg, &o.probes);
+			if (ret)
+				return ret;
+			break;
+		case 'j':
 			st.json = true;
-			i++;
-		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-			if (trace_parse_probes(argv[i + 1], &o.probes))
-				return 2;
-			i += 2;
-		} else {
-			fprintf(stderr, "%s trace: unexpected '%s'\n", progname, argv[i]);
-			return usage_error("usage: dtproc trace [-n PROBE[,PROBE...]] [-p PID] [-c CMD] [-j] [-T SECONDS]");
+			break;
+		case 'l':
+			list = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
 		}
 	}
-	if (!st.json)
-		printf("CPU TIMESTAMP            PROBE             PID/TID    EXECNAME        ARGS\n");
+	if (cli_optind() < argc)
+		return usage_error("unexpected '%s' (quote a command line: -c 'CMD ARGS')",
+				   argv[cli_optind()]);
+	if (list) {
+		if (o.cmd || o.pid || o.seconds || st.json)
+			return usage_error("-l lists the probes; it takes only -v and -n");
+		list_probes(stdout, o.probes, verbose);
+		return CLI_EXIT_OK;
+	}
+	if (verbose)
+		return usage_error("-v goes with -l (the probes' argument types)");
+
+	o.started = trace_started;
 	status = session_run(&o, trace_event, &st);
 	if (st.lost)
-		fprintf(stderr, "%s: %llu events lost\n", progname,
-			(unsigned long long)st.lost);
+		fprintf(stderr, "%s: %llu events lost (the module's buffers or this socket overflowed; trace fewer probes or processes)\n",
+			progname, (unsigned long long)st.lost);
 	return status;
 }
