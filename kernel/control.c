@@ -385,7 +385,7 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		}
 
 		raw_spin_lock_irqsave(&proc->lock, flags);
-		if (proc->control != v) {
+		if (!v || proc->control != v) {
 			ret = -EPERM;		/* lost, or released meanwhile */
 			goto unlock;
 		}
@@ -905,6 +905,13 @@ static struct pid *dtproc_pid_of(struct dtproc_consumer *c, s32 id,
 			return ERR_PTR(-ESRCH);
 	}
 	*nrp = pid_nr_ns(pid, c->ns);
+	if (*nrp && pidfd) {
+		/* reaped: its number may name another process by now */
+		rcu_read_lock();
+		if (find_pid_ns(*nrp, c->ns) != pid)
+			*nrp = 0;
+		rcu_read_unlock();
+	}
 	if (!*nrp) {
 		put_pid(pid);
 		return ERR_PTR(-ESRCH);
@@ -981,7 +988,8 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	if (ret)
 		goto out;
 	if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
-		ret = dtproc_proc_stop(proc, proc->control, DTPROC_STOP_GRAB);
+		ret = dtproc_proc_stop(proc, READ_ONCE(proc->control),
+				       DTPROC_STOP_GRAB);
 		if (!ret)
 			ret = dtproc_proc_wait(proc);
 		if (!ret)	/* an exec may have completed meanwhile */
@@ -1362,8 +1370,19 @@ void dtproc_control_cleanup(void)
 	bool unlist;
 
 	mutex_lock(&dtproc_control_lock);
+	/*
+	 * No hook may run (and kick an orphan, which unlists it without our
+	 * lock) while the procs are walked: hooks off first, then the kicks
+	 * already queued.
+	 */
+	if (dtproc_hooked) {
+		dtproc_control_hooks_off();
+		dtproc_hooked = false;
+	}
+	irq_work_sync(&dtproc_kick_work);
 	xa_for_each(&dtproc_procs, i, proc) {
-		refcount_inc(&proc->ref);
+		if (!refcount_inc_not_zero(&proc->ref))
+			continue;
 		raw_spin_lock_irqsave(&proc->lock, flags);
 		proc->orphan = false;
 		dtproc_proc_run_locked(proc);
@@ -1373,7 +1392,6 @@ void dtproc_control_cleanup(void)
 			dtproc_proc_unlist_finish(proc);
 		dtproc_proc_put(proc);
 	}
-	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 	irq_work_sync(&dtproc_kick_work);
 	/* the last instructions of parks and RCU frees of procs */

@@ -5,6 +5,7 @@
  * to user mode, the ioctl ABI, and what a victim can see of a stop.
  */
 #include <linux/capability.h>
+#include <linux/sched.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -439,6 +440,51 @@ TEST_TIMEOUT(grab_by_pidfd, 60)
 	ASSERT_EQ(cu_ioc_grab(fd, pfd, DTPROC_GRAB_PIDFD | DTPROC_GRAB_RDONLY, 0),
 		  -1);
 	ASSERT_EQ(errno, ESRCH);
+	close(pfd);
+	close(fd);
+}
+
+/*
+ * A pidfd names one process for good: once it is reaped and its number
+ * goes to another process, a request by that pidfd is ESRCH, never an
+ * answer about (or an action on) the newcomer.
+ */
+TEST_TIMEOUT(pidfd_of_reaped_names_no_other, 60)
+{
+	struct clone_args ca = { .exit_signal = SIGCHLD };
+	int fd = open_dtproc(), pfd, status;
+	struct dtproc_status st;
+	pid_t x, y;
+
+	x = fork();
+	ASSERT_GE(x, 0);
+	if (!x)
+		_exit(0);
+	pfd = syscall(SYS_pidfd_open, x, 0);
+	ASSERT_GE(pfd, 0);
+	ASSERT_EQ(waitpid(x, &status, 0), x);
+	/* the newcomer takes the reaped child's number */
+	ca.set_tid = (uintptr_t)&x;
+	ca.set_tid_size = 1;
+	y = syscall(SYS_clone3, &ca, sizeof(ca));
+	ASSERT_GE(y, 0);
+	if (!y) {
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(y, x);
+	ASSERT_OK(cu_ioc_grab(fd, y, DTPROC_GRAB_RDONLY, 0));
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = pfd;
+	st.flags = DTPROC_STATUS_PIDFD;
+	EXPECT_EQ(ioctl(fd, DTPROC_IOC_STATUS, &st), -1);
+	EXPECT_EQ(errno, ESRCH);
+	EXPECT_EQ(cu_ioc_grab(fd, pfd, DTPROC_GRAB_PIDFD | DTPROC_GRAB_RDONLY,
+			      0), -1);
+	EXPECT_EQ(errno, ESRCH);
+	kill(y, SIGKILL);
+	ASSERT_EQ(waitpid(y, &status, 0), y);
 	close(pfd);
 	close(fd);
 }
