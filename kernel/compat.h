@@ -35,4 +35,16 @@
 #error "this kernel lacks GENL_MCAST_CAP_SYS_ADMIN (6.1.70+ or 6.7+ needed)"
 #endif
 
+/* 6.4+: vhost and other user workers; 6.1 has none of them. */
+#include <linux/sched.h>
+#ifndef PF_USER_WORKER
+#define PF_USER_WORKER	0
+#endif
+
+/* 6.9+: pidfds live in pidfs; before, an anonymous inode "[pidfd]". */
+#include <linux/magic.h>
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC	0x50494446
+#endif
+
 #endif /* _DTPROC_COMPAT_H */

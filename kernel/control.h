@@ -17,9 +17,6 @@
 
 #include "dtproc.h"
 
-#ifndef PF_USER_WORKER
-#define PF_USER_WORKER	0
-#endif
 /* Threads of a process that are not the program's: never parked, not counted. */
 #define DTPROC_NOT_PROGRAM	(PF_IO_WORKER | PF_USER_WORKER)
 

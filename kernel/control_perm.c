@@ -32,10 +32,6 @@
 
 #include "control.h"
 
-#ifndef PID_FS_MAGIC
-#define PID_FS_MAGIC	0x50494446
-#endif
-
 /* The mm of @t's process (its leader may have exited), referenced. */
 static struct mm_struct *dtproc_process_mm(struct task_struct *t)
 {

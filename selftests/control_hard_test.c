@@ -544,6 +544,26 @@ static void *thr_spin(void *arg)
 	return NULL;
 }
 
+/* A child of four threads, thread i counting in c[i]; its pid, or -1. */
+static pid_t spawn_spinners(volatile unsigned long *c)
+{
+	pthread_t t;
+	pid_t pid;
+	long j;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid;
+	cu_close_fds();
+	thr_ctr = c;
+	for (j = 1; j < 4; j++)
+		if (pthread_create(&t, NULL, thr_spin, (void *)j))
+			_exit(3);
+	thr_spin(NULL);
+	_exit(0);
+}
+
 /* STATUS lists each thread: parked, why, where; ^Z'd ones held. */
 TEST_TIMEOUT(status_lists_threads, 120)
 {
@@ -555,20 +575,8 @@ TEST_TIMEOUT(status_lists_threads, 120)
 	int n, i, k;
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
+	pid = spawn_spinners(c);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		pthread_t t;
-		long j;
-
-		cu_close_fds();
-		thr_ctr = c;
-		for (j = 1; j < 4; j++)
-			if (pthread_create(&t, NULL, thr_spin, (void *)j))
-				_exit(3);
-		thr_spin(NULL);
-	}
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
 	h = cu_grab(dp, pid, 0);
@@ -629,20 +637,8 @@ TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
 
 	for (i = 0; i < 2; i++)
 		hog[i] = cu_spawn(NULL, 0);
-	fflush(NULL);
-	pid = fork();
+	pid = spawn_spinners(c);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		pthread_t t;
-		long j;
-
-		cu_close_fds();
-		thr_ctr = c;
-		for (j = 1; j < 4; j++)
-			if (pthread_create(&t, NULL, thr_spin, (void *)j))
-				_exit(3);
-		thr_spin(NULL);
-	}
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
 	h = cu_grab(dp, pid, 0);
