@@ -105,10 +105,48 @@
  *        on request, each thread; with DTPROC_STATUS_WAIT, first wait
  *        (interruptibly) until the victim is stopped or gone.
  *
+ *    Breakpoints (ABI version 2; a module built before them
+ *    fails these requests with ENOTTY).  A consumer that controls a victim
+ *    (not RDONLY) may place breakpoints in it, each at a user address that
+ *    the module resolves, through the victim's memory map at the time of
+ *    the request, to a file (inode) and an offset in it; the breakpoint is
+ *    a uprobe there confined to the victim.  Each has an id (nonzero,
+ *    unique within the victim), an action and a hit count:
+ *      DTPROC_BP_COUNT   count the hit and go on;
+ *      DTPROC_BP_NOTIFY  count it, queue a DTPROC_NOTE_BREAK note (thread,
+ *                        breakpoint, address, first argument register, and
+ *                        the 8 bytes at @peek if asked for) and go on;
+ *      DTPROC_BP_STOP    count it, queue the note, and stop the whole
+ *                        victim as STOP would (why DTPROC_STOP_BREAK),
+ *                        the hitting thread before it executes the probed
+ *                        instruction; STATUS names the thread and the
+ *                        breakpoint; CONTINUE resumes it.
+ *    A hit is a thread of the victim (or of a vfork child sharing its
+ *    memory, until that child execs: reported with the child's tid and
+ *    pid) executing the instruction.  A fork child never runs with its
+ *    parent's breakpoints in place and never sees a SIGTRAP.  Across an
+ *    exec of the victim a breakpoint stays armed if its file is mapped
+ *    again (at the new address: DTPROC_IOC_BP_LIST reports it) and is
+ *    otherwise reported unresolved (DTPROC_BP_UNRESOLVED) until its file
+ *    is mapped again.  Breakpoints go with their victim (RELEASE, exit,
+ *    close) and the victim's text is then as before.
+ *      DTPROC_IOC_BP_ADD (struct dtproc_bp): place one; EINVAL: no file
+ *        mapping at @addr, an unknown action or flag; EEXIST: this victim
+ *        already has a breakpoint there; ENOSPC: DTPROC_BP_MAX already;
+ *        EPERM: the victim is watched, not controlled.
+ *      DTPROC_IOC_BP_SET (struct dtproc_bp): change the action or the
+ *        DTPROC_BP_DISABLED flag of breakpoint @id; ENOENT: no such id.
+ *      DTPROC_IOC_BP_DEL (struct dtproc_bp): remove breakpoint @id.
+ *      DTPROC_IOC_BP_LIST (struct dtproc_bp_list): every breakpoint of the
+ *        victim with its current address and hit count.
+ *
  *    read(2) on the file returns struct dtproc_note records: a victim
- *    died, exec'd, or was lost; poll(2) reports POLLIN while any is queued.
- *    At most 256 are queued: when the queue is full, the last record is a
- *    DTPROC_NOTE_OVERFLOW counting the records lost at that point.
+ *    died, exec'd, was lost, or hit a breakpoint that notifies or stops;
+ *    poll(2) reports POLLIN while any is queued.  A read(2) returns one
+ *    record, cut to the buffer's length if shorter (at least 16 bytes).
+ *    At most 256 are queued (4096 when breakpoint notes are among them):
+ *    when the queue is full, the last record is a DTPROC_NOTE_OVERFLOW
+ *    counting the records lost at that point.
  *    Module unload fails (the module is in use) while a park is queued on
  *    or run by a thread (one held in a job stop, for instance), and never waits for one.
  *
@@ -272,6 +310,7 @@ struct dtproc_pid {
 #define DTPROC_STOP_CREATE	1
 #define DTPROC_STOP_GRAB	2
 #define DTPROC_STOP_REQUESTED	3
+#define DTPROC_STOP_BREAK	4	/* a DTPROC_BP_STOP breakpoint was hit */
 
 /* struct dtproc_status.flags */
 #define DTPROC_STATUS_WAIT	0x1U	/* in: wait for stopped, dead or lost */
@@ -297,6 +336,11 @@ struct dtproc_pid {
  * @thread_size: in: sizeof(struct dtproc_thread) as the caller knows it
  *		(at least DTPROC_THREAD_SIZE_VER0; entries are that far apart,
  *		bytes the module does not know are zeroed)
+ * @bp_tid:	out (since size 64): for a DTPROC_STOP_BREAK stop, the thread
+ *		that hit the breakpoint; else 0
+ * @bp_id:	out: that breakpoint's id; else 0
+ * @bp_addr:	out: the breakpoint's address (where that thread resumes);
+ *		else 0
  */
 struct dtproc_status {
 	__u32	size;
@@ -310,10 +354,14 @@ struct dtproc_status {
 	__u64	threads;
 	__u32	threads_len;
 	__u32	thread_size;
+	__s32	bp_tid;
+	__u32	bp_id;
+	__u64	bp_addr;
 };
 
 #define DTPROC_STATUS_SIZE_VER0	32
 #define DTPROC_STATUS_SIZE_VER1	48	/* the thread array */
+#define DTPROC_STATUS_SIZE_VER2	64	/* the breakpoint of a BREAK stop */
 
 /* struct dtproc_thread.state */
 #define DTPROC_THREAD_RUNNING	1	/* may be running user code */
@@ -348,6 +396,7 @@ struct dtproc_thread {
 #define DTPROC_NOTE_EXEC	2	/* the victim exec'd; still controlled */
 #define DTPROC_NOTE_LOST	3	/* exec'd a set-id or unreadable program */
 #define DTPROC_NOTE_OVERFLOW	4	/* pid 0; status: notes lost here */
+#define DTPROC_NOTE_BREAK	5	/* a breakpoint hit (NOTIFY or STOP) */
 
 /**
  * struct dtproc_note - what read(2) returns, one record each
@@ -358,19 +407,120 @@ struct dtproc_thread {
  * @size:	sizeof the record as the module fills it (16 today): later
  *		versions append fields; a reader reads a whole record at a
  *		time and skips what it does not know
+ * @tid:	(since size 48) DTPROC_NOTE_BREAK: the thread that hit it
+ * @bp_id:	DTPROC_NOTE_BREAK: the breakpoint's id
+ * @addr:	DTPROC_NOTE_BREAK: the breakpoint's address
+ * @arg0:	DTPROC_NOTE_BREAK: the first integer argument register at the
+ *		hit (rdi; for a 32-bit task, the 4 bytes at esp + 4)
+ * @value:	DTPROC_NOTE_BREAK: the 8 bytes at the breakpoint's @peek
+ *		address, read at the hit (0 if it has none or unreadable)
+ * Fields a record kind does not use are zero.
  */
 struct dtproc_note {
 	__s32	pid;
 	__u32	what;
 	__s32	status;
 	__u32	size;
+	__s32	tid;
+	__u32	bp_id;
+	__u64	addr;
+	__u64	arg0;
+	__u64	value;
 };
+
+#define DTPROC_NOTE_SIZE_VER0	16
+#define DTPROC_NOTE_SIZE_VER1	48	/* breakpoint notes */
+
+/* struct dtproc_bp.action */
+#define DTPROC_BP_COUNT		1
+#define DTPROC_BP_NOTIFY	2
+#define DTPROC_BP_STOP		3
+
+/* struct dtproc_bp.flags */
+#define DTPROC_BP_PIDFD		0x1U	/* in: @pid is a pidfd */
+#define DTPROC_BP_DISABLED	0x2U	/* in/out: placed but not armed */
+#define DTPROC_BP_UNRESOLVED	0x4U	/* out: its file is not mapped now */
+
+/* Breakpoints per victim */
+#define DTPROC_BP_MAX		4096
+
+/**
+ * struct dtproc_bp - argument of DTPROC_IOC_BP_ADD, _SET and _DEL
+ * @size:	sizeof(struct dtproc_bp)
+ * @pid:	the victim: a pid, or with DTPROC_BP_PIDFD a pidfd
+ * @flags:	DTPROC_BP_*
+ * @action:	ADD, SET: DTPROC_BP_COUNT, _NOTIFY or _STOP; DEL: 0
+ * @id:		ADD: out; SET, DEL: in
+ * @pad:	must be zero
+ * @addr:	ADD: in, the user address of the instruction; else 0
+ * @peek:	ADD: in, a user address whose 8 bytes a note carries, or 0
+ */
+struct dtproc_bp {
+	__u32	size;
+	__s32	pid;
+	__u32	flags;
+	__u32	action;
+	__u32	id;
+	__u32	pad;
+	__u64	addr;
+	__u64	peek;
+};
+
+#define DTPROC_BP_SIZE_VER0	40
+
+/**
+ * struct dtproc_bp_info - one breakpoint, in DTPROC_IOC_BP_LIST
+ * @id:		its id
+ * @action:	DTPROC_BP_*
+ * @flags:	DTPROC_BP_DISABLED, DTPROC_BP_UNRESOLVED
+ * @pad:	zero
+ * @addr:	its address in the victim's current image (0 if unresolved)
+ * @offset:	its offset in its file
+ * @hits:	hits counted since it was placed
+ */
+struct dtproc_bp_info {
+	__u32	id;
+	__u32	action;
+	__u32	flags;
+	__u32	pad;
+	__u64	addr;
+	__u64	offset;
+	__u64	hits;
+};
+
+#define DTPROC_BP_INFO_SIZE_VER0	40
+
+/**
+ * struct dtproc_bp_list - argument of DTPROC_IOC_BP_LIST
+ * @size:	sizeof(struct dtproc_bp_list)
+ * @pid:	in: the victim
+ * @flags:	in: DTPROC_BP_PIDFD
+ * @count:	out: how many breakpoints the victim has
+ * @bps:	in: user address of an array of struct dtproc_bp_info, or 0
+ * @bps_len:	in: the array's length; out: entries filled
+ * @info_size:	in: sizeof(struct dtproc_bp_info) as the caller knows it
+ */
+struct dtproc_bp_list {
+	__u32	size;
+	__s32	pid;
+	__u32	flags;
+	__u32	count;
+	__u64	bps;
+	__u32	bps_len;
+	__u32	info_size;
+};
+
+#define DTPROC_BP_LIST_SIZE_VER0	32
 
 #define DTPROC_IOC_GRAB		_IOW(DTPROC_IOC_MAGIC, 0x01, struct dtproc_grab)
 #define DTPROC_IOC_RELEASE	_IOW(DTPROC_IOC_MAGIC, 0x02, struct dtproc_pid)
 #define DTPROC_IOC_CONTINUE	_IOW(DTPROC_IOC_MAGIC, 0x03, struct dtproc_pid)
 #define DTPROC_IOC_STOP		_IOW(DTPROC_IOC_MAGIC, 0x04, struct dtproc_pid)
 #define DTPROC_IOC_STATUS	_IOWR(DTPROC_IOC_MAGIC, 0x05, struct dtproc_status)
+#define DTPROC_IOC_BP_ADD	_IOWR(DTPROC_IOC_MAGIC, 0x06, struct dtproc_bp)
+#define DTPROC_IOC_BP_SET	_IOW(DTPROC_IOC_MAGIC, 0x07, struct dtproc_bp)
+#define DTPROC_IOC_BP_DEL	_IOW(DTPROC_IOC_MAGIC, 0x08, struct dtproc_bp)
+#define DTPROC_IOC_BP_LIST	_IOWR(DTPROC_IOC_MAGIC, 0x09, struct dtproc_bp_list)
 
 /* Generic netlink */
 #define DTPROC_GENL_NAME		"dtproc"
