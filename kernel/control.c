@@ -17,7 +17,9 @@
  * generation: continue, release, SIGCONT after a requested stop, SIGKILL,
  * or the process is lost.  The wait is TASK_KILLABLE | TASK_NOLOAD |
  * TASK_FREEZABLE: killable, out of the load average and the hung-task
- * detector, frozen by the cgroup freezer and suspend.
+ * detector, frozen by suspend's freezer.  Not by the cgroup v2 freezer,
+ * which counts only threads in its trap (entered from get_signal(), after
+ * the park): a freeze completes once the stop ends.
  *
  * A stop has settled when no thread of the program can run user code:
  * each one is parked, or sleeps where the park's wake-up does not reach it
@@ -124,6 +126,7 @@ static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 	struct dtproc_proc *proc = container_of(rcu, struct dtproc_proc, rcu);
 
 	dtproc_parks_free(proc->spare);
+	kfree(proc->exec_park);
 	put_pid(proc->pid);
 	kfree(proc);
 }
@@ -234,9 +237,11 @@ static void dtproc_park_fn(struct callback_head *cb)
 	dtproc_proc_put(proc);
 	/*
 	 * Last: this park's module reference.  rmmod cannot begin before it
-	 * is dropped; what is left of this function is its return, which
-	 * the module's unload covers with synchronize_rcu() unless this
-	 * task is preempted on exactly that instruction.
+	 * is dropped; what is left of this function (and of the task_work
+	 * run that called it) is not covered by any reference: the unload
+	 * waits with synchronize_rcu_tasks(), which returns only once every
+	 * task has switched voluntarily or been in user mode since, also
+	 * one preempted right here.
 	 */
 	module_put(THIS_MODULE);
 }
@@ -289,6 +294,21 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 #define DTPROC_SPARE_PARKS	4
 
 /*
+ * Parks the fork hook may need in one stop of @nthreads threads, on top of
+ * DTPROC_SPARE_PARKS, where it cannot allocate (PREEMPT_RT): one per
+ * thread.  A thread's clone past copy_process()'s signal check when the
+ * stop begins completes, and its child may escape the stop's walk; the
+ * thread then parks on its way out of clone() (the park's TWA_SIGNAL
+ * fails any later clone's signal check until then), so each walked thread
+ * has at most one such child, and that child parks before its first
+ * instruction, cloning nothing.
+ */
+static unsigned int dtproc_clone_budget(unsigned int nthreads)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) ? nthreads : 0;
+}
+
+/*
  * Park @t (a thread of @proc) for the current stop, from a hook.  Caller
  * holds proc->lock.  A spare park first; else, except on PREEMPT_RT, an
  * atomic allocation.
@@ -313,14 +333,35 @@ int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 	return 0;
 }
 
-/* Keep up to DTPROC_SPARE_PARKS of the parks on *@list; free the rest. */
+/*
+ * Park the current thread of armed @proc, exec'ing, from the exec hook,
+ * on the park dtproc_hold() set apart for it: no allocation, no spare to
+ * run out of.  Caller holds proc->lock.
+ */
+int dtproc_park_exec_locked(struct dtproc_proc *proc)
+{
+	struct dtproc_park *pk = proc->exec_park;
+
+	lockdep_assert_held(&proc->lock);
+	if (!pk)	/* armed without one: dtproc_hold() never does so */
+		return dtproc_park_task(proc, current, TWA_RESUME);
+	proc->exec_park = NULL;
+	if (!dtproc_program_thread(current)) {
+		proc->exec_park = pk;
+		return 0;
+	}
+	dtproc_park_queue(proc, current, pk, TWA_RESUME);
+	return 0;
+}
+
+/* Keep up to @max spares from the parks on *@list; the caller frees the rest. */
 static void dtproc_proc_keep_spares(struct dtproc_proc *proc,
-				    struct dtproc_park **list)
+				    struct dtproc_park **list, unsigned int max)
 {
 	struct dtproc_park *pk;
 
 	lockdep_assert_held(&proc->lock);
-	while (*list && proc->nspare < DTPROC_SPARE_PARKS) {
+	while (*list && proc->nspare < max) {
 		pk = *list;
 		*list = (void *)pk->cb.next;
 		pk->cb.next = (void *)proc->spare;
@@ -371,8 +412,10 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		n = DTPROC_SPARE_PARKS;
 		rcu_read_lock();
 		leader = pid_task(proc->pid, PIDTYPE_TGID);
-		if (leader)
+		if (leader) {
 			n += get_nr_threads(leader) + 1;
+			n += dtproc_clone_budget(get_nr_threads(leader) + 1);
+		}
 		rcu_read_unlock();
 		while (n-- > 0) {
 			pk = kmalloc(sizeof(*pk), GFP_KERNEL);
@@ -414,9 +457,10 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 			ret = -ESRCH;
 			goto unlock;
 		}
-		for (n = 0, pk = spare; pk && n < need; n++)
+		for (n = 0, pk = spare;
+		     pk && n < need + dtproc_clone_budget(need); n++)
 			pk = (void *)pk->cb.next;
-		if (n < need) {
+		if (n < need + dtproc_clone_budget(need)) {
 			/* more threads than parks: allocate again */
 			rcu_read_unlock();
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
@@ -437,7 +481,8 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		}
 		rcu_read_unlock();
 		/* for the threads the fork hook will see */
-		dtproc_proc_keep_spares(proc, &spare);
+		dtproc_proc_keep_spares(proc, &spare, DTPROC_SPARE_PARKS +
+					dtproc_clone_budget(need));
 unlock:
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		break;
@@ -856,9 +901,13 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 			goto err_unlock;
 		}
 		proc->control = v;
-		proc->armed = flags & DTPROC_GRAB_CREATE;
 		proc->orphan = false;
-		dtproc_proc_keep_spares(proc, &pk);
+		/* created: armed with its exec's own park (pk) */
+		if (pk && !proc->exec_park) {
+			proc->exec_park = pk;
+			pk = NULL;
+		}
+		proc->armed = (flags & DTPROC_GRAB_CREATE) && proc->exec_park;
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, irqflags);
 
@@ -939,13 +988,33 @@ static int dtproc_grab_recheck(struct dtproc_proc *proc, struct pid *pid,
 	return ret;
 }
 
+/*
+ * A CREATE grab has listed its victim @t of @pid, checked with exec id
+ * @exec_id: did an exec pass meanwhile, unseen by the exec hook (which
+ * stops only at an exec after the listing)?  The listing and the full
+ * barrier of dtproc_proc_alive() before this look pair with the exec's
+ * self_exec_id update and the barrier in the exec hook before its lookup.
+ */
+static bool dtproc_create_recheck(struct pid *pid, struct task_struct *t,
+				  u64 exec_id)
+{
+	bool stale;
+
+	rcu_read_lock();
+	stale = pid_task(pid, PIDTYPE_TGID) != t ||
+		READ_ONCE(t->self_exec_id) != exec_id;
+	rcu_read_unlock();
+	return stale;
+}
+
 int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 {
 	u32 flags = g->flags & ~DTPROC_GRAB_PIDFD;
 	struct dtproc_proc *proc;
 	struct task_struct *t;
+	u64 exec_id = 0;
+	bool child, self;
 	struct pid *pid;
-	bool child;
 	pid_t nr;
 	int ret;
 
@@ -978,7 +1047,16 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	if ((flags & DTPROC_GRAB_CREATE) && !child)
 		goto out;
 	/* a child arming itself for its exec needs no right over itself */
-	if (!((flags & DTPROC_GRAB_CREATE) && t == current->group_leader)) {
+	self = (flags & DTPROC_GRAB_CREATE) && t == current->group_leader;
+	if (!self) {
+		/*
+		 * created: not exec'd since its fork (its exec id is still
+		 * the parent's of then): its next exec must be its first
+		 */
+		ret = -ESTALE;
+		exec_id = READ_ONCE(t->self_exec_id);
+		if ((flags & DTPROC_GRAB_CREATE) && exec_id != t->parent_exec_id)
+			goto out;
 		ret = dtproc_may_control(t, g->memfd, g->flags);
 		if (ret)
 			goto out;
@@ -987,7 +1065,11 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	ret = dtproc_hold(c, pid, nr, flags & ~DTPROC_GRAB_MEMFD, &proc);
 	if (ret)
 		goto out;
-	if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
+	if ((flags & DTPROC_GRAB_CREATE) && !self &&
+	    dtproc_create_recheck(pid, t, exec_id)) {
+		ret = -ESTALE;
+		dtproc_release(c, nr);
+	} else if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
 		ret = dtproc_proc_stop(proc, READ_ONCE(proc->control),
 				       DTPROC_STOP_GRAB);
 		if (!ret)
@@ -1394,7 +1476,11 @@ void dtproc_control_cleanup(void)
 	}
 	mutex_unlock(&dtproc_control_lock);
 	irq_work_sync(&dtproc_kick_work);
-	/* the last instructions of parks and RCU frees of procs */
+	/*
+	 * What is left of each park after its module_put() (see
+	 * dtproc_park_fn()); then the RCU frees of procs.
+	 */
+	synchronize_rcu_tasks();
 	synchronize_rcu();
 	rcu_barrier();
 	xa_destroy(&dtproc_procs);

@@ -41,6 +41,7 @@ struct dtproc_park;
  * @gen:	moves on whenever the parks of a stop must end
  * @parked:	struct dtproc_park of the threads parked now
  * @spare:	parks allocated beforehand for the hooks (@nspare of them)
+ * @exec_park:	a created victim's park for its exec (set while @armed)
  * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
  * @wake_parks:	@gen moved on: parked threads are to be woken (and only
  *		then: a spurious wake-up makes a settled stop look unsettled)
@@ -66,6 +67,7 @@ struct dtproc_proc {
 	struct list_head	parked;
 	struct dtproc_park	*spare;
 	unsigned int		nspare;
+	struct dtproc_park	*exec_park;
 	bool			kick_queued;
 	bool			wake_parks;
 	struct llist_node	kick_node;
@@ -82,6 +84,7 @@ void dtproc_proc_dead_locked(struct dtproc_proc *proc, int status);
 void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status);
 int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 		     enum task_work_notify_mode mode);
+int dtproc_park_exec_locked(struct dtproc_proc *proc);
 void dtproc_proc_kick(struct dtproc_proc *proc);
 
 /* control_hooks.c */

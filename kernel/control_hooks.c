@@ -41,9 +41,15 @@ static bool dtproc_exec_setid(struct linux_binprm *bprm)
 static void dtproc_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
 			   struct linux_binprm *bprm)
 {
-	struct dtproc_proc *proc = dtproc_proc_lookup(task_tgid(p));
+	struct dtproc_proc *proc;
 	unsigned long flags;
 
+	/*
+	 * The exec's self_exec_id update before the lookup: a CREATE grab
+	 * lists first and reads it after (dtproc_create_recheck()).
+	 */
+	smp_mb();
+	proc = dtproc_proc_lookup(task_tgid(p));
 	if (!proc)
 		return;
 	raw_spin_lock_irqsave(&proc->lock, flags);
@@ -55,10 +61,15 @@ static void dtproc_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
 		/* created: stop before the first instruction */
 		proc->armed = false;
 		proc->why = DTPROC_STOP_CREATE;
-		if (dtproc_park_task(proc, current, TWA_RESUME)) {
-			/* cannot park it: it must not run uncontrolled */
-			proc->why = 0;
-			send_sig(SIGKILL, current, 1);
+		if (dtproc_park_exec_locked(proc)) {
+			/*
+			 * Cannot park it (never: armed comes with a park of
+			 * its own).  No signal can be sent here (a sleeping
+			 * lock on PREEMPT_RT, and signal_generate takes
+			 * proc->lock): control is lost, the consumer told,
+			 * and its release kills a created victim.
+			 */
+			dtproc_proc_lost_locked(proc);
 		}
 	} else {
 		dtproc_notify_all(proc, DTPROC_NOTE_EXEC, 0);

@@ -5,9 +5,15 @@
  * to user mode, the ioctl ABI, and what a victim can see of a stop.
  */
 #include <linux/capability.h>
+#include <linux/futex.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <pthread.h>
+#include <limits.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #include "control_util.h"
@@ -1139,6 +1145,370 @@ TEST_TIMEOUT(grab_racing_setuid_exec, 300)
 	ASSERT_TRUE(WIFEXITED(i));
 	ASSERT_EQ(WEXITSTATUS(i), 0);
 	unlink(SUIDBB);
+}
+
+/* --- stops racing clone, exec, the freezer and ptrace (issue 8, part 2) --- */
+
+#define CLN_SPAWNERS	24	/* threads cloning while the stops come */
+#define CLN_PER_ROUND	6	/* children each spawner makes per round */
+
+/* Shared with the victim: [0] round, [1] children made, [2] done. */
+static volatile unsigned long *cln;
+
+static long cln_futex(volatile unsigned long *w, int op, unsigned long v)
+{
+	struct timespec ts = { .tv_sec = 1 };
+
+	/* the low 32 bits of the word (x86-64: little-endian) */
+	return syscall(SYS_futex, (volatile unsigned int *)w, op, (unsigned int)v,
+		       op == FUTEX_WAIT ? &ts : NULL, NULL, 0);
+}
+
+/* A child: waits, in an interruptible sleep, for its round to end. */
+static void *cln_child(void *arg)
+{
+	unsigned long round = (unsigned long)arg;
+
+	while (cln[0] == round && !cln[2])
+		cln_futex(&cln[0], FUTEX_WAIT, round);
+	return NULL;
+}
+
+static void *cln_spawner(void *arg)
+{
+	pthread_attr_t attr;
+	unsigned long round;
+	pthread_t t;
+	int n;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	while (!cln[2]) {
+		round = cln[0];
+		for (n = 0; n < CLN_PER_ROUND && cln[0] == round; n++)
+			if (!pthread_create(&t, &attr, cln_child, (void *)round))
+				__atomic_fetch_add(&cln[1], 1, __ATOMIC_RELAXED);
+		while (cln[0] == round && !cln[2])
+			cln_futex(&cln[0], FUTEX_WAIT, round);
+	}
+	return arg;
+}
+
+static void cln_alarm(int sig)
+{
+}
+
+/*
+ * Stops while many threads are in clone(): each clone in flight when a
+ * stop begins makes a thread the stop's walk may not see, which the fork
+ * hook must park, from a spare park on PREEMPT_RT (no allocation there).
+ * A child that escapes sleeps interruptibly for good: the stop never
+ * settles.  Old code on PREEMPT_RT: 4 spares per stop, "cannot stop new
+ * thread" and a STOP that never returns.
+ */
+TEST_TIMEOUT(stop_while_threads_clone, 600)
+{
+	struct sigaction sa = { .sa_handler = cln_alarm };
+	long long end = cu_now_ms() + 30000;
+	int fd = open_dtproc(), i, rounds = 0;
+	struct dtproc_status st;
+	pid_t pid;
+
+	cln = cu_shared(3);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+
+		cu_close_fds();
+		for (i = 0; i < CLN_SPAWNERS; i++)
+			if (pthread_create(&t, NULL, cln_spawner, NULL))
+				_exit(3);
+		while (!cln[2])
+			pause();
+		_exit(0);
+	}
+	ASSERT_TRUE(cu_moves(&cln[1], CU_WAIT_MS));
+	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	while (cu_now_ms() < end) {
+		/* the next round: children of the last one leave, more come */
+		cln[0]++;
+		cln_futex(&cln[0], FUTEX_WAKE, INT_MAX);
+		cu_sleep_ms(rounds % 7);
+		alarm(60);
+		if (cu_ioc_pid(fd, DTPROC_IOC_STOP, pid)) {
+			int err = errno;
+
+			alarm(0);
+			cu_ioc_status(fd, pid, &st);
+			DT_FAIL(1, "round %d: STOP: %s; state %u, %u of %u threads stopped",
+				rounds, strerror(err), st.state, st.nstopped,
+				st.nthreads);
+		}
+		alarm(0);
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state != DTPROC_STATE_STOPPED)
+			DT_FAIL(1, "round %d: state %u, %u of %u threads stopped",
+				rounds, st.state, st.nstopped, st.nthreads);
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		rounds++;
+	}
+	TH_LOG("%d stops, %lu threads made", rounds, cln[1]);
+	cln[2] = 1;
+	cln[0]++;
+	cln_futex(&cln[0], FUTEX_WAKE, INT_MAX);
+	close(fd);
+	cu_kill(pid);
+}
+
+/*
+ * A CREATE grab of a child that has exec'd already: its first exec is
+ * gone, so it would never stop (and a set-id image would be held with no
+ * LOST).  ESTALE, as for a grab whose /proc/PID/mem is of an older image.
+ * Old code: the grab succeeded and the victim ran on, armed for good.
+ */
+TEST_TIMEOUT(create_after_exec_is_estale, 60)
+{
+	int fd = open_dtproc();
+	struct dtproc_status st;
+	char comm[16];
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL };
+
+		cu_close_fds();
+		execv("/bin/busybox", argv);
+		_exit(4);
+	}
+	for (int i = 0; strcmp(cu_comm(pid, comm), "busybox") && i < 1500; i++)
+		cu_sleep_ms(10);
+	ASSERT_STREQ(cu_comm(pid, comm), "busybox");
+	if (!cu_ioc_grab(fd, pid, DTPROC_GRAB_CREATE, 0)) {
+		cu_ioc_status(fd, pid, &st);
+		DT_FAIL(1, "CREATE grab after the exec succeeded: state %u why %u",
+			st.state, st.why);
+	}
+	ASSERT_EQ(errno, ESTALE);
+	ASSERT_EQ(cu_ioc_status(fd, pid, &st), -1);
+	ASSERT_EQ(errno, ENOENT);
+	close(fd);
+	cu_kill(pid);
+}
+
+#define CG2	"/sys/fs/cgroup"
+#define CG2_DIR	CG2 "/dtproc-freeze"
+
+/* "frozen N" of CG2_DIR's cgroup.events, or -1. */
+static int cg2_frozen(void)
+{
+	char buf[256], *p;
+	int fd, n;
+
+	fd = open(CG2_DIR "/cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "frozen ");
+	return p ? atoi(p + 7) : -1;
+}
+
+static bool cg2_wait_frozen(int want, int ms)
+{
+	long long end = cu_now_ms() + ms;
+
+	while (cg2_frozen() != want) {
+		if (cu_now_ms() > end)
+			return false;
+		cu_sleep_ms(10);
+	}
+	return true;
+}
+
+/*
+ * The cgroup v2 freezer and a parked victim, as the uapi says: the freeze
+ * does not complete while a thread is parked (the park is not the freezer's
+ * trap); once the stop ends the threads enter the freezer's trap, not user
+ * code, and thaw when the cgroup does.  Suspend's freezer does freeze a
+ * parked thread (TASK_FREEZABLE).
+ */
+TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	struct statfs sfs;
+	char buf[32];
+	pid_t pid;
+
+	if (statfs(CG2, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		mkdir(CG2, 0755);
+		if (mount("cgroup2", CG2, "cgroup2", 0, NULL))
+			SKIP("no cgroup2: %s", strerror(errno));
+	}
+	if (mkdir(CG2_DIR, 0755) && errno != EEXIST)
+		SKIP("mkdir " CG2_DIR ": %s", strerror(errno));
+	pid = cu_spawn(c, 0);
+	snprintf(buf, sizeof(buf), "%d", pid);
+	write_sysctl(CG2_DIR "/cgroup.procs", buf);
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_FALSE(cg2_wait_frozen(1, 1000));	/* parked: not the trap */
+	ASSERT_OK(dtproc_continue(h));
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));	/* no user code ran */
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_release(h);
+	dtproc_close(dp);
+	cu_kill(pid);
+	rmdir(CG2_DIR);
+}
+
+/*
+ * A debugger attaching to a parked victim (PTRACE_SEIZE + INTERRUPT, as
+ * gdb's attach): the trap is reported once the victim is continued, not
+ * while it is parked (the uapi says so), and never hangs for good; SIGKILL
+ * still works on a seized parked victim.
+ */
+TEST_TIMEOUT(ptrace_attach_parked_victim, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	long long end;
+	int status;
+	pid_t pid, w;
+
+	pid = cu_spawn(c, 0);
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+
+	ASSERT_OK(ptrace(PTRACE_SEIZE, pid, 0, 0));
+	ASSERT_OK(ptrace(PTRACE_INTERRUPT, pid, 0, 0));
+	cu_sleep_ms(500);
+	ASSERT_EQ(waitpid(pid, &status, WNOHANG | __WALL), 0);	/* parked */
+	ASSERT_OK(dtproc_continue(h));
+	end = cu_now_ms() + CU_WAIT_MS;
+	while (!(w = waitpid(pid, &status, WNOHANG | __WALL))) {
+		if (cu_now_ms() > end)
+			DT_FAIL(1, "no ptrace stop %d ms after the continue",
+				CU_WAIT_MS);
+		cu_sleep_ms(5);
+	}
+	ASSERT_EQ(w, pid);
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));	/* ptrace-stopped */
+	ASSERT_OK(ptrace(PTRACE_DETACH, pid, 0, 0));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+
+	/* seized and parked again: SIGKILL ends it */
+	ASSERT_OK(dtproc_stop(h));
+	ASSERT_OK(ptrace(PTRACE_SEIZE, pid, 0, 0));
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	dtproc_release(h);
+	dtproc_close(dp);
+}
+
+/* --- earlier defects of issue 8 --- */
+
+/*
+ * Defect 7: a grab of an orphan still stopped by a requested stop keeps
+ * that stop's kind (REQUESTED, not GRAB): releasing it leaves it stopped,
+ * and a SIGCONT resumes it (prun).
+ */
+TEST_TIMEOUT(grab_of_pstopped_orphan_stays_requested, 120)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	pid_t pid;
+
+	pid = cu_spawn(c, 0);
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	ASSERT_OK(dtproc_continue(h));
+	ASSERT_OK(dtproc_stop(h));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
+	dtproc_close(dp);			/* an orphan, still stopped */
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
+
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
+	dtproc_release(h);
+	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));	/* still the pstop */
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	dtproc_close(dp);
+	cu_kill(pid);
+}
+
+/*
+ * Defect 3: kill-on-last-close of a created victim stopped at its exec:
+ * the SIGKILL comes before the parks are released, so not one instruction
+ * of the new program runs (it would create a file).
+ */
+TEST_TIMEOUT(create_kill_on_close_runs_nothing, 300)
+{
+	const char *mark = "/tmp/dtproc-ran";
+	struct dtproc_status st;
+	int i, fd, go[2];
+	siginfo_t si;
+	pid_t pid;
+
+	for (i = 0; i < 40; i++) {
+		unlink(mark);
+		fd = open_dtproc();
+		ASSERT_OK(pipe2(go, O_CLOEXEC));
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			char *argv[] = { "touch", (char *)mark, NULL };
+			char ch;
+
+			close(go[1]);
+			if (read(go[0], &ch, 1) != 1)
+				_exit(3);
+			execv("/bin/busybox", argv);
+			_exit(4);
+		}
+		close(go[0]);
+		ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_CREATE, 0));
+		ASSERT_EQ(write(go[1], "g", 1), 1);
+		close(go[1]);
+		st.state = 0;
+		for (int n = 0; n < CU_WAIT_MS / 2 &&
+			       st.state != DTPROC_STATE_STOPPED; n++) {
+			ASSERT_OK(cu_ioc_status(fd, pid, &st));
+			cu_sleep_ms(2);
+		}
+		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+		close(fd);	/* kill-on-last-close */
+		ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+		ASSERT_EQ(si.si_code, CLD_KILLED);
+		cu_kill(pid);
+		if (!access(mark, F_OK))
+			DT_FAIL(1, "round %d: the created program ran", i);
+	}
 }
 
 /* --- unload --- */

@@ -36,9 +36,12 @@
  *    own context, on its way back to user mode; nothing else about it
  *    changes (ptrace and waitpid see nothing).  A parked thread stays
  *    killable by SIGKILL, does not count toward the load average, is not a
- *    hung task, is frozen by the cgroup freezer and suspend; ps shows it as
- *    'I' (idle).  io_uring and other kernel worker threads of a process are
- *    not the program's: never stopped, never counted.
+ *    hung task, is frozen by suspend's freezer; ps shows it as 'I' (idle).
+ *    The cgroup v2 freezer does not count a parked thread as frozen: a
+ *    freeze of its cgroup completes once the stop ends, the thread then
+ *    entering the freezer's trap, not user code.  io_uring and other
+ *    kernel worker threads of a process are not the program's: never
+ *    stopped, never counted.
  *
  *    Stopped, the promise: when GRAB, STOP or STATUS with DTPROC_STATUS_WAIT
  *    return 0 for a victim still alive and controlled, no thread of the
@@ -57,7 +60,9 @@
  *    sigtimedwait(2) and the calls signal(7) lists as never restarted after
  *    a stop signal return EINTR.  A debugger attaching to a parked thread
  *    sees it stop only once it is continued (the park is not interrupted
- *    by SIGSTOP).
+ *    by SIGSTOP or PTRACE_INTERRUPT): PTRACE_ATTACH and PTRACE_SEIZE
+ *    return at once, and waitpid(2) reports the ptrace stop after the
+ *    continue (gdb's attach waits for it).
  *
  *    The consumer is also the process that opened the file: when it exits,
  *    its victims are let go by the rules of RELEASE even if another process
