@@ -42,6 +42,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/hash.h>
 #include <linux/irq_work.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
@@ -98,6 +99,7 @@ struct dtproc_park {
 	struct dtproc_proc	*proc;
 	unsigned long		gen;
 	struct list_head	node;		/* proc->parked */
+	struct hlist_node	hnode;		/* proc->parked_hash */
 	struct task_struct	*task;
 	unsigned long		addr;		/* user IP it resumes at */
 	u32			why;
@@ -185,6 +187,12 @@ static bool dtproc_proc_unwanted(struct dtproc_proc *proc)
 
 /* --- the rendezvous --- */
 
+static struct hlist_head *dtproc_parked_bucket(struct dtproc_proc *proc,
+					       struct task_struct *t)
+{
+	return &proc->parked_hash[hash_ptr(t, DTPROC_PARKED_HASH_BITS)];
+}
+
 static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
@@ -196,11 +204,13 @@ static void dtproc_park_fn(struct callback_head *cb)
 	pk->task = current;
 	pk->addr = instruction_pointer(current_pt_regs());
 	INIT_LIST_HEAD(&pk->node);
+	INIT_HLIST_NODE(&pk->hnode);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
 	if (park) {
 		pk->why = proc->why;
 		list_add_tail(&pk->node, &proc->parked);
+		hlist_add_head(&pk->hnode, dtproc_parked_bucket(proc, current));
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 
@@ -217,8 +227,10 @@ static void dtproc_park_fn(struct callback_head *cb)
 		if (READ_ONCE(proc->gen) != READ_ONCE(pk->gen)) {
 			raw_spin_lock_irqsave(&proc->lock, flags);
 			park = proc->gen == pk->gen;
-			if (!park)
+			if (!park) {
 				list_del_init(&pk->node);
+				hlist_del_init(&pk->hnode);
+			}
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
 			continue;
 		}
@@ -232,6 +244,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	finish_wait(&proc->park_wq, &wait);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	list_del(&pk->node);
+	hlist_del_init(&pk->hnode);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	kfree(pk);
 	dtproc_proc_put(proc);
@@ -499,7 +512,7 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
 	struct dtproc_park *pk;
 
 	lockdep_assert_held(&proc->lock);
-	list_for_each_entry(pk, &proc->parked, node)
+	hlist_for_each_entry(pk, dtproc_parked_bucket(proc, t), hnode)
 		if (pk->task == t && pk->gen == proc->gen)
 			return pk;
 	return NULL;
@@ -512,30 +525,42 @@ static bool dtproc_thread_held(struct task_struct *t)
 					__TASK_TRACED);
 }
 
+/* Is @t parked for @proc's current stop?  Takes proc->lock. */
+static bool dtproc_thread_parked_now(struct dtproc_proc *proc,
+				     struct task_struct *t)
+{
+	unsigned long flags;
+	bool parked;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	parked = dtproc_thread_parked(proc, t);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	return parked;
+}
+
 /*
  * The program's threads of @proc and how many of them cannot run user
  * code now: parked, or asleep where a park's wake-up does not reach.
+ * Sampled thread by thread under RCU: interrupts are off only for one
+ * thread's look-up, however many threads there are.
  */
 static void dtproc_proc_count(struct dtproc_proc *proc, u32 *nthreads,
 			      u32 *nstopped)
 {
 	struct task_struct *leader, *t;
-	unsigned long flags;
 	u32 n = 0, s = 0;
 
 	rcu_read_lock();
-	raw_spin_lock_irqsave(&proc->lock, flags);
 	leader = pid_task(proc->pid, PIDTYPE_TGID);
 	if (leader) {
 		for_each_thread(leader, t) {
 			if (!dtproc_program_thread(t))
 				continue;
 			n++;
-			s += dtproc_thread_parked(proc, t) ||
-			     dtproc_thread_held(t);
+			s += dtproc_thread_held(t) ||
+			     dtproc_thread_parked_now(proc, t);
 		}
 	}
-	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	rcu_read_unlock();
 	*nthreads = n;
 	*nstopped = s;
@@ -1248,8 +1273,8 @@ static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 	unsigned long flags;
 	u32 n = 0;
 
+	/* thread by thread, as dtproc_proc_count() */
 	rcu_read_lock();
-	raw_spin_lock_irqsave(&proc->lock, flags);
 	leader = pid_task(proc->pid, PIDTYPE_TGID);
 	if (leader) {
 		for_each_thread(leader, t) {
@@ -1262,18 +1287,19 @@ static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 			memset(th, 0, sizeof(*th));
 			th->tid = task_pid_nr_ns(t, ns);
 			th->state = DTPROC_THREAD_RUNNING;
+			raw_spin_lock_irqsave(&proc->lock, flags);
 			pk = dtproc_thread_parked(proc, t);
 			if (pk) {
 				th->state = DTPROC_THREAD_PARKED;
 				th->why = pk->why;
 				th->addr = pk->addr;
-			} else if (dtproc_thread_held(t)) {
-				th->state = DTPROC_THREAD_HELD;
 			}
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			if (!pk && dtproc_thread_held(t))
+				th->state = DTPROC_THREAD_HELD;
 			n++;
 		}
 	}
-	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	rcu_read_unlock();
 	return n;
 }

@@ -7,6 +7,7 @@
 #ifndef _DTPROC_CONTROL_H
 #define _DTPROC_CONTROL_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/task_work.h>
@@ -22,6 +23,10 @@
 
 struct dtproc_victim;
 struct dtproc_park;
+
+/* Buckets of proc->parked_hash: a thread walk looks each thread up. */
+#define DTPROC_PARKED_HASH_BITS	6
+#define DTPROC_PARKED_HASH_SIZE	BIT(DTPROC_PARKED_HASH_BITS)
 
 /**
  * struct dtproc_proc - a held process, shared by its victims
@@ -40,6 +45,7 @@ struct dtproc_park;
  * @orphan:	a requested stop without consumer: listed on its own
  * @gen:	moves on whenever the parks of a stop must end
  * @parked:	struct dtproc_park of the threads parked now
+ * @parked_hash: the same parks by thread, for the thread walks
  * @spare:	parks allocated beforehand for the hooks (@nspare of them)
  * @exec_park:	a created victim's park for its exec (set while @armed)
  * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
@@ -65,6 +71,7 @@ struct dtproc_proc {
 	bool			orphan;
 	unsigned long		gen;
 	struct list_head	parked;
+	struct hlist_head	parked_hash[DTPROC_PARKED_HASH_SIZE];
 	struct dtproc_park	*spare;
 	unsigned int		nspare;
 	struct dtproc_park	*exec_park;

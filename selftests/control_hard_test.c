@@ -1511,6 +1511,194 @@ TEST_TIMEOUT(create_kill_on_close_runs_nothing, 300)
 	}
 }
 
+/*
+ * Defect 2: a STOP racing a set-id exec's LOST must not park the process
+ * with no controller (SIGCONT could not find it, rmmod would hang): after
+ * each round, once LOST, the set-id image runs.
+ */
+TEST_TIMEOUT(stop_racing_setid_exec_leaves_none_parked, 300)
+{
+	struct dtproc_status st;
+	int fd, go[2], round, stops;
+	pid_t pid;
+
+	make_suidbb();
+	for (round = 0; round < 15; round++) {
+		fd = open_dtproc();
+		ASSERT_OK(pipe2(go, O_CLOEXEC));
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			char *argv[] = { "sleep", "30", NULL };
+			char ch;
+
+			close(go[1]);
+			drop_to_nobody();
+			if (read(go[0], &ch, 1) != 1)
+				_exit(3);
+			execv(SUIDBB, argv);
+			_exit(4);
+		}
+		close(go[0]);
+		ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		ASSERT_EQ(write(go[1], "g", 1), 1);
+		close(go[1]);
+		/* stop and continue until control is lost */
+		for (stops = 0; !cu_ioc_pid(fd, DTPROC_IOC_STOP, pid); stops++)
+			cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid);
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		ASSERT_EQ(st.state, DTPROC_STATE_LOST);
+		if (cu_wait_not_state(pid, 'I', 2000) == 'I')
+			DT_FAIL(1, "round %d: lost after %d stops, still parked",
+				round, stops);
+		close(fd);
+		cu_kill(pid);
+	}
+	unlink(SUIDBB);
+}
+
+/*
+ * Defect 6: a SIGCONT racing a grab of a pstop'd orphan must not unlist
+ * the proc the grab has just taken: the grab's proc still sees the
+ * victim's death.
+ */
+TEST_TIMEOUT(sigcont_racing_regrab_keeps_proc_listed, 300)
+{
+	volatile unsigned long *c = cu_shared(1);
+	struct dtproc_status st;
+	int fd, round;
+	pid_t pid, k;
+
+	for (round = 0; round < 30; round++) {
+		pid = cu_spawn(c, 0);
+		fd = open_dtproc();
+		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+		close(fd);			/* a pstop'd orphan */
+		fflush(NULL);
+		k = fork();
+		ASSERT_GE(k, 0);
+		if (k == 0) {
+			usleep(round * 97 % 3000);
+			kill(pid, SIGCONT);
+			_exit(0);
+		}
+		fd = open_dtproc();
+		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+		ASSERT_TRUE(cu_reap(k, &(int){0}, CU_WAIT_MS));
+		kill(pid, SIGKILL);
+		for (int i = 0; i < CU_WAIT_MS / 5; i++) {
+			ASSERT_OK(cu_ioc_status(fd, pid, &st));
+			if (st.state == DTPROC_STATE_DEAD)
+				break;
+			cu_sleep_ms(5);
+		}
+		if (st.state != DTPROC_STATE_DEAD)
+			DT_FAIL(1, "round %d: killed, STATUS still says state %u",
+				round, st.state);
+		close(fd);
+		cu_kill(pid);
+	}
+}
+
+/* --- thread walks --- */
+
+static void *mt_sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* A child with @n threads asleep in pause() (and its main thread). */
+static pid_t mt_spawn(int n, volatile unsigned long *ready)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		cu_close_fds();
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64 << 10);
+		for (int i = 0; i < n; i++)
+			if (pthread_create(&t, &attr, mt_sleeper, NULL))
+				_exit(3);
+		*ready = 1;
+		mt_sleeper(NULL);
+	}
+	for (int i = 0; !*ready && i < 6000; i++)
+		cu_sleep_ms(10);
+	ASSERT_EQ(*ready, 1);
+	return pid;
+}
+
+static int mt_cmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median time of a STATUS of @pid, in microseconds. */
+static long long mt_status_us(int fd, pid_t pid)
+{
+	struct dtproc_status st;
+	long long t[21];
+	struct timespec a, b;
+
+	for (int i = 0; i < 21; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+		t[i] = (b.tv_sec - a.tv_sec) * 1000000LL +
+		       (b.tv_nsec - a.tv_nsec) / 1000;
+	}
+	qsort(t, 21, sizeof(t[0]), mt_cmp);
+	return t[10];
+}
+
+/*
+ * Item 8: the thread walks of STATUS ran with interrupts off and looked
+ * each thread up in the list of parks: quadratic in the threads.  Now each
+ * thread is looked up in a hash, interrupts off for that look-up only.
+ * Caches make even a linear walk of 8 times the threads take more than 8
+ * times as long, so the bound is loose: not 24 times as long and over
+ * 8 ms.  Old code (6.12 guest): 267 us with 251 threads, 29838 us (x112)
+ * with 2001, all of it with interrupts off; now 8 us and 526 us.
+ */
+TEST_TIMEOUT(status_walk_linear_in_threads, 600)
+{
+	volatile unsigned long *ready = cu_shared(2);
+	long long small, big;
+	int fd = open_dtproc();
+	pid_t a, b;
+
+	a = mt_spawn(250, &ready[0]);
+	b = mt_spawn(2000, &ready[1]);
+	ASSERT_OK(cu_ioc_grab(fd, a, 0, 0));
+	ASSERT_OK(cu_ioc_grab(fd, b, 0, 0));
+	mt_status_us(fd, a);	/* warm */
+	small = mt_status_us(fd, a);
+	big = mt_status_us(fd, b);
+	TH_LOG("STATUS: %lld us with 251 threads, %lld us with 2001 (x%.1f)",
+	       small, big, (double)big / (small ? small : 1));
+	if (big > 24 * small && big > 8000)
+		DT_FAIL(1, "STATUS %lld us with 2001 threads vs %lld us with 251: quadratic",
+			big, small);
+	close(fd);
+	cu_kill(a);
+	cu_kill(b);
+}
+
 /* --- unload --- */
 
 /*
