@@ -1114,6 +1114,16 @@ out_pid:
 	return ret;
 }
 
+/*
+ * In a requested stop (pstop): it outlives its consumer, a created victim's
+ * too (dtproc break leaves the process it ran stopped at the breakpoint).
+ */
+static bool dtproc_proc_requested_locked(struct dtproc_proc *proc)
+{
+	lockdep_assert_held(&proc->lock);
+	return proc->why == DTPROC_STOP_REQUESTED && !proc->state;
+}
+
 /* Let go of one victim; caller holds both locks. */
 static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 {
@@ -1126,7 +1136,8 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	xa_erase(&c->victims, v->nr);
 
 	/*
-	 * kill-on-last-close, of a created victim lost to a set-id exec too:
+	 * kill-on-last-close, of a created victim lost to a set-id exec too,
+	 * but not of one in a requested stop:
 	 * the SIGKILL is pending before its parks are released below, so no
 	 * thread reaches user mode (sent outside the raw lock: the signal
 	 * code takes sleeping locks on PREEMPT_RT)
@@ -1134,7 +1145,8 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	kill = (v->flags & DTPROC_GRAB_CREATE) &&
 	       (proc->control == v || proc->state == DTPROC_STATE_LOST) &&
-	       proc->state != DTPROC_STATE_DEAD;
+	       proc->state != DTPROC_STATE_DEAD &&
+	       !dtproc_proc_requested_locked(proc);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (kill)
 		kill_pid(proc->pid, SIGKILL, 1);
@@ -1144,8 +1156,7 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	if (proc->control == v) {
 		proc->control = NULL;
 		proc->armed = false;
-		if (proc->why == DTPROC_STOP_REQUESTED && !proc->state &&
-		    !(v->flags & DTPROC_GRAB_CREATE))
+		if (dtproc_proc_requested_locked(proc))
 			proc->orphan = true;		/* stays stopped */
 		else
 			dtproc_proc_run_locked(proc);	/* run-on-last-close */

@@ -207,6 +207,38 @@ TEST_TIMEOUT(release_kills_created, 120)
 	dtproc_close(dp);
 }
 
+/*
+ * A created victim in a requested stop is not killed by RELEASE: it stays
+ * stopped (dtproc break -c leaves its process so) until SIGCONT.
+ */
+TEST_TIMEOUT(release_leaves_created_in_requested_stop, 120)
+{
+	char *argv[] = { "sleep", "60", NULL };
+	struct dtproc *dp = cu_open();
+	struct dtproc_handle *h;
+	int status;
+	pid_t pid;
+
+	h = dtproc_create(dp, "sleep", argv);
+	if (!h)
+		DT_FAIL(1, "dtproc_create: %s", dtproc_errmsg());
+	pid = dtproc_handle_pid(h);
+	ASSERT_EQ(dtproc_continue(h), 0);
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(dtproc_stop(h), 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
+	dtproc_release(h);
+	dtproc_close(dp);
+	if (cu_reap(pid, &status, 1000))
+		DT_FAIL(1, "released created pid %d in a requested stop died (status %#x)",
+			pid, status);
+	ASSERT_EQ(cu_state(pid), 'I');
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+}
+
 /* --- grab --- */
 
 TEST(grab_unused_pid_fails)

@@ -100,7 +100,9 @@
  *        already has it; ENOENT (or another error) if the module cannot
  *        place its kernel hooks.  DTPROC_GRAB_PIDFD: @pid is a pidfd.
  *      DTPROC_IOC_RELEASE (struct dtproc_pid): let go: a created victim is
- *        killed, a grabbed one set running, a requested stop left stopped.
+ *        killed, a grabbed one set running, a requested stop left stopped
+ *        (a created victim's too: it is then not killed, as dtrace -c's
+ *        process left in a pstop is not).
  *        Closing the file releases every victim by the same rules.
  *      DTPROC_IOC_CONTINUE (struct dtproc_pid): set a stopped victim running.
  *      DTPROC_IOC_STOP (struct dtproc_pid): a requested stop (pstop): every
