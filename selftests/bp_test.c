@@ -713,9 +713,14 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 			dump_tasks(pid);
 		ASSERT_GT(calls(), before);
 	}
-	cu_sleep_ms(500);
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 64; i++) {
+		wait_for(i ? &shm->slot[i] : &shm->counter, 1, CU_WAIT_MS);
+		if (!(i ? shm->slot[i] : shm->counter)) {
+			TH_LOG("thread %d never ran the instruction", i);
+			dump_tasks(pid);
+		}
 		EXPECT_NE(i ? shm->slot[i] : shm->counter, 0);
+	}
 
 	/* stopping again */
 	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
