@@ -10,6 +10,7 @@
  * very binary, which the constructor below turns into the workload again.
  */
 #include <pthread.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/wait.h>
 
@@ -880,5 +881,93 @@ TEST_TIMEOUT(reexec_while_adding_and_removing, 600)
 	EXPECT_LE(hits, shm->hits);
 	ASSERT_OK(cu_ioc_status(fd, pid, &st));
 	EXPECT_EQ(st.state, DTPROC_STATE_RUNNING);
+	finish(fd, pid);
+}
+
+/* --- measurements (logged, not asserted) --- */
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* Microseconds a round of @n calls takes the victim. */
+static double round_us(long n)
+{
+	double t = now_us();
+
+	round_run(n);
+	return now_us() - t;
+}
+
+static bool tracefs_write(const char *file, const char *text)
+{
+	char path[128];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", file);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+TEST_TIMEOUT(measure_add_and_hit_costs, 900)
+{
+	double add = 0, del = 0, t, base, count, trace = -1;
+	struct dtproc_bp_info info;
+	int fd = open_dtproc(), i;
+	char exe[256], probe[400];
+	const long n = 20000;
+	__u32 id = 0;
+	ssize_t len;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	for (i = 0; i < 20; i++) {
+		t = now_us();
+		ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+		add += now_us() - t;
+		t = now_us();
+		ASSERT_OK(bp_del(fd, pid, id));
+		del += now_us() - t;
+	}
+	TH_LOG("BP_ADD %.0f us, BP_DEL %.0f us (mean of 20)", add / 20,
+	       del / 20);
+
+	round_us(n);			/* warm */
+	base = round_us(n);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	ASSERT_TRUE(bp_info(fd, pid, id, &info, NULL));
+	count = round_us(n);
+	EXPECT_EQ(bp_hits(fd, pid, id), n);
+	ASSERT_OK(bp_del(fd, pid, id));
+
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_GT(len, 0);
+	exe[len] = 0;
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	snprintf(probe, sizeof(probe), "p:dtproc_bp_bench %s:0x%llx\n", exe,
+		 (unsigned long long)info.offset);
+	if (tracefs_write("uprobe_events", probe) &&
+	    tracefs_write("events/uprobes/dtproc_bp_bench/enable", "1")) {
+		trace = round_us(n);
+		tracefs_write("events/uprobes/dtproc_bp_bench/enable", "0");
+		tracefs_write("uprobe_events", "-:dtproc_bp_bench\n");
+	} else {
+		TH_LOG("no tracefs uprobe: %s", strerror(errno));
+	}
+	TH_LOG("per call: bare %.2f us; COUNT breakpoint +%.2f us; tracefs uprobe +%.2f us",
+	       base / n, (count - base) / n, (trace - base) / n);
+	if (trace > base)
+		TH_LOG("COUNT / tracefs per-hit overhead ratio %.2f",
+		       (count - base) / (trace - base));
 	finish(fd, pid);
 }
