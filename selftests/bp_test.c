@@ -761,6 +761,25 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	}
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nstopped, 64);
+	{
+		/* how many parked, how many held (waiting for an XOL slot) */
+		struct dtproc_thread th[64];
+		int parked = 0, held = 0;
+		__u32 j;
+
+		st.threads = (unsigned long)th;
+		st.threads_len = 64;
+		st.thread_size = sizeof(th[0]);
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		for (j = 0; j < st.threads_len; j++) {
+			parked += th[j].state == DTPROC_THREAD_PARKED;
+			held += th[j].state == DTPROC_THREAD_HELD;
+		}
+		TH_LOG("second stop: %d parked, %d held", parked, held);
+		if (held && getenv("BP_TEST_DUMP"))
+			dump_tasks(pid);
+		st.threads = 0;
+	}
 
 	/* SIGKILL with every thread parked (or waiting for a slot) */
 	ASSERT_OK(kill(pid, SIGKILL));
