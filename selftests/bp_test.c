@@ -744,7 +744,12 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	for (i = 0; i < 64; i++) {
 		wait_for(i ? &shm->slot[i] : &shm->counter, 1, CU_WAIT_MS);
 		if (!(i ? shm->slot[i] : shm->counter)) {
-			TH_LOG("thread %d never ran the instruction", i);
+			struct dtproc_status s2;
+
+			cu_ioc_status(fd, pid, &s2);
+			TH_LOG("thread %d never ran the instruction: state %u why %u nstopped %u of %u bp %u",
+			       i, s2.state, s2.why, s2.nstopped, s2.nthreads,
+			       s2.bp_id);
 			dump_tasks(pid);
 		}
 		EXPECT_NE(i ? shm->slot[i] : shm->counter, 0);
