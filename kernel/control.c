@@ -198,7 +198,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	DEFINE_WAIT(wait);
 
 	pk->task = current;
-	pk->addr = dtproc_bp_resume_ip();
+	pk->addr = dtproc_bp_resume_ip(proc);
 	INIT_LIST_HEAD(&pk->node);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
@@ -796,6 +796,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	INIT_LIST_HEAD(&proc->victims);
 	INIT_LIST_HEAD(&proc->parked);
 	INIT_LIST_HEAD(&proc->bps);
+	INIT_LIST_HEAD(&proc->bp_rewinds);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
 

@@ -781,6 +781,8 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 		for (j = 0; j < st.threads_len; j++) {
 			parked += th[j].state == DTPROC_THREAD_PARKED;
 			held += th[j].state == DTPROC_THREAD_HELD;
+			/* one that left the breakpoint parks back on it */
+			EXPECT_NE(th[j].addr, BP_ADDR + 1);
 		}
 		TH_LOG("second stop: %d parked, %d held", parked, held);
 		if (held && getenv("BP_TEST_DUMP"))
