@@ -64,8 +64,12 @@
 /* The wait of a parked thread: see the top of the file. */
 #define DTPROC_PARK_STATE	(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE)
 
-/* Notifications a consumer may have unread; one more slot for the overflow. */
+/*
+ * Notifications a consumer may have unread (the last slot is the
+ * overflow's); more once it has placed a breakpoint, which notes each hit.
+ */
 #define DTPROC_NOTES_MAX	256
+#define DTPROC_NOTES_BP_MAX	4096
 
 struct dtproc_victim {
 	struct list_head	proc_node;
@@ -87,7 +91,9 @@ struct dtproc_consumer {
 	bool			notes_kick;	/* woken from a hook: irq_work */
 	wait_queue_head_t	notes_wq;
 	struct llist_node	kick_node;
-	struct dtproc_note	notes[DTPROC_NOTES_MAX];
+	unsigned int		notes_max;
+	struct dtproc_note	*notes;		/* notes_max: notes_small or big */
+	struct dtproc_note	notes_small[DTPROC_NOTES_MAX];
 };
 
 /*
@@ -130,6 +136,7 @@ static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 
 	dtproc_parks_free(proc->spare);
 	kfree(proc->exec_park);
+	put_pid(proc->bp_tid);
 	put_pid(proc->pid);
 	kfree(proc);
 }
@@ -203,7 +210,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	DEFINE_WAIT(wait);
 
 	pk->task = current;
-	pk->addr = instruction_pointer(current_pt_regs());
+	pk->addr = dtproc_bp_resume_ip(proc);
 	INIT_LIST_HEAD(&pk->node);
 	INIT_HLIST_NODE(&pk->hnode);
 	raw_spin_lock_irqsave(&proc->lock, flags);
@@ -576,7 +583,7 @@ static bool dtproc_proc_settled(struct dtproc_proc *proc)
 
 	/* armed: still on its way through its exec, a stop to come */
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	moving = !proc->state && (proc->why || proc->armed);
+	moving = !proc->state && (proc->why || proc->armed || proc->bp_pending);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (!moving)
 		return true;
@@ -610,31 +617,28 @@ static DEFINE_IRQ_WORK(dtproc_kick_work, dtproc_kick_fn);
  * Queue a note for @c, or count it in the overflow record that takes the
  * ring's last slot.  Any context.
  */
-static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
-			  int status)
+static void dtproc_notify_note(struct dtproc_consumer *c,
+			       const struct dtproc_note *note)
 {
 	struct dtproc_note *n;
 	unsigned long flags;
 	bool kick = false;
 
 	raw_spin_lock_irqsave(&c->notes_lock, flags);
-	n = &c->notes[(c->notes_head + c->notes_count - 1) % DTPROC_NOTES_MAX];
+	n = &c->notes[(c->notes_head + c->notes_count - 1) % c->notes_max];
 	if (c->notes_count && n->what == DTPROC_NOTE_OVERFLOW) {
 		n->status++;
 	} else {
-		n = &c->notes[(c->notes_head + c->notes_count) %
-			      DTPROC_NOTES_MAX];
+		n = &c->notes[(c->notes_head + c->notes_count) % c->notes_max];
 		c->notes_count++;
-		n->size = sizeof(*n);
-		if (c->notes_count == DTPROC_NOTES_MAX) {
-			n->pid = 0;
+		if (c->notes_count == c->notes_max) {
+			memset(n, 0, sizeof(*n));
 			n->what = DTPROC_NOTE_OVERFLOW;
 			n->status = 1;
 		} else {
-			n->pid = pid;
-			n->what = what;
-			n->status = status;
+			*n = *note;
 		}
+		n->size = sizeof(*n);
 	}
 	if (!c->notes_kick) {
 		c->notes_kick = true;
@@ -645,6 +649,67 @@ static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
 		llist_add(&c->kick_node, &dtproc_kick_list);
 		irq_work_queue(&dtproc_kick_work);
 	}
+}
+
+static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
+			  int status)
+{
+	struct dtproc_note n = { .pid = pid, .what = what, .status = status };
+
+	dtproc_notify_note(c, &n);
+}
+
+/*
+ * A breakpoint hit by current: tell the breakpoints' owner.  @n has the
+ * breakpoint's fields; the pid and tid are filled here, in the owner's
+ * namespace (a vfork child's own).  Caller holds proc->lock.
+ */
+void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n)
+{
+	struct dtproc_victim *v = proc->bp_owner;
+
+	lockdep_assert_held(&proc->lock);
+	if (!v)
+		return;
+	n->what = DTPROC_NOTE_BREAK;
+	n->pid = task_tgid(current) == proc->pid ? v->nr :
+		 task_tgid_nr_ns(current, v->consumer->ns);
+	n->tid = task_pid_nr_ns(current, v->consumer->ns);
+	dtproc_notify_note(v->consumer, n);
+}
+
+/*
+ * Current hit STOP breakpoint @id at @addr and has not executed it (bp.c,
+ * from a task_work of that thread): stop the whole process for it.  The
+ * thread parks in this same return to user mode.
+ */
+void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
+{
+	struct pid *tid = get_pid(task_pid(current)), *old = NULL;
+	struct dtproc_victim *v;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	v = proc->control;
+	if (v && !proc->why && !proc->state) {
+		old = proc->bp_tid;
+		proc->bp_tid = tid;
+		proc->bp_id = id;
+		proc->bp_addr = addr;
+		tid = NULL;
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	put_pid(old);
+	put_pid(tid);
+	if (v)
+		dtproc_proc_stop(proc, v, DTPROC_STOP_BREAK);
+	/*
+	 * Only now, with proc->why set: until then another hit must not
+	 * take itself for the first of a new stop.
+	 */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	proc->bp_pending = false;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 }
 
 /* Tell every consumer of @proc.  Caller holds proc->lock. */
@@ -751,6 +816,8 @@ struct dtproc_consumer *dtproc_consumer_new(void)
 	mutex_init(&c->lock);
 	xa_init(&c->victims);
 	raw_spin_lock_init(&c->notes_lock);
+	c->notes = c->notes_small;
+	c->notes_max = DTPROC_NOTES_MAX;
 	init_waitqueue_head(&c->notes_wq);
 	c->ns = get_pid_ns(task_active_pid_ns(current));
 	c->owner = get_pid(task_tgid(current));
@@ -800,6 +867,8 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	raw_spin_lock_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->victims);
 	INIT_LIST_HEAD(&proc->parked);
+	INIT_LIST_HEAD(&proc->bps);
+	INIT_LIST_HEAD(&proc->bp_rewinds);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
 
@@ -1130,6 +1199,7 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	struct dtproc_proc *proc = v->proc;
 	unsigned long flags;
 	bool kill, unlist;
+	bool bps;
 
 	lockdep_assert_held(&dtproc_control_lock);
 	lockdep_assert_held(&c->lock);
@@ -1153,6 +1223,9 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	list_del(&v->proc_node);
+	bps = proc->bp_owner == v;
+	if (bps)
+		proc->bp_owner = NULL;
 	if (proc->control == v) {
 		proc->control = NULL;
 		proc->armed = false;
@@ -1166,6 +1239,9 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	if (unlist)
 		dtproc_proc_unlist_finish(proc);
 	dtproc_proc_wake(proc);
+	/* after the wake-up: a thread parked in a single-step holds a slot */
+	if (bps)
+		dtproc_bps_release(proc);
 	dtproc_proc_put(proc);
 	kfree(v);
 }
@@ -1273,6 +1349,67 @@ int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
 	return ret;
 }
 
+/* A consumer placing breakpoints gets the larger ring; under c->lock. */
+static int dtproc_consumer_grow_notes(struct dtproc_consumer *c)
+{
+	struct dtproc_note *big;
+	unsigned long flags;
+	unsigned int i;
+
+	lockdep_assert_held(&c->lock);
+	if (c->notes_max == DTPROC_NOTES_BP_MAX)
+		return 0;
+	big = kvcalloc(DTPROC_NOTES_BP_MAX, sizeof(*big), GFP_KERNEL);
+	if (!big)
+		return -ENOMEM;
+	raw_spin_lock_irqsave(&c->notes_lock, flags);
+	for (i = 0; i < c->notes_count; i++)
+		big[i] = c->notes[(c->notes_head + i) % c->notes_max];
+	c->notes_head = 0;
+	c->notes = big;
+	c->notes_max = DTPROC_NOTES_BP_MAX;
+	raw_spin_unlock_irqrestore(&c->notes_lock, flags);
+	return 0;
+}
+
+/*
+ * A breakpoint request on victim @nr of @c: @fn runs with the consumer's
+ * lock held, which keeps the breakpoint list of the victim it owns.
+ * @control: the request changes breakpoints, so @c must control the
+ * victim (EPERM if it only watches); else @fn gets a NULL proc when @c
+ * owns no breakpoints of it.
+ */
+int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
+		   dtproc_bp_fn fn, void *arg)
+{
+	struct dtproc_proc *proc = NULL;
+	struct dtproc_victim *v;
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&c->lock);
+	v = dtproc_victim_of(c, nr);
+	ret = PTR_ERR_OR_ZERO(v);
+	if (ret)
+		goto out;
+	raw_spin_lock_irqsave(&v->proc->lock, flags);
+	if (control && v->proc->control != v) {
+		ret = -EPERM;
+	} else if (v->proc->control == v || v->proc->bp_owner == v) {
+		proc = v->proc;
+		if (control)
+			proc->bp_owner = v;
+	}
+	raw_spin_unlock_irqrestore(&v->proc->lock, flags);
+	if (!ret && control)
+		ret = dtproc_consumer_grow_notes(c);
+	if (!ret)
+		ret = fn(proc, c->ns, arg);
+out:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
 /*
  * Fill @out (@len entries) with the program's threads of @proc as @ns
  * numbers them; returns how many were filled.
@@ -1377,8 +1514,18 @@ int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 	dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	why = proc->armed ? 0 : proc->why;
+	if (!why && proc->bp_pending)
+		why = DTPROC_STOP_BREAK;	/* its stop is on its way */
 	state = proc->state;
 	st->status = proc->status;
+	st->bp_tid = 0;
+	st->bp_id = 0;
+	st->bp_addr = 0;
+	if (proc->why == DTPROC_STOP_BREAK && !state) {
+		st->bp_tid = pid_nr_ns(proc->bp_tid, c->ns);
+		st->bp_id = proc->bp_id;
+		st->bp_addr = proc->bp_addr;
+	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	st->why = 0;
 	if (state) {
@@ -1438,6 +1585,8 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	/* no hook can reach @c any more; a kick may still be on its way */
 	irq_work_sync(&dtproc_kick_work);
 	xa_destroy(&c->victims);
+	if (c->notes != c->notes_small)
+		kvfree(c->notes);
 	put_pid(c->owner);
 	put_pid_ns(c->ns);
 	kfree(c);
@@ -1450,14 +1599,14 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 	unsigned long flags;
 	int ret;
 
-	if (len < sizeof(n))
+	if (len < DTPROC_NOTE_SIZE_VER0)
 		return -EINVAL;
 	for (;;) {
 		raw_spin_lock_irqsave(&c->notes_lock, flags);
 		ret = c->notes_count;
 		if (ret) {
 			n = c->notes[c->notes_head];
-			c->notes_head = (c->notes_head + 1) % DTPROC_NOTES_MAX;
+			c->notes_head = (c->notes_head + 1) % c->notes_max;
 			c->notes_count--;
 		}
 		raw_spin_unlock_irqrestore(&c->notes_lock, flags);
@@ -1470,7 +1619,8 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 		if (ret)
 			return ret;
 	}
-	return copy_to_user(buf, &n, sizeof(n)) ? -EFAULT : sizeof(n);
+	len = min(len, sizeof(n));
+	return copy_to_user(buf, &n, len) ? -EFAULT : len;
 }
 
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,
