@@ -43,6 +43,9 @@ struct dtproc_handles {
 	struct dtproc_handle	*lru_head, *lru_tail;	/* most recent first */
 	unsigned int		lru_count, lru_limit;
 	size_t			count;
+	/* notes the library read on its own (dtproc_create_at) for the caller */
+	struct dtproc_note	*deferred;
+	size_t			ndeferred, deferred_cap;
 };
 
 void dtproc_handles_free(struct dtproc_handles *hs)
@@ -57,6 +60,7 @@ void dtproc_handles_free(struct dtproc_handles *hs)
 			next = h->hash_next;
 			free(h);
 		}
+	free(hs->deferred);
 	free(hs);
 }
 
@@ -331,6 +335,11 @@ DTPROC_EXPORT size_t dtproc_handle_count(struct dtproc *dp)
 	return hs ? hs->count : 0;
 }
 
+struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h)
+{
+	return h->dp;
+}
+
 DTPROC_EXPORT pid_t dtproc_handle_pid(const struct dtproc_handle *h)
 {
 	return h->pid;
@@ -469,37 +478,86 @@ static void note_message(const struct dtproc_note *n, char *buf, size_t len)
 		snprintf(buf, len, "%d notifications lost (not read in time)",
 			 n->status);
 		break;
+	case DTPROC_NOTE_BREAK:
+		snprintf(buf, len, "pid %d: thread %d hit breakpoint %u at 0x%llx",
+			 n->pid, n->tid, n->bp_id, (unsigned long long)n->addr);
+		break;
 	default:
 		snprintf(buf, len, "pid %d: notification %u", n->pid, n->what);
 		break;
 	}
 }
 
+int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
+{
+	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
+	ssize_t n;
+
+	/* poll first: the descriptor stays blocking (it may be shared) */
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+		return 0;
+	memset(note, 0, sizeof(*note));
+	n = read(dtproc_fd(dp), note, sizeof(*note));
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	/* a record is at least the 16 bytes of the first ABI */
+	if (n < DTPROC_NOTE_SIZE_VER0)
+		return -EIO;
+	if ((size_t)n < sizeof(*note))
+		memset((char *)note + n, 0, sizeof(*note) - n);
+	return 1;
+}
+
+int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note)
+{
+	struct dtproc_handles *hs = handles_of(dp);
+	struct dtproc_note *d;
+
+	if (!hs)
+		return -ENOMEM;
+	if (hs->ndeferred == hs->deferred_cap) {
+		size_t cap = hs->deferred_cap ? 2 * hs->deferred_cap : 16;
+
+		d = realloc(hs->deferred, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		hs->deferred = d;
+		hs->deferred_cap = cap;
+	}
+	hs->deferred[hs->ndeferred++] = *note;
+	return 0;
+}
+
 /*
  * Hand each queued notification to @fn (with the handle of its pid, if
- * one is held, and dt_proc's message for it).  Never blocks.  Returns the
- * number handled or a negative errno.
+ * one is held, and dt_proc's message for it), those the library read on
+ * its own first.  Never blocks.  Returns the number handled or a negative
+ * errno.
  */
 DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 				       void *arg)
 {
 	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_note note;
-	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
 	char msg[160];
-	int count = 0;
-	ssize_t n = 0;
+	int count = 0, ret;
+	size_t i;
 
-	/* poll first: the descriptor stays blocking (it may be shared) */
-	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
-		n = read(dtproc_fd(dp), &note, sizeof(note));
-		if (n != sizeof(note))
-			break;
+	if (hs && hs->ndeferred) {
+		for (i = 0; i < hs->ndeferred; i++) {
+			note = hs->deferred[i];
+			note_message(&note, msg, sizeof(msg));
+			fn(lookup(hs, note.pid), &note, msg, arg);
+			count++;
+		}
+		hs->ndeferred = 0;
+	}
+	while ((ret = dtproc_note_read(dp, &note)) > 0) {
 		note_message(&note, msg, sizeof(msg));
 		fn(hs ? lookup(hs, note.pid) : NULL, &note, msg, arg);
 		count++;
 	}
-	if (n < 0 && errno != EAGAIN)
-		return dtproc_fail(errno, "cannot read dtproc notifications");
+	if (ret < 0)
+		return dtproc_fail(-ret, "cannot read dtproc notifications");
 	return count;
 }
