@@ -127,10 +127,14 @@ TEST(c_execs_words_without_a_shell)
 {
 	struct run r;
 
-	/* a shell would expand $HOME and split 'a b'; dtrace -c does not */
-	r = dtproc(NULL, "trace -n exec-failure -c \"bp_victim echo '\\$HOME' 'a  b' x\\\\ y\"");
+	/*
+	 * A shell would expand $HOME and *, and run "b" after ';'; dtrace -c
+	 * does none of it: only quotes and backslashes are taken away.
+	 */
+	r = dtproc(NULL, "trace -n exec-failure -c \"bp_victim echo \\$HOME 'a  b' x\\\\ y a;b *\"");
 	EXPECT_EQ(r.status, 0);
-	EXPECT_STREQ(r.out, "$HOME\na  b\nx y\n");
+	/* after trace's header line: what bp_victim echoed */
+	EXPECT_TRUE(strstr(r.out, "ARGS\n$HOME\na  b\nx y\na;b\n*\n") != NULL);
 	EXPECT_STREQ(r.err, "");
 	run_free(&r);
 }

@@ -159,7 +159,7 @@ TEST(tree_exit_status_and_signal)
 	int n;
 
 	/* dtproc exits with CMD's status; a killed child shows its signal */
-	r = dtproc("report tree -c \"sh -c 'sleep 5 & kill -KILL $!; wait; exit 3'\"");
+	r = dtproc("report tree -c \"sh -c 'sleep 5 & kill -KILL \\$!; wait; exit 3'\"");
 	EXPECT_EQ(r.status, 3);
 	n = tree_lines(r.out, lines, 16);
 	ASSERT_GE(n, 2);
