@@ -403,10 +403,17 @@ DTPROC_EXPORT int dtproc_bps_note(struct dtproc_bps *b,
 		ret = consistent ? bps_loaded(b) : 0;
 		return ret < 0 ? ret : 1;
 	}
-	ret = dtproc_stop_info(b->h, &si, DTPROC_STATUS_WAIT);
+	/*
+	 * The hit's stop: settling (wait for it), settled, or already over
+	 * (another thread's hit at the same time made one stop of both, and
+	 * its note was handled first: do not wait for a stop to come).
+	 */
+	ret = dtproc_stop_info(b->h, &si, 0);
+	if (ret == 0 && si.state == DTPROC_STATE_STOPPING)
+		ret = dtproc_stop_info(b->h, &si, DTPROC_STATUS_WAIT);
 	if (ret < 0)
 		return ret;
-	if (si.state != DTPROC_STATE_STOPPED)
+	if (si.state == DTPROC_STATE_DEAD || si.state == DTPROC_STATE_LOST)
 		return 1;	/* gone: nothing to arm */
 	ret = dtproc_syms_rtld(b->s, &rt);
 	consistent = ret == 0 && rt.r_debug && rt.r_state == RT_CONSISTENT;
@@ -418,7 +425,8 @@ DTPROC_EXPORT int dtproc_bps_note(struct dtproc_bps *b,
 	} else {
 		ret = 0;
 	}
-	if (si.why == DTPROC_STOP_BREAK && si.bp_id == note->bp_id) {
+	if (si.state == DTPROC_STATE_STOPPED && si.why == DTPROC_STOP_BREAK &&
+	    si.bp_id == note->bp_id) {
 		int c = dtproc_continue(b->h);
 
 		if (ret >= 0 && c < 0)

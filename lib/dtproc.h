@@ -538,7 +538,10 @@ int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
  * Hand the set a note of its victim: returns 1 if it was the set's own
  * rtld breakpoint (handled: symbols refreshed, new matches armed, the
  * victim continued if that breakpoint stopped it), 0 if not the set's, or
- * a negative errno.
+ * a negative errno.  A note lost to an overflow leaves the victim stopped
+ * at the set's breakpoint: when idle, check dtproc_stop_info() and hand
+ * the set a note made from it (what DTPROC_NOTE_BREAK, pid, tid, bp_id,
+ * addr).
  */
 int dtproc_bps_note(struct dtproc_bps *b, const struct dtproc_note *note);
 

@@ -179,6 +179,27 @@ static void bp_on_note(struct dtproc_handle *h, const struct dtproc_note *n,
 		l->ret = 1;
 }
 
+/*
+ * A breakpoint stop whose note never came (lost to an overflow of the
+ * module's queue) would leave the target stopped for good: handle it as
+ * if its note had come.  A note coming after all finds the stop over.
+ */
+static void bp_unnoted_stop(struct bp_target *t, struct bp_loop *l)
+{
+	struct dtproc_stopinfo si = { .size = sizeof(si) };
+	struct dtproc_note n = { .what = DTPROC_NOTE_BREAK };
+
+	if (l->ret || dtproc_stop_info(t->h, &si, 0) < 0 ||
+	    si.state != DTPROC_STATE_STOPPED || si.why != DTPROC_STOP_BREAK)
+		return;
+	n.pid = t->target;
+	n.size = sizeof(n);
+	n.tid = si.tid;
+	n.bp_id = si.bp_id;
+	n.addr = si.addr;
+	bp_on_note(t->h, &n, "", l);
+}
+
 int bp_target_loop(struct bp_target *t, bp_note_fn *fn,
 		   void (*tick)(struct bp_target *t, void *arg), void *arg)
 {
@@ -203,8 +224,10 @@ int bp_target_loop(struct bp_target *t, bp_note_fn *fn,
 			return fail("cannot poll /dev/dtproc: %s", strerror(errno));
 		if (dtproc_notifications(t->dp, bp_on_note, &l) < 0)
 			return fail("%s", dtproc_errmsg());
-		if (tick && bp_now() >= next_tick) {
-			tick(t, arg);
+		if (bp_now() >= next_tick) {
+			bp_unnoted_stop(t, &l);
+			if (tick)
+				tick(t, arg);
 			next_tick = bp_now() + 0.25;
 		}
 		/* a created command's exit note should come; its reaping too */

@@ -105,10 +105,15 @@ static int count_note(struct bp_target *t, const struct dtproc_note *n,
 		count_json(n, e);
 	if (!(e->probes & st->exit_mask))
 		return 0;
-	/* on its way out: read the counts while they exist, then let it go */
+	/*
+	 * On its way out: read the counts while they exist, then let it go
+	 * (unless that stop is over already: see dtproc_bps_note()).
+	 */
+	if (dtproc_stop_info(t->h, &si, 0) == 0 &&
+	    si.state == DTPROC_STATE_STOPPING)
+		dtproc_stop_info(t->h, &si, DTPROC_STATUS_WAIT);
 	dtproc_bps_update(t->bps);
-	if (dtproc_stop_info(t->h, &si, DTPROC_STATUS_WAIT) == 0 &&
-	    si.state == DTPROC_STATE_STOPPED && si.why == DTPROC_STOP_BREAK &&
+	if (si.state == DTPROC_STATE_STOPPED && si.why == DTPROC_STOP_BREAK &&
 	    si.bp_id == n->bp_id && dtproc_continue(t->h) < 0) {
 		fail("%s", dtproc_errmsg());
 		return CLI_EXIT_FAIL + 1;
