@@ -25,6 +25,10 @@
 
 #include "internal.h"
 
+/* dtproc_status, as the library itself calls it (see status_sized()) */
+int dtproc_status_v2(struct dtproc_handle *h, struct dtproc_status *st,
+		     unsigned int flags);
+
 #define DTPROC_HASH_BUCKETS	4096
 #define DTPROC_LRU_DEFAULT	8
 
@@ -268,7 +272,7 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
 		/* a cached handle of a process since gone: the pid is new */
 		struct dtproc_status st;
 
-		if (dtproc_status(h, &st, 0) || st.state == DTPROC_STATE_DEAD) {
+		if (dtproc_status_v2(h, &st, 0) || st.state == DTPROC_STATE_DEAD) {
 			lru_remove(hs, h);
 			handle_destroy(hs, h);
 			h = NULL;
@@ -363,16 +367,40 @@ DTPROC_EXPORT int dtproc_stop(struct dtproc_handle *h)
 	return 0;
 }
 
-DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
-				unsigned int flags)
+/* STATUS into @st, whose caller knows its first @size bytes only. */
+static int status_sized(struct dtproc_handle *h, struct dtproc_status *st,
+			size_t size, unsigned int flags)
 {
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->pid = h->pid;
-	st->flags = flags;
-	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, st) < 0)
+	struct dtproc_status full;
+
+	memset(&full, 0, sizeof(full));
+	full.size = sizeof(full);
+	full.pid = h->pid;
+	full.flags = flags;
+	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &full) < 0)
 		return dtproc_fail(errno, "failed to get the status of pid %d", h->pid);
+	full.size = size;
+	memcpy(st, &full, size);
 	return 0;
+}
+
+/*
+ * dtproc_status@LIBDTPROC_1: for programs built when struct dtproc_status
+ * was DTPROC_STATUS_SIZE_VER1 bytes long: never write past that.
+ */
+__attribute__((symver("dtproc_status@LIBDTPROC_1")))
+DTPROC_EXPORT int dtproc_status_v1(struct dtproc_handle *h,
+				   struct dtproc_status *st, unsigned int flags)
+{
+	return status_sized(h, st, DTPROC_STATUS_SIZE_VER1, flags);
+}
+
+/* dtproc_status@@LIBDTPROC_1.2: the struct with the breakpoint members. */
+__attribute__((symver("dtproc_status@@LIBDTPROC_1.2")))
+DTPROC_EXPORT int dtproc_status_v2(struct dtproc_handle *h,
+				   struct dtproc_status *st, unsigned int flags)
+{
+	return status_sized(h, st, sizeof(*st), flags);
 }
 
 DTPROC_EXPORT int dtproc_threads(struct dtproc_handle *h,
@@ -440,7 +468,7 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 		waitpid(pid, NULL, 0);
 		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
 	}
-	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT) < 0 ||
+	if (dtproc_status_v2(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {
 		/* a lost one is killed by the release */
 		bool lost = st.state == DTPROC_STATE_LOST;

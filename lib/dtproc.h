@@ -65,7 +65,12 @@ void dtproc_release(struct dtproc_handle *h);
 int dtproc_continue(struct dtproc_handle *h);
 /* A requested stop (pstop): stays stopped until SIGCONT or continue. */
 int dtproc_stop(struct dtproc_handle *h);
-/* flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost. */
+/*
+ * flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost.  The
+ * struct grew in LIBDTPROC_1.2 (the bp_* members); a program built before
+ * calls dtproc_status@LIBDTPROC_1, which writes only the
+ * DTPROC_STATUS_SIZE_VER1 bytes it knew.
+ */
 int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
 		  unsigned int flags);
 /*
