@@ -47,4 +47,70 @@
 #define PID_FS_MAGIC	0x50494446
 #endif
 
+/*
+ * uprobes.  6.12: uprobe_register() returns the uprobe (or an ERR_PTR),
+ * consumers are removed with uprobe_unregister_nosync() and one
+ * uprobe_unregister_sync() covers a batch (until then handlers may still
+ * run); the filter takes no context.  6.1: register and unregister by
+ * (inode, offset); unregister waits for running handlers itself.
+ */
+#include <linux/uprobes.h>
+
+struct dtproc_uprobe {
+	struct uprobe_consumer	uc;
+	struct inode		*inode;
+	loff_t			offset;
+#ifdef DTPROC_UPROBE_NOSYNC
+	struct uprobe		*uprobe;
+#endif
+};
+
+/* The filter, in the kernel's signature for it (dtproc's own in bp.c). */
+bool dtproc_uprobe_filter(struct uprobe_consumer *uc, struct mm_struct *mm);
+
+#ifdef DTPROC_UPROBE_NOSYNC
+static inline bool dtproc_uprobe_filter_fn(struct uprobe_consumer *uc,
+					   struct mm_struct *mm)
+{
+	return dtproc_uprobe_filter(uc, mm);
+}
+
+static inline int dtproc_uprobe_register(struct dtproc_uprobe *u)
+{
+	u->uprobe = uprobe_register(u->inode, u->offset, 0, &u->uc);
+	return PTR_ERR_OR_ZERO(u->uprobe);
+}
+
+static inline void dtproc_uprobe_unregister_nosync(struct dtproc_uprobe *u)
+{
+	uprobe_unregister_nosync(u->uprobe, &u->uc);
+}
+
+static inline void dtproc_uprobe_unregister_sync(void)
+{
+	uprobe_unregister_sync();
+}
+#else
+static inline bool dtproc_uprobe_filter_fn(struct uprobe_consumer *uc,
+					   enum uprobe_filter_ctx ctx,
+					   struct mm_struct *mm)
+{
+	return dtproc_uprobe_filter(uc, mm);
+}
+
+static inline int dtproc_uprobe_register(struct dtproc_uprobe *u)
+{
+	return uprobe_register(u->inode, u->offset, &u->uc);
+}
+
+static inline void dtproc_uprobe_unregister_nosync(struct dtproc_uprobe *u)
+{
+	uprobe_unregister(u->inode, u->offset, &u->uc);
+}
+
+static inline void dtproc_uprobe_unregister_sync(void)
+{
+}
+#endif
+
 #endif /* _DTPROC_COMPAT_H */

@@ -124,6 +124,7 @@ static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 	struct dtproc_proc *proc = container_of(rcu, struct dtproc_proc, rcu);
 
 	dtproc_parks_free(proc->spare);
+	put_pid(proc->bp_tid);
 	put_pid(proc->pid);
 	kfree(proc);
 }
@@ -191,7 +192,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	DEFINE_WAIT(wait);
 
 	pk->task = current;
-	pk->addr = instruction_pointer(current_pt_regs());
+	pk->addr = dtproc_bp_resume_ip();
 	INIT_LIST_HEAD(&pk->node);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
@@ -504,7 +505,7 @@ static bool dtproc_proc_settled(struct dtproc_proc *proc)
 
 	/* armed: still on its way through its exec, a stop to come */
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	moving = !proc->state && (proc->why || proc->armed);
+	moving = !proc->state && (proc->why || proc->armed || proc->bp_pending);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (!moving)
 		return true;
@@ -538,8 +539,8 @@ static DEFINE_IRQ_WORK(dtproc_kick_work, dtproc_kick_fn);
  * Queue a note for @c, or count it in the overflow record that takes the
  * ring's last slot.  Any context.
  */
-static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
-			  int status)
+static void dtproc_notify_note(struct dtproc_consumer *c,
+			       const struct dtproc_note *note)
 {
 	struct dtproc_note *n;
 	unsigned long flags;
@@ -553,16 +554,14 @@ static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
 		n = &c->notes[(c->notes_head + c->notes_count) %
 			      DTPROC_NOTES_MAX];
 		c->notes_count++;
-		n->size = sizeof(*n);
 		if (c->notes_count == DTPROC_NOTES_MAX) {
-			n->pid = 0;
+			memset(n, 0, sizeof(*n));
 			n->what = DTPROC_NOTE_OVERFLOW;
 			n->status = 1;
 		} else {
-			n->pid = pid;
-			n->what = what;
-			n->status = status;
+			*n = *note;
 		}
+		n->size = sizeof(*n);
 	}
 	if (!c->notes_kick) {
 		c->notes_kick = true;
@@ -573,6 +572,61 @@ static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
 		llist_add(&c->kick_node, &dtproc_kick_list);
 		irq_work_queue(&dtproc_kick_work);
 	}
+}
+
+static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
+			  int status)
+{
+	struct dtproc_note n = { .pid = pid, .what = what, .status = status };
+
+	dtproc_notify_note(c, &n);
+}
+
+/*
+ * A breakpoint hit by current: tell the breakpoints' owner.  @n has the
+ * breakpoint's fields; the pid and tid are filled here, in the owner's
+ * namespace (a vfork child's own).  Caller holds proc->lock.
+ */
+void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n)
+{
+	struct dtproc_victim *v = proc->bp_owner;
+
+	lockdep_assert_held(&proc->lock);
+	if (!v)
+		return;
+	n->what = DTPROC_NOTE_BREAK;
+	n->pid = task_tgid(current) == proc->pid ? v->nr :
+		 task_tgid_nr_ns(current, v->consumer->ns);
+	n->tid = task_pid_nr_ns(current, v->consumer->ns);
+	dtproc_notify_note(v->consumer, n);
+}
+
+/*
+ * Current hit STOP breakpoint @id at @addr and has not executed it (bp.c,
+ * from a task_work of that thread): stop the whole process for it.  The
+ * thread parks in this same return to user mode.
+ */
+void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
+{
+	struct pid *tid = get_pid(task_pid(current)), *old = NULL;
+	struct dtproc_victim *v;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	proc->bp_pending = false;
+	v = proc->control;
+	if (v && !proc->why && !proc->state) {
+		old = proc->bp_tid;
+		proc->bp_tid = tid;
+		proc->bp_id = id;
+		proc->bp_addr = addr;
+		tid = NULL;
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	put_pid(old);
+	put_pid(tid);
+	if (v)
+		dtproc_proc_stop(proc, v, DTPROC_STOP_BREAK);
 }
 
 /* Tell every consumer of @proc.  Caller holds proc->lock. */
@@ -728,6 +782,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	raw_spin_lock_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->victims);
 	INIT_LIST_HEAD(&proc->parked);
+	INIT_LIST_HEAD(&proc->bps);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
 
@@ -1011,6 +1066,7 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	struct dtproc_proc *proc = v->proc;
 	unsigned long flags;
 	bool kill, unlist;
+	bool bps;
 
 	lockdep_assert_held(&dtproc_control_lock);
 	lockdep_assert_held(&c->lock);
@@ -1032,6 +1088,9 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	list_del(&v->proc_node);
+	bps = proc->bp_owner == v;
+	if (bps)
+		proc->bp_owner = NULL;
 	if (proc->control == v) {
 		proc->control = NULL;
 		proc->armed = false;
@@ -1046,6 +1105,9 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	if (unlist)
 		dtproc_proc_unlist_finish(proc);
 	dtproc_proc_wake(proc);
+	/* after the wake-up: a thread parked in a single-step holds a slot */
+	if (bps)
+		dtproc_bps_release(proc);
 	dtproc_proc_put(proc);
 	kfree(v);
 }
@@ -1154,6 +1216,42 @@ int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
 }
 
 /*
+ * A breakpoint request on victim @nr of @c: @fn runs with the consumer's
+ * lock held, which keeps the breakpoint list of the victim it owns.
+ * @control: the request changes breakpoints, so @c must control the
+ * victim (EPERM if it only watches); else @fn gets a NULL proc when @c
+ * owns no breakpoints of it.
+ */
+int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
+		   dtproc_bp_fn fn, void *arg)
+{
+	struct dtproc_proc *proc = NULL;
+	struct dtproc_victim *v;
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&c->lock);
+	v = dtproc_victim_of(c, nr);
+	ret = PTR_ERR_OR_ZERO(v);
+	if (ret)
+		goto out;
+	raw_spin_lock_irqsave(&v->proc->lock, flags);
+	if (control && v->proc->control != v) {
+		ret = -EPERM;
+	} else if (v->proc->control == v || v->proc->bp_owner == v) {
+		proc = v->proc;
+		if (control)
+			proc->bp_owner = v;
+	}
+	raw_spin_unlock_irqrestore(&v->proc->lock, flags);
+	if (!ret)
+		ret = fn(proc, c->ns, arg);
+out:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/*
  * Fill @out (@len entries) with the program's threads of @proc as @ns
  * numbers them; returns how many were filled.
  */
@@ -1256,8 +1354,18 @@ int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
 	dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	why = proc->armed ? 0 : proc->why;
+	if (!why && proc->bp_pending)
+		why = DTPROC_STOP_BREAK;	/* its stop is on its way */
 	state = proc->state;
 	st->status = proc->status;
+	st->bp_tid = 0;
+	st->bp_id = 0;
+	st->bp_addr = 0;
+	if (proc->why == DTPROC_STOP_BREAK && !state) {
+		st->bp_tid = pid_nr_ns(proc->bp_tid, c->ns);
+		st->bp_id = proc->bp_id;
+		st->bp_addr = proc->bp_addr;
+	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	st->why = 0;
 	if (state) {
@@ -1329,7 +1437,7 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 	unsigned long flags;
 	int ret;
 
-	if (len < sizeof(n))
+	if (len < DTPROC_NOTE_SIZE_VER0)
 		return -EINVAL;
 	for (;;) {
 		raw_spin_lock_irqsave(&c->notes_lock, flags);
@@ -1349,7 +1457,8 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 		if (ret)
 			return ret;
 	}
-	return copy_to_user(buf, &n, sizeof(n)) ? -EFAULT : sizeof(n);
+	len = min(len, sizeof(n));
+	return copy_to_user(buf, &n, len) ? -EFAULT : len;
 }
 
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,

@@ -46,6 +46,13 @@ struct dtproc_park;
  *		then: a spurious wake-up makes a settled stop look unsettled)
  * @park_wq:	parked threads
  * @state_wq:	consumers awaiting a stop's settling
+ * @bp_owner:	the victim whose breakpoints these are (bp.c), or NULL
+ * @bps:	its breakpoints (struct dtproc_brk), under the owner's
+ *		consumer lock
+ * @nbps:	how many; @bp_next_id: the last id given out
+ * @bp_pending:	a STOP breakpoint was hit, its stop is on its way
+ * @bp_tid:	the thread of the last BREAK stop, its breakpoint's @bp_id
+ *		and @bp_addr (reported while @why is DTPROC_STOP_BREAK)
  */
 struct dtproc_proc {
 	struct rcu_head		rcu;
@@ -71,6 +78,15 @@ struct dtproc_proc {
 	struct llist_node	kick_node;
 	wait_queue_head_t	park_wq;
 	wait_queue_head_t	state_wq;
+
+	struct dtproc_victim	*bp_owner;
+	struct list_head	bps;
+	u32			nbps;
+	u32			bp_next_id;
+	bool			bp_pending;
+	struct pid		*bp_tid;
+	u32			bp_id;
+	u64			bp_addr;
 };
 
 /* control.c */
@@ -83,6 +99,16 @@ void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status);
 int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 		     enum task_work_notify_mode mode);
 void dtproc_proc_kick(struct dtproc_proc *proc);
+void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n);
+void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr);
+typedef int (*dtproc_bp_fn)(struct dtproc_proc *proc, struct pid_namespace *ns,
+			    void *arg);
+int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
+		   dtproc_bp_fn fn, void *arg);
+
+/* bp.c */
+void dtproc_bps_release(struct dtproc_proc *proc);
+unsigned long dtproc_bp_resume_ip(void);
 
 /* control_hooks.c */
 int dtproc_control_hooks_on(void);

@@ -121,6 +121,45 @@ static long dtproc_ioc_status(struct dtproc_consumer *c, void __user *argp)
 	return dtproc_arg_out(argp, &st, sizeof(st));
 }
 
+/* BP_ADD, BP_SET and BP_DEL: a breakpoint, and one action on it. */
+static long dtproc_ioc_bp(struct dtproc_consumer *c, void __user *argp,
+			  int (*action)(struct dtproc_consumer *c, pid_t nr,
+					struct dtproc_bp *req))
+{
+	struct dtproc_bp bp;
+	pid_t nr;
+	int ret;
+
+	ret = dtproc_arg_in(&bp, sizeof(bp), DTPROC_BP_SIZE_VER0, argp);
+	if (ret)
+		return ret;
+	ret = dtproc_resolve(c, bp.pid, bp.flags & DTPROC_BP_PIDFD, &nr);
+	if (ret)
+		return ret;
+	ret = action(c, nr, &bp);
+	if (ret)
+		return ret;
+	return dtproc_arg_out(argp, &bp, sizeof(bp));
+}
+
+static long dtproc_ioc_bp_list(struct dtproc_consumer *c, void __user *argp)
+{
+	struct dtproc_bp_list l;
+	pid_t nr;
+	int ret;
+
+	ret = dtproc_arg_in(&l, sizeof(l), DTPROC_BP_LIST_SIZE_VER0, argp);
+	if (ret)
+		return ret;
+	ret = dtproc_resolve(c, l.pid, l.flags & DTPROC_BP_PIDFD, &nr);
+	if (ret)
+		return ret;
+	ret = dtproc_bp_list(c, nr, &l);
+	if (ret)
+		return ret;
+	return dtproc_arg_out(argp, &l, sizeof(l));
+}
+
 /*
  * Commands are told apart by type and number only: the size field of the
  * command number follows the caller's structure, which may be a later
@@ -141,6 +180,12 @@ static const struct {
 	[_IOC_NR(DTPROC_IOC_STOP)] = { _IOC_WRITE, DTPROC_PID_SIZE_VER0, true },
 	[_IOC_NR(DTPROC_IOC_STATUS)] = { _IOC_READ | _IOC_WRITE,
 					 DTPROC_STATUS_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_BP_ADD)] = { _IOC_READ | _IOC_WRITE,
+					 DTPROC_BP_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_BP_SET)] = { _IOC_WRITE, DTPROC_BP_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_BP_DEL)] = { _IOC_WRITE, DTPROC_BP_SIZE_VER0, true },
+	[_IOC_NR(DTPROC_IOC_BP_LIST)] = { _IOC_READ | _IOC_WRITE,
+					  DTPROC_BP_LIST_SIZE_VER0, true },
 };
 
 static long dtproc_ioctl(struct file *file, unsigned int cmd,
@@ -171,6 +216,14 @@ static long dtproc_ioctl(struct file *file, unsigned int cmd,
 		return dtproc_ioc_pid(c, argp, dtproc_stop);
 	case _IOC_NR(DTPROC_IOC_STATUS):
 		return dtproc_ioc_status(c, argp);
+	case _IOC_NR(DTPROC_IOC_BP_ADD):
+		return dtproc_ioc_bp(c, argp, dtproc_bp_add);
+	case _IOC_NR(DTPROC_IOC_BP_SET):
+		return dtproc_ioc_bp(c, argp, dtproc_bp_set);
+	case _IOC_NR(DTPROC_IOC_BP_DEL):
+		return dtproc_ioc_bp(c, argp, dtproc_bp_del);
+	case _IOC_NR(DTPROC_IOC_BP_LIST):
+		return dtproc_ioc_bp_list(c, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -188,6 +188,14 @@ int dtproc_release(struct dtproc_consumer *c, pid_t pid);
 int dtproc_continue(struct dtproc_consumer *c, pid_t pid);
 int dtproc_stop(struct dtproc_consumer *c, pid_t pid);
 int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st);
+
+/* bp.c: breakpoints */
+int dtproc_bp_add(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
+int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
+int dtproc_bp_del(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
+int dtproc_bp_list(struct dtproc_consumer *c, pid_t nr,
+		   struct dtproc_bp_list *l);
+void dtproc_bp_cleanup(void);
 void dtproc_control_cleanup(void);
 
 /* genl.c */

@@ -53,6 +53,7 @@ static void __exit dtproc_exit(void)
 {
 	dtproc_dev_exit();
 	dtproc_genl_exit();
+	dtproc_bp_cleanup();
 	dtproc_control_cleanup();
 	dtproc_feed_exit();
 	dtproc_ring_exit();

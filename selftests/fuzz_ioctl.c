@@ -67,7 +67,7 @@
 
 /* --- the commands, from uapi/linux/dtproc.h --- */
 
-enum fz_kind { K_VERSION, K_GRAB, K_PID, K_STATUS };
+enum fz_kind { K_VERSION, K_GRAB, K_PID, K_STATUS, K_BP, K_BP_LIST };
 
 struct fz_cmd {
 	unsigned int	cmd;
@@ -90,6 +90,14 @@ static const struct fz_cmd fz_cmds[] = {
 	  DTPROC_PID_SIZE_VER0, K_PID },
 	{ DTPROC_IOC_STATUS, "STATUS", sizeof(struct dtproc_status),
 	  DTPROC_STATUS_SIZE_VER0, K_STATUS },
+	{ DTPROC_IOC_BP_ADD, "BP_ADD", sizeof(struct dtproc_bp),
+	  DTPROC_BP_SIZE_VER0, K_BP },
+	{ DTPROC_IOC_BP_SET, "BP_SET", sizeof(struct dtproc_bp),
+	  DTPROC_BP_SIZE_VER0, K_BP },
+	{ DTPROC_IOC_BP_DEL, "BP_DEL", sizeof(struct dtproc_bp),
+	  DTPROC_BP_SIZE_VER0, K_BP },
+	{ DTPROC_IOC_BP_LIST, "BP_LIST", sizeof(struct dtproc_bp_list),
+	  DTPROC_BP_LIST_SIZE_VER0, K_BP_LIST },
 };
 
 #define FZ_NCMDS	(int)(sizeof(fz_cmds) / sizeof(fz_cmds[0]))
@@ -606,6 +614,40 @@ static uint32_t build_arg(struct fz_rng *r, const struct fz_cmd *c,
 				fz_fill(r, &st->state, k - 12);
 			break;
 		}
+		case K_BP: {
+			/*
+			 * Addresses: none, a guard page, or anything (which
+			 * next to never names a text: a breakpoint placed
+			 * there is the held victim's to bear)
+			 */
+			struct dtproc_bp *bp = (void *)b;
+
+			bp->flags = fz_pct(r, 70) ? fz_below(r, 4) :
+				    (uint32_t)fz_next(r);
+			bp->pid = pick_pid_for(r, bp->flags & 1);
+			bp->action = fz_below(r, 5);
+			bp->id = fz_pct(r, 50) ? fz_below(r, 8) :
+				 (uint32_t)fz_next(r);
+			bp->addr = fz_pct(r, 30) ? 0 : fz_pct(r, 50) ?
+				   (uintptr_t)none_page : fz_next(r);
+			if (fz_pct(r, 10))
+				bp->peek = fz_next(r);
+			break;
+		}
+		case K_BP_LIST: {
+			struct dtproc_bp_list *l = (void *)b;
+
+			l->flags = fz_pct(r, 80) ? 0 : (uint32_t)fz_next(r);
+			l->pid = pick_pid_for(r, l->flags & 1);
+			l->bps_len = fz_below(r, 4);
+			l->info_size = fz_pct(r, 70) ?
+				       sizeof(struct dtproc_bp_info) :
+				       fz_below(r, 128);
+			l->bps = fz_pct(r, 20) ? 0 : fz_pct(r, 20) ?
+				 (uintptr_t)none_page : fz_pct(r, 20) ?
+				 fz_next(r) : (uintptr_t)hole - 40;
+			break;
+		}
 		}
 	}
 	u32[0] = usize;
@@ -779,7 +821,9 @@ static void note_abi(struct fz_thread *t, const char *fmt, unsigned int cmd)
 }
 
 /* The last note kind, and the record's last word: pad (0) or its size. */
-#ifdef DTPROC_NOTE_OVERFLOW
+#if defined(DTPROC_NOTE_BREAK)
+#define FZ_NOTE_LAST	DTPROC_NOTE_BREAK
+#elif defined(DTPROC_NOTE_OVERFLOW)
 #define FZ_NOTE_LAST	DTPROC_NOTE_OVERFLOW
 #else
 #define FZ_NOTE_LAST	DTPROC_NOTE_LOST
@@ -810,7 +854,8 @@ static void do_read(struct fz_thread *t, int fd)
 		note_errno(t, "read", 0, errno);
 		return;
 	}
-	if (ret != sizeof(*n))
+	/* a record, cut to the buffer if shorter (at least 16 bytes) */
+	if (ret != (ssize_t)(len < sizeof(*n) ? len : sizeof(*n)))
 		note_abi(t, "read returned a record of the wrong size%.0u", 0);
 	else if (room &&	/* else a shared page others may write too */
 		 (n->what < DTPROC_NOTE_EXITED || n->what > FZ_NOTE_LAST ||

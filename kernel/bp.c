@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Breakpoints on a controlled victim, as uprobes confined to it.
+ *
+ * A breakpoint (struct dtproc_brk) is placed by user address: at
+ * DTPROC_IOC_BP_ADD the address is resolved, through the victim's memory
+ * map under mmap_read_lock, to a file (inode) and an offset in it, and a
+ * uprobe consumer is registered there.  It is kept by (inode, offset) and
+ * by the victim's struct pid, never by an mm: its filter accepts an mm
+ * only while a thread of the victim uses it, which also covers a vfork
+ * child sharing the memory, and an exec (the exec'ing thread already uses
+ * the new mm when the binary and ld.so are mapped, uprobe_mmap() then
+ * consults the filter), and rejects a set-id image (not dumpable).
+ *
+ * A fork child inherits the int3 bytes with the copied pages: at its first
+ * hit the handler returns UPROBE_HANDLER_REMOVE, which takes the
+ * breakpoint out of the child's mm (on 6.12 only if every consumer's
+ * filter rejects that mm too: ours does), and the child goes on with the
+ * original instruction, never seeing a SIGTRAP.
+ *
+ * The handler runs in the hitting thread on its way back to user mode,
+ * preemptible, but under the uprobe's register_rwsem (6.1) or
+ * rcu_read_lock_trace() (6.12): it never sleeps, parks or (un)registers.
+ * It counts the hit, queues a note (NOTIFY, STOP) and, for the first STOP
+ * hit of a stop, queues a task_work that stops the process from the
+ * thread's own context: that thread parks before the single-step of the
+ * probed instruction (its IP is then the XOL slot; dtproc_bp_resume_ip()
+ * reports the breakpoint's address instead), so it has not executed it
+ * and executes it once continued.  While it is parked it holds one of the
+ * mm's XOL slots; more threads hitting uprobes of that mm than there are
+ * slots wait for one uninterruptibly (held, in STATUS's terms) until the
+ * stop ends or the process is killed.
+ *
+ * Registrations are retired without waiting for running handlers: a
+ * retired one does nothing, and dtproc_bp_retire_fn() waits for them
+ * (uprobe_unregister_sync() on 6.12, once for a batch) before dropping
+ * its breakpoint, in a worker: on 6.12 the wait can last as long as a
+ * stop, and the consumer asking must not wait for its own stop's end.
+ *
+ * Locking: a victim's breakpoint list is its owner consumer's (the
+ * consumer's lock, held by dtproc_bp_call() and dtproc_let_go()); the
+ * handler touches only the breakpoint's atomics and, under proc->lock
+ * (raw), the notes and the stop.
+ */
+#include <linux/fs.h>
+#include <linux/llist.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "control.h"
+
+/* Entries one BP_LIST fills at most. */
+#define DTPROC_BP_LIST_MAX	DTPROC_BP_MAX
+
+struct dtproc_brk_reg;
+
+/**
+ * struct dtproc_brk - one breakpoint of a victim
+ * @node:	in proc->bps
+ * @ref:	the list's, and one per registration not yet retired
+ * @proc:	the victim (a reference)
+ * @inode:	its file (igrab'd), @offset in it
+ * @peek:	the user address whose 8 bytes a note carries, or 0
+ * @id:		its id in the victim
+ * @action:	DTPROC_BP_* (read by the handler)
+ * @hits:	hits counted
+ * @reg:	its registration while armed, or NULL (disabled)
+ */
+struct dtproc_brk {
+	struct list_head	node;
+	refcount_t		ref;
+	struct dtproc_proc	*proc;
+	struct inode		*inode;
+	loff_t			offset;
+	u64			peek;
+	u32			id;
+	u32			action;
+	atomic64_t		hits;
+	struct dtproc_brk_reg	*reg;
+};
+
+/* One registration of a breakpoint; retired ones are handled no more. */
+struct dtproc_brk_reg {
+	struct dtproc_uprobe	u;
+	struct dtproc_brk	*brk;
+	bool			live;
+	struct llist_node	retire_node;
+};
+
+/* A STOP hit's stop, made from the hitting thread's task_work. */
+struct dtproc_brk_stop {
+	struct callback_head	cb;
+	struct dtproc_proc	*proc;
+	u32			id;
+	u64			addr;
+};
+
+static LLIST_HEAD(dtproc_bp_retired);
+static void dtproc_bp_retire_fn(struct work_struct *work);
+static DECLARE_WORK(dtproc_bp_retire_work, dtproc_bp_retire_fn);
+
+static void dtproc_brk_put(struct dtproc_brk *brk)
+{
+	if (!refcount_dec_and_test(&brk->ref))
+		return;
+	iput(brk->inode);
+	dtproc_proc_put(brk->proc);
+	kfree(brk);
+}
+
+/* Is @mm the memory of a thread of @proc's process now? */
+static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm)
+{
+	struct task_struct *leader, *t;
+	bool ret = false;
+
+	rcu_read_lock();
+	leader = pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (READ_ONCE(t->mm) == mm) {
+				ret = true;
+				break;
+			}
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The filter: at registration, at each mmap of the file, at unregistration
+ * (with the mm's mmap lock held) and, on 6.12, to confirm a removal.
+ */
+bool dtproc_uprobe_filter(struct uprobe_consumer *uc, struct mm_struct *mm)
+{
+	struct dtproc_brk_reg *reg = container_of(uc, struct dtproc_brk_reg,
+						  u.uc);
+	struct dtproc_proc *proc = reg->brk->proc;
+
+	if (READ_ONCE(proc->state) || get_dumpable(mm) != SUID_DUMP_USER)
+		return false;
+	return dtproc_brk_mm_ours(proc, mm);
+}
+
+/* The first integer argument at a function's first instruction. */
+static u64 dtproc_brk_arg0(struct pt_regs *regs)
+{
+#ifdef CONFIG_X86_64
+	u32 v;
+
+	if (user_64bit_mode(regs))
+		return regs->di;
+	if (copy_from_user_nofault(&v, (void __user *)(regs->sp + 4),
+				   sizeof(v)))
+		return 0;
+	return v;
+#else
+	return 0;
+#endif
+}
+
+static void dtproc_brk_stop_fn(struct callback_head *cb)
+{
+	struct dtproc_brk_stop *s = container_of(cb, struct dtproc_brk_stop,
+						 cb);
+
+	unsigned long flags;
+
+	if (!(current->flags & PF_EXITING)) {
+		dtproc_proc_break(s->proc, s->id, s->addr);
+	} else {
+		/* exiting: no stop to make for it */
+		raw_spin_lock_irqsave(&s->proc->lock, flags);
+		s->proc->bp_pending = false;
+		raw_spin_unlock_irqrestore(&s->proc->lock, flags);
+	}
+	dtproc_proc_put(s->proc);
+	kfree(s);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * Stop @proc for a hit of STOP breakpoint @id at @addr by current: from a
+ * task_work, outside the uprobe's locks.  Returns false if it cannot.
+ */
+static bool dtproc_brk_stop_queue(struct dtproc_proc *proc, u32 id, u64 addr)
+{
+	struct dtproc_brk_stop *s = kmalloc(sizeof(*s), GFP_NOWAIT);
+
+	if (!s)
+		return false;
+	s->proc = proc;
+	s->id = id;
+	s->addr = addr;
+	refcount_inc(&proc->ref);
+	__module_get(THIS_MODULE);
+	init_task_work(&s->cb, dtproc_brk_stop_fn);
+	if (task_work_add(current, &s->cb, TWA_RESUME)) {
+		module_put(THIS_MODULE);
+		dtproc_proc_put(proc);	/* not the last: the breakpoint's */
+		kfree(s);
+		return false;
+	}
+	return true;
+}
+
+static int dtproc_brk_handler(struct uprobe_consumer *uc,
+			      struct pt_regs *regs)
+{
+	struct dtproc_brk_reg *reg = container_of(uc, struct dtproc_brk_reg,
+						  u.uc);
+	struct dtproc_brk *brk = reg->brk;
+	struct dtproc_proc *proc = brk->proc;
+	bool own = task_tgid(current) == proc->pid, stop = false;
+	struct dtproc_note n = {};
+	unsigned long flags;
+	u32 action;
+
+	/* a fork child, an image lost to a set-id exec, or someone else's */
+	if (READ_ONCE(proc->state) ||
+	    (!own && !dtproc_brk_mm_ours(proc, current->mm)))
+		return UPROBE_HANDLER_REMOVE;
+	if (!READ_ONCE(reg->live))
+		return 0;
+
+	atomic64_inc(&brk->hits);
+	action = READ_ONCE(brk->action);
+	if (action == DTPROC_BP_COUNT)
+		return 0;
+
+	n.bp_id = brk->id;
+	n.addr = instruction_pointer(regs);	/* the breakpoint's, here */
+	n.arg0 = dtproc_brk_arg0(regs);
+	if (brk->peek &&
+	    copy_from_user_nofault(&n.value, u64_to_user_ptr(brk->peek),
+				   sizeof(n.value)))
+		n.value = 0;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	dtproc_notify_break(proc, &n);
+	/* a vfork child is not the victim's to stop: it is told only */
+	if (action == DTPROC_BP_STOP && own && proc->control && !proc->state &&
+	    !proc->why && !proc->bp_pending) {
+		proc->bp_pending = true;
+		stop = true;
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (stop && !dtproc_brk_stop_queue(proc, brk->id, n.addr)) {
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		proc->bp_pending = false;
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		pr_warn_ratelimited("cannot stop %d at breakpoint %u\n",
+				    task_pid_nr(current), brk->id);
+	}
+	dtproc_proc_kick(proc);
+	return 0;
+}
+
+/*
+ * Where a parked thread resumes: a thread parked between a breakpoint's
+ * handler and the single-step of the probed instruction is at its XOL
+ * slot, but resumes (as far as the program can tell) at the breakpoint.
+ */
+unsigned long dtproc_bp_resume_ip(void)
+{
+	struct uprobe_task *ut = current->utask;
+
+	if (ut && ut->active_uprobe && ut->state == UTASK_SSTEP)
+		return ut->vaddr;
+	return instruction_pointer(current_pt_regs());
+}
+
+/* Arm @brk: register a uprobe consumer for it. */
+static int dtproc_brk_arm(struct dtproc_brk *brk)
+{
+	struct dtproc_brk_reg *reg;
+	int ret;
+
+	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
+	if (!reg)
+		return -ENOMEM;
+	reg->u.uc.handler = dtproc_brk_handler;
+	reg->u.uc.filter = dtproc_uprobe_filter_fn;
+	reg->u.inode = brk->inode;
+	reg->u.offset = brk->offset;
+	reg->brk = brk;
+	reg->live = true;
+	refcount_inc(&brk->ref);
+	ret = dtproc_uprobe_register(&reg->u);
+	if (ret) {
+		refcount_dec(&brk->ref);	/* not the last: the caller's */
+		kfree(reg);
+		return ret;
+	}
+	brk->reg = reg;
+	return 0;
+}
+
+/*
+ * Disarm @brk: its consumer is unregistered now, and retired (freed once
+ * no handler can run) by the worker, which the caller kicks.
+ */
+static void dtproc_brk_disarm(struct dtproc_brk *brk)
+{
+	struct dtproc_brk_reg *reg = brk->reg;
+
+	if (!reg)
+		return;
+	brk->reg = NULL;
+	WRITE_ONCE(reg->live, false);
+	dtproc_uprobe_unregister_nosync(&reg->u);
+	llist_add(&reg->retire_node, &dtproc_bp_retired);
+}
+
+static void dtproc_bp_retire_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&dtproc_bp_retired);
+	struct dtproc_brk_reg *reg, *tmp;
+
+	if (!list)
+		return;
+	dtproc_uprobe_unregister_sync();
+	llist_for_each_entry_safe(reg, tmp, list, retire_node) {
+		dtproc_brk_put(reg->brk);
+		kfree(reg);
+	}
+}
+
+static void dtproc_bp_retire_kick(void)
+{
+	schedule_work(&dtproc_bp_retire_work);
+}
+
+/* Every breakpoint of @proc goes: its owner lets it go. */
+void dtproc_bps_release(struct dtproc_proc *proc)
+{
+	struct dtproc_brk *brk, *tmp;
+
+	list_for_each_entry_safe(brk, tmp, &proc->bps, node) {
+		dtproc_brk_disarm(brk);
+		list_del(&brk->node);
+		dtproc_brk_put(brk);
+	}
+	proc->nbps = 0;
+	dtproc_bp_retire_kick();
+}
+
+/* Module unload: no consumer is left; wait for the last retirements. */
+void dtproc_bp_cleanup(void)
+{
+	flush_work(&dtproc_bp_retire_work);
+}
+
+static struct dtproc_brk *dtproc_brk_find(struct dtproc_proc *proc, u32 id)
+{
+	struct dtproc_brk *brk;
+
+	list_for_each_entry(brk, &proc->bps, node)
+		if (brk->id == id)
+			return brk;
+	return NULL;
+}
+
+/* The memory of a live thread of @proc's process (a reference), or NULL. */
+static struct mm_struct *dtproc_proc_mm(struct dtproc_proc *proc)
+{
+	struct task_struct *leader, *t;
+	struct mm_struct *mm = NULL;
+
+	rcu_read_lock();
+	leader = pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (t->flags & (PF_EXITING | PF_KTHREAD))
+				continue;
+			mm = get_task_mm(t);
+			if (mm)
+				break;
+		}
+	}
+	rcu_read_unlock();
+	return mm;
+}
+
+/* Can a uprobe be placed in @vma (uprobes' own valid_vma() test)? */
+static bool dtproc_vma_probeable(struct vm_area_struct *vma)
+{
+	vm_flags_t f = VM_HUGETLB | VM_MAYEXEC | VM_MAYSHARE;
+
+	return vma->vm_file && (vma->vm_flags & f) == VM_MAYEXEC;
+}
+
+/* Resolve @addr in @proc's memory to a file and an offset in it. */
+static int dtproc_brk_resolve(struct dtproc_proc *proc, u64 addr,
+			      struct inode **inode, loff_t *offset)
+{
+	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	int ret = -EINVAL;
+
+	mm = dtproc_proc_mm(proc);
+	if (!mm)
+		return -ESRCH;
+	mmap_read_lock(mm);
+	vma = addr == (unsigned long)addr ? vma_lookup(mm, addr) : NULL;
+	if (vma && dtproc_vma_probeable(vma)) {
+		*inode = igrab(file_inode(vma->vm_file));
+		*offset = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
+			  (addr - vma->vm_start);
+		ret = *inode ? 0 : -ESRCH;
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return ret;
+}
+
+static bool dtproc_bp_action_ok(u32 action)
+{
+	return action >= DTPROC_BP_COUNT && action <= DTPROC_BP_STOP;
+}
+
+static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
+			    void *arg)
+{
+	struct dtproc_bp *req = arg;
+	struct dtproc_brk *brk, *b;
+	int ret;
+
+	if (proc->nbps >= DTPROC_BP_MAX)
+		return -ENOSPC;
+	brk = kzalloc(sizeof(*brk), GFP_KERNEL);
+	if (!brk)
+		return -ENOMEM;
+	ret = dtproc_brk_resolve(proc, req->addr, &brk->inode, &brk->offset);
+	if (ret) {
+		kfree(brk);
+		return ret;
+	}
+	refcount_set(&brk->ref, 1);
+	refcount_inc(&proc->ref);
+	brk->proc = proc;
+	brk->peek = req->peek;
+	brk->action = req->action;
+	atomic64_set(&brk->hits, 0);
+	ret = -EEXIST;
+	list_for_each_entry(b, &proc->bps, node)
+		if (b->inode == brk->inode && b->offset == brk->offset)
+			goto err;
+	brk->id = ++proc->bp_next_id;
+	if (!brk->id)
+		brk->id = ++proc->bp_next_id;
+	if (!(req->flags & DTPROC_BP_DISABLED)) {
+		ret = dtproc_brk_arm(brk);
+		if (ret)
+			goto err;
+	}
+	list_add_tail(&brk->node, &proc->bps);
+	proc->nbps++;
+	req->id = brk->id;
+	return 0;
+err:
+	dtproc_brk_put(brk);
+	return ret;
+}
+
+int dtproc_bp_add(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
+{
+	if (req->flags & ~(DTPROC_BP_PIDFD | DTPROC_BP_DISABLED) ||
+	    !dtproc_bp_action_ok(req->action) || req->id || req->pad)
+		return -EINVAL;
+	return dtproc_bp_call(c, nr, true, dtproc_bp_add_fn, req);
+}
+
+static int dtproc_bp_set_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
+			    void *arg)
+{
+	struct dtproc_bp *req = arg;
+	struct dtproc_brk *brk = dtproc_brk_find(proc, req->id);
+	int ret = 0;
+
+	if (!brk)
+		return -ENOENT;
+	WRITE_ONCE(brk->action, req->action);
+	if (req->flags & DTPROC_BP_DISABLED) {
+		dtproc_brk_disarm(brk);
+		dtproc_bp_retire_kick();
+	} else if (!brk->reg) {
+		ret = dtproc_brk_arm(brk);
+	}
+	return ret;
+}
+
+int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
+{
+	if (req->flags & ~(DTPROC_BP_PIDFD | DTPROC_BP_DISABLED) ||
+	    !dtproc_bp_action_ok(req->action) || !req->id || req->pad ||
+	    req->addr || req->peek)
+		return -EINVAL;
+	return dtproc_bp_call(c, nr, true, dtproc_bp_set_fn, req);
+}
+
+static int dtproc_bp_del_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
+			    void *arg)
+{
+	struct dtproc_bp *req = arg;
+	struct dtproc_brk *brk = dtproc_brk_find(proc, req->id);
+
+	if (!brk)
+		return -ENOENT;
+	dtproc_brk_disarm(brk);
+	list_del(&brk->node);
+	proc->nbps--;
+	dtproc_brk_put(brk);
+	dtproc_bp_retire_kick();
+	return 0;
+}
+
+int dtproc_bp_del(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
+{
+	if (req->flags & ~DTPROC_BP_PIDFD || req->action || !req->id ||
+	    req->pad || req->addr || req->peek)
+		return -EINVAL;
+	return dtproc_bp_call(c, nr, true, dtproc_bp_del_fn, req);
+}
+
+/* Where @brk is in @mm now (its file mapped at its offset), or 0. */
+static u64 dtproc_brk_where(struct mm_struct *mm, struct dtproc_brk *brk)
+{
+	struct vm_area_struct *vma;
+	loff_t start;
+
+	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
+		if (!dtproc_vma_probeable(vma) ||
+		    file_inode(vma->vm_file) != brk->inode)
+			continue;
+		start = (loff_t)vma->vm_pgoff << PAGE_SHIFT;
+		if (brk->offset >= start &&
+		    brk->offset < start + (vma->vm_end - vma->vm_start))
+			return vma->vm_start + (brk->offset - start);
+	}
+	return 0;
+}
+
+struct dtproc_bp_list_req {
+	struct dtproc_bp_list	*list;
+	struct dtproc_bp_info	*out;
+	u32			len;
+};
+
+static int dtproc_bp_list_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
+			     void *arg)
+{
+	struct dtproc_bp_list_req *r = arg;
+	struct dtproc_bp_info *info;
+	struct dtproc_brk *brk;
+	struct mm_struct *mm;
+	u32 n = 0;
+
+	r->list->count = proc ? proc->nbps : 0;
+	if (!proc || !r->len)
+		goto out;
+	mm = dtproc_proc_mm(proc);
+	if (mm)
+		mmap_read_lock(mm);
+	list_for_each_entry(brk, &proc->bps, node) {
+		if (n == r->len)
+			break;
+		info = &r->out[n++];
+		info->id = brk->id;
+		info->action = READ_ONCE(brk->action);
+		info->flags = brk->reg ? 0 : DTPROC_BP_DISABLED;
+		info->offset = brk->offset;
+		info->hits = atomic64_read(&brk->hits);
+		info->addr = mm ? dtproc_brk_where(mm, brk) : 0;
+		if (!info->addr)
+			info->flags |= DTPROC_BP_UNRESOLVED;
+	}
+	if (mm) {
+		mmap_read_unlock(mm);
+		mmput(mm);
+	}
+out:
+	r->list->bps_len = n;
+	return 0;
+}
+
+int dtproc_bp_list(struct dtproc_consumer *c, pid_t nr,
+		   struct dtproc_bp_list *l)
+{
+	struct dtproc_bp_list_req r = { .list = l };
+	size_t usize = l->info_size, csize;
+	u8 __user *uarr = u64_to_user_ptr(l->bps);
+	int ret;
+	u32 i;
+
+	if (l->flags & ~DTPROC_BP_PIDFD)
+		return -EINVAL;
+	if (l->bps) {
+		if (usize < DTPROC_BP_INFO_SIZE_VER0 ||
+		    usize > DTPROC_ARG_SIZE_MAX)
+			return -EINVAL;
+		r.len = min_t(u32, l->bps_len, DTPROC_BP_LIST_MAX);
+	}
+	r.out = kvcalloc(max_t(u32, r.len, 1), sizeof(*r.out), GFP_KERNEL);
+	if (!r.out)
+		return -ENOMEM;
+	ret = dtproc_bp_call(c, nr, false, dtproc_bp_list_fn, &r);
+	csize = min(usize, sizeof(*r.out));
+	for (i = 0; !ret && i < l->bps_len; i++) {
+		if (copy_to_user(uarr + i * usize, &r.out[i], csize) ||
+		    (usize > csize &&
+		     clear_user(uarr + i * usize + csize, usize - csize)))
+			ret = -EFAULT;
+	}
+	kvfree(r.out);
+	return ret;
+}

@@ -1,0 +1,852 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Breakpoints (DTPROC_IOC_BP_*) on a controlled victim, through raw ioctls.
+ *
+ * The victim is a child of the test running one of the workloads below; it
+ * calls bp_target(), whose first instruction increments the long its
+ * argument points to (shared memory the test reads), so the test knows
+ * exactly how often the instruction ran, and the breakpoint's first
+ * argument and peek value are known.  A victim that must exec re-runs this
+ * very binary, which the constructor below turns into the workload again.
+ */
+#include <pthread.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+
+#include "control_util.h"
+
+/* bp_target(p): "incq (%rdi); ret" (uprobes refuses a lock prefix) */
+void bp_target(volatile long *p);
+__asm__(".pushsection .text\n"
+	".globl bp_target\n"
+	".type bp_target, @function\n"
+	"bp_target:\n"
+	"\tincq (%rdi)\n"
+	"\tret\n"
+	".size bp_target, .-bp_target\n"
+	".popsection\n");
+
+#define BP_ADDR		((__u64)(unsigned long)bp_target)
+
+/* What the test and its victim share. */
+struct vshm {
+	volatile long go;	/* test: rounds asked for */
+	volatile long n;	/* test: calls per round (per thread) */
+	volatile long done;	/* victim: rounds (thread rounds) done */
+	volatile long counter;	/* bp_target's (the first thread's) */
+	volatile long tid;	/* victim: its (first) thread's tid */
+	volatile long nthreads;	/* test: threads to run */
+	volatile long nforks;	/* test: fork children to run */
+	volatile long forks_ok;	/* victim: children that exited 0 */
+	volatile long vpid;	/* victim: its vfork child's pid */
+	volatile long exec_now;	/* test: exec (1: itself, 2: sleep) */
+	volatile long execs;	/* victim: images started */
+	volatile long target;	/* victim: bp_target's address there */
+	volatile long hits;	/* victim (re-exec): bp_target calls */
+	volatile long stop_execs; /* test: re-exec loop ends */
+	volatile long slot[64];	/* bp_target's of threads 1..63 */
+	volatile long started;	/* victim: threads running */
+};
+
+
+
+static struct vshm *shm;
+static int shm_fd = -1;
+/* Calls of bp_target by every thread. */
+static long calls(void)
+{
+	long n = shm->counter;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		n += shm->slot[i];
+	return n;
+}
+
+static void wait_go(long round)
+{
+	while (shm->go < round)
+		usleep(200);
+}
+
+/* Rounds of n calls, in shm->nthreads threads (each counts a round). */
+static void *wl_thread(void *arg)
+{
+	volatile long *c = arg;
+	long r, i;
+
+	__atomic_fetch_add(&shm->started, 1, __ATOMIC_SEQ_CST);
+	for (r = 1;; r++) {
+		wait_go(r);
+		for (i = 0; i < shm->n; i++)
+			bp_target(c);
+		__atomic_fetch_add(&shm->done, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static void wl_rounds(void)
+{
+	pthread_t t;
+	long i;
+
+	shm->tid = gettid();
+	shm->target = (long)bp_target;
+	for (i = 1; i < shm->nthreads; i++)
+		if (pthread_create(&t, NULL, wl_thread,
+				   (void *)&shm->slot[i]))
+			_exit(3);
+	wl_thread((void *)&shm->counter);
+}
+
+static void wl_exec(void)
+{
+	char fd[16];
+
+	long what = shm->exec_now;
+
+	shm->exec_now = 0;
+	snprintf(fd, sizeof(fd), "%d", shm_fd);
+	if (what == 2)
+		execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+	setenv("BP_VICTIM_FD", fd, 1);
+	execl("/proc/self/exe", "bp_test", (char *)NULL);
+	_exit(5);
+}
+
+/* Rounds; between rounds, exec when asked. */
+static void wl_rounds_exec(void)
+{
+	long r, i;
+
+	shm->tid = gettid();
+	shm->target = (long)bp_target;
+	__atomic_fetch_add(&shm->execs, 1, __ATOMIC_SEQ_CST);
+	for (r = shm->done + 1;; r++) {
+		while (shm->go < r && !shm->exec_now)
+			usleep(200);
+		if (shm->exec_now)
+			wl_exec();
+		for (i = 0; i < shm->n; i++)
+			bp_target(&shm->counter);
+		shm->done++;
+	}
+}
+
+/* Forks children that call bp_target; then calls it itself. */
+static void wl_fork(void)
+{
+	long i, j;
+	int st;
+	pid_t p;
+
+	wait_go(1);
+	for (i = 0; i < shm->nforks; i++) {
+		p = fork();
+		if (p == 0) {
+			for (j = 0; j < 100; j++)
+				bp_target(&shm->counter);
+			_exit(0);
+		}
+		if (p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) &&
+		    !WEXITSTATUS(st))
+			shm->forks_ok++;
+	}
+	for (j = 0; j < 10; j++)
+		bp_target(&shm->counter);
+	shm->done = 1;
+	pause();
+	_exit(0);
+}
+
+/* A vfork child calls bp_target 5 times, then exits. */
+static void wl_vfork(void)
+{
+	pid_t p;
+	int i;
+
+	wait_go(1);
+	p = vfork();
+	if (p == 0) {
+		shm->vpid = getpid();
+		for (i = 0; i < 5; i++)
+			bp_target(&shm->counter);
+		_exit(0);
+	}
+	waitpid(p, NULL, 0);
+	shm->done = 1;
+	pause();
+	_exit(0);
+}
+
+/*
+ * Re-exec forever, one bp_target call per image; every image at the same
+ * address (no ASLR), so that one address names bp_target across execs.
+ */
+static void wl_reexec(void)
+{
+	char fd[16];
+
+	if (getenv("BP_VICTIM_REEXEC")) {
+		shm->target = (long)bp_target;
+		__atomic_fetch_add(&shm->execs, 1, __ATOMIC_SEQ_CST);
+		bp_target(&shm->hits);
+		while (shm->stop_execs)
+			pause();
+	} else {
+		wait_go(1);	/* grabbed first */
+		personality(ADDR_NO_RANDOMIZE);
+	}
+	snprintf(fd, sizeof(fd), "%d", shm_fd);
+	setenv("BP_VICTIM_FD", fd, 1);
+	setenv("BP_VICTIM_REEXEC", "1", 1);
+	execl("/proc/self/exe", "bp_test", (char *)NULL);
+	_exit(5);
+}
+
+/* An exec'd victim: the workload again, on the same shared memory. */
+__attribute__((constructor)) static void bp_victim_ctor(void)
+{
+	const char *fd = getenv("BP_VICTIM_FD");
+
+	if (!fd)
+		return;
+	shm_fd = atoi(fd);
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   shm_fd, 0);
+	if (shm == MAP_FAILED)
+		_exit(6);
+	if (getenv("BP_VICTIM_REEXEC")) {
+		wl_reexec();
+		_exit(7);
+	}
+	wl_rounds_exec();
+}
+
+/* --- the test's side --- */
+
+static void shm_new(void)
+{
+	shm_fd = memfd_create("bp_test", 0);	/* inherited through exec */
+	ASSERT_GE(shm_fd, 0);
+	ASSERT_OK(ftruncate(shm_fd, sizeof(*shm)));
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   shm_fd, 0);
+	ASSERT_TRUE(shm != MAP_FAILED);
+	memset((void *)shm, 0, sizeof(*shm));
+	shm->nthreads = 1;
+}
+
+static pid_t victim(void (*fn)(void))
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* no descriptor of ours but the shared memory */
+		close_range(3, shm_fd - 1, 0);
+		close_range(shm_fd + 1, ~0U, 0);
+		fn();
+		_exit(0);
+	}
+	return pid;
+}
+
+static bool wait_for(volatile long *v, long want, int ms)
+{
+	long long end = cu_now_ms() + ms;
+
+	while (*v < want) {
+		if (cu_now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/* A round of @n calls per thread; returns once every thread did it. */
+static void round_run(long n)
+{
+	long want = (shm->go + 1) * shm->nthreads;
+
+	shm->n = n;
+	__atomic_fetch_add(&shm->go, 1, __ATOMIC_SEQ_CST);
+	if (!wait_for(&shm->done, want, 120000))
+		DT_FAIL(1, "round of %ld: done %ld of %ld", n, shm->done, want);
+}
+
+/* A controlled victim running @fn, grabbed and running. */
+static pid_t grab_victim(int fd, void (*fn)(void))
+{
+	pid_t pid = victim(fn);
+
+	if (fn == wl_rounds || fn == wl_rounds_exec)
+		ASSERT_TRUE(wait_for(&shm->tid, 1, CU_WAIT_MS));
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	return pid;
+}
+
+static int bp_add(int fd, pid_t pid, __u64 addr, __u32 action, __u32 flags,
+		  __u64 peek, __u32 *id)
+{
+	struct dtproc_bp b = {
+		.size = sizeof(b), .pid = pid, .flags = flags,
+		.action = action, .addr = addr, .peek = peek,
+	};
+	int ret = ioctl(fd, DTPROC_IOC_BP_ADD, &b);
+
+	if (!ret && id)
+		*id = b.id;
+	return ret;
+}
+
+static int bp_set(int fd, pid_t pid, __u32 id, __u32 action, __u32 flags)
+{
+	struct dtproc_bp b = {
+		.size = sizeof(b), .pid = pid, .flags = flags,
+		.action = action, .id = id,
+	};
+
+	return ioctl(fd, DTPROC_IOC_BP_SET, &b);
+}
+
+static int bp_del(int fd, pid_t pid, __u32 id)
+{
+	struct dtproc_bp b = { .size = sizeof(b), .pid = pid, .id = id };
+
+	return ioctl(fd, DTPROC_IOC_BP_DEL, &b);
+}
+
+/* Breakpoint @id of @pid as BP_LIST reports it; false if not listed. */
+static bool bp_info(int fd, pid_t pid, __u32 id, struct dtproc_bp_info *out,
+		    __u32 *count)
+{
+	struct dtproc_bp_info infos[16];
+	struct dtproc_bp_list l = {
+		.size = sizeof(l), .pid = pid,
+		.bps = (__u64)(unsigned long)infos, .bps_len = 16,
+		.info_size = sizeof(infos[0]),
+	};
+	__u32 i;
+
+	if (ioctl(fd, DTPROC_IOC_BP_LIST, &l))
+		DT_FAIL(1, "BP_LIST: %s", strerror(errno));
+	if (count)
+		*count = l.count;
+	for (i = 0; i < l.bps_len; i++) {
+		if (infos[i].id == id) {
+			*out = infos[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static __u64 bp_hits(int fd, pid_t pid, __u32 id)
+{
+	struct dtproc_bp_info info;
+
+	if (!bp_info(fd, pid, id, &info, NULL))
+		DT_FAIL(1, "breakpoint %u not listed", id);
+	return info.hits;
+}
+
+/* The next note within @ms, or false. */
+static bool note_read(int fd, struct dtproc_note *n, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	memset(n, 0, sizeof(*n));
+	return read(fd, n, sizeof(*n)) == sizeof(*n);
+}
+
+/* The next DTPROC_NOTE_BREAK note, skipping others. */
+static bool note_break(int fd, struct dtproc_note *n, int ms)
+{
+	while (note_read(fd, n, ms))
+		if (n->what == DTPROC_NOTE_BREAK)
+			return true;
+	return false;
+}
+
+static unsigned char text_byte(pid_t pid, __u64 addr)
+{
+	unsigned char b = 0;
+	int mem = cu_open_mem(pid);
+
+	ASSERT_GE(mem, 0);
+	ASSERT_EQ(pread(mem, &b, 1, addr), 1);
+	close(mem);
+	return b;
+}
+
+/* Each thread's state and kernel stack, when a test is lost. */
+static void dump_tasks(pid_t pid)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd),
+		 "for t in /proc/%d/task/*; do echo \"# $t $(cut -d' ' -f3 $t/stat)\"; "
+		 "sed 's/^/#   /' $t/stack; done | head -120", pid);
+	if (system(cmd))
+		TH_LOG("cannot dump %d", pid);
+}
+
+static void finish(int fd, pid_t pid)
+{
+	close(fd);
+	cu_kill(pid);
+}
+
+TEST(add_list_set_del)
+{
+	struct dtproc_bp_info info;
+	int fd = open_dtproc();
+	__u32 id = 0, id2 = 0, count = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	ASSERT_NE(id, 0);
+	ASSERT_TRUE(bp_info(fd, pid, id, &info, &count));
+	EXPECT_EQ(count, 1);
+	EXPECT_EQ(info.addr, BP_ADDR);
+	EXPECT_EQ(info.action, DTPROC_BP_COUNT);
+	EXPECT_EQ(info.flags, 0);
+	EXPECT_EQ(info.hits, 0);
+	EXPECT_NE(info.offset, 0);
+	EXPECT_ERRNO(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, NULL),
+		     EEXIST);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR + 4, DTPROC_BP_NOTIFY,
+			 DTPROC_BP_DISABLED, 0, &id2));
+	ASSERT_NE(id2, id);
+	ASSERT_TRUE(bp_info(fd, pid, id2, &info, &count));
+	EXPECT_EQ(count, 2);
+	EXPECT_EQ(info.flags, DTPROC_BP_DISABLED);
+	EXPECT_EQ(info.addr, BP_ADDR + 4);
+	ASSERT_OK(bp_del(fd, pid, id2));
+
+	round_run(100);
+	EXPECT_EQ(bp_hits(fd, pid, id), 100);
+	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, DTPROC_BP_DISABLED));
+	ASSERT_TRUE(bp_info(fd, pid, id, &info, NULL));
+	EXPECT_EQ(info.flags, DTPROC_BP_DISABLED);
+	EXPECT_EQ(text_byte(pid, BP_ADDR), 0x48);	/* REX.W of incq */
+	round_run(50);
+	EXPECT_EQ(bp_hits(fd, pid, id), 100);
+	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+	EXPECT_EQ(text_byte(pid, BP_ADDR), 0xcc);
+	round_run(30);
+	EXPECT_EQ(bp_hits(fd, pid, id), 130);
+	EXPECT_EQ(shm->counter, 180);
+
+	ASSERT_OK(bp_del(fd, pid, id));
+	EXPECT_ERRNO(bp_del(fd, pid, id), ENOENT);
+	EXPECT_ERRNO(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0), ENOENT);
+	EXPECT_FALSE(bp_info(fd, pid, id, &info, &count));
+	EXPECT_EQ(count, 0);
+	EXPECT_EQ(text_byte(pid, BP_ADDR), 0x48);
+	finish(fd, pid);
+}
+
+TEST(bad_requests)
+{
+	void *anon = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open_dtproc(), ro = open_dtproc();
+	struct dtproc_bp b = { .size = sizeof(b) };
+	pid_t pid;
+
+	ASSERT_TRUE(anon != MAP_FAILED);
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	b.pid = pid;
+	EXPECT_ERRNO(bp_add(fd, pid, (unsigned long)anon, DTPROC_BP_COUNT, 0,
+			    0, NULL), EINVAL);
+	EXPECT_ERRNO(bp_add(fd, pid, 0, DTPROC_BP_COUNT, 0, 0, NULL), EINVAL);
+	EXPECT_ERRNO(bp_add(fd, pid, (unsigned long)shm, DTPROC_BP_COUNT, 0,
+			    0, NULL), EINVAL);	/* a file, not executable */
+	EXPECT_ERRNO(bp_add(fd, pid, BP_ADDR, 0, 0, 0, NULL), EINVAL);
+	EXPECT_ERRNO(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP + 1, 0, 0, NULL),
+		     EINVAL);
+	EXPECT_ERRNO(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0x100, 0, NULL),
+		     EINVAL);
+	EXPECT_ERRNO(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT,
+			    DTPROC_BP_UNRESOLVED, 0, NULL), EINVAL);
+	b.action = DTPROC_BP_COUNT;
+	b.addr = BP_ADDR;
+	b.pad = 1;
+	EXPECT_ERRNO(ioctl(fd, DTPROC_IOC_BP_ADD, &b), EINVAL);
+	b.pad = 0;
+	b.size = DTPROC_BP_SIZE_VER0 - 8;
+	EXPECT_ERRNO(ioctl(fd, DTPROC_IOC_BP_ADD, &b), EINVAL);
+	b.size = sizeof(b);
+	EXPECT_ERRNO(bp_set(fd, pid, 0, DTPROC_BP_COUNT, 0), EINVAL);
+	EXPECT_ERRNO(bp_set(fd, pid, 77, 9, 0), EINVAL);
+	EXPECT_ERRNO(bp_del(fd, pid, 0), EINVAL);
+	EXPECT_ERRNO(bp_del(fd, pid, 77), ENOENT);
+	/* watched, not controlled */
+	ASSERT_OK(cu_ioc_grab(ro, pid, DTPROC_GRAB_RDONLY, 0));
+	EXPECT_ERRNO(bp_add(ro, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, NULL),
+		     EPERM);
+	/* not held at all, and no such process */
+	EXPECT_ERRNO(bp_add(ro, getpid(), BP_ADDR, DTPROC_BP_COUNT, 0, 0,
+			    NULL), ENOENT);
+	EXPECT_ERRNO(bp_add(fd, cu_unused_pid(), BP_ADDR, DTPROC_BP_COUNT, 0,
+			    0, NULL), ESRCH);
+	/* the next number after BP_LIST is unknown */
+	EXPECT_ERRNO(ioctl(fd, _IOWR(DTPROC_IOC_MAGIC, 0x0a, struct dtproc_bp),
+			   &b), ENOTTY);
+	/* SET and DEL are _IOW, ADD _IOWR: a wrong direction is unknown */
+	EXPECT_ERRNO(ioctl(fd, _IOW(DTPROC_IOC_MAGIC, 0x06, struct dtproc_bp),
+			   &b), ENOTTY);
+	close(ro);
+	finish(fd, pid);
+}
+
+TEST_TIMEOUT(count_exact_8_threads, 600)
+{
+	int fd = open_dtproc();
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 8;
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	round_run(10000);
+	EXPECT_EQ(calls(), 80000);
+	EXPECT_EQ(bp_hits(fd, pid, id), 80000);
+	finish(fd, pid);
+}
+
+TEST(notify_note)
+{
+	struct dtproc_note n;
+	int fd = open_dtproc();
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	shm->counter = 0x1234;
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_NOTIFY, 0,
+			 (unsigned long)&shm->counter, &id));
+	round_run(3);
+	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
+	EXPECT_EQ(n.size, sizeof(n));
+	EXPECT_EQ(n.pid, pid);
+	EXPECT_EQ(n.tid, shm->tid);
+	EXPECT_EQ(n.bp_id, id);
+	EXPECT_EQ(n.addr, BP_ADDR);
+	EXPECT_EQ(n.arg0, (unsigned long)&shm->counter);
+	EXPECT_EQ(n.value, 0x1234);
+	EXPECT_EQ(n.status, 0);
+	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
+	EXPECT_EQ(n.value, 0x1235);
+	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
+	EXPECT_EQ(n.value, 0x1236);
+	EXPECT_FALSE(note_break(fd, &n, 300));
+	EXPECT_EQ(bp_hits(fd, pid, id), 3);
+	/* a reader that knows only the first 16 bytes gets them */
+	round_run(1);
+	{
+		char small[16];
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		ASSERT_EQ(poll(&p, 1, CU_WAIT_MS), 1);
+		ASSERT_EQ(read(fd, small, sizeof(small)), 16);
+		memcpy(&n, small, 16);
+		EXPECT_EQ(n.what, DTPROC_NOTE_BREAK);
+		EXPECT_EQ(n.size, sizeof(n));
+	}
+	finish(fd, pid);
+}
+
+TEST(fork_children_never_trap)
+{
+	int fd = open_dtproc();
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nforks = 20;
+	pid = grab_victim(fd, wl_fork);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	shm->go = 1;
+	ASSERT_TRUE(wait_for(&shm->done, 1, 120000));
+	EXPECT_EQ(shm->forks_ok, 20);
+	EXPECT_EQ(shm->counter, 20 * 100 + 10);
+	EXPECT_EQ(bp_hits(fd, pid, id), 10);
+	finish(fd, pid);
+}
+
+TEST(vfork_child_counted_with_its_pid)
+{
+	struct dtproc_note n;
+	int fd = open_dtproc(), i;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_vfork);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_NOTIFY, 0, 0, &id));
+	shm->go = 1;
+	ASSERT_TRUE(wait_for(&shm->done, 1, 60000));
+	EXPECT_EQ(bp_hits(fd, pid, id), 5);
+	for (i = 0; i < 5; i++) {
+		ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
+		EXPECT_EQ(n.pid, shm->vpid);
+		EXPECT_EQ(n.tid, shm->vpid);
+		EXPECT_NE(n.pid, pid);
+	}
+	finish(fd, pid);
+}
+
+TEST(stop_before_the_instruction)
+{
+	struct dtproc_thread th[4];
+	struct dtproc_status st;
+	struct dtproc_note n;
+	int fd = open_dtproc();
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	shm->n = 1;
+	shm->go = 1;
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = pid;
+	st.flags = DTPROC_STATUS_WAIT;
+	st.threads = (unsigned long)th;
+	st.threads_len = 4;
+	st.thread_size = sizeof(th[0]);
+	/* the stop is under way once the note is there */
+	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
+	EXPECT_EQ(n.bp_id, id);
+	EXPECT_EQ(n.tid, shm->tid);
+	ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	EXPECT_EQ(st.why, DTPROC_STOP_BREAK);
+	EXPECT_EQ(st.bp_tid, shm->tid);
+	EXPECT_EQ(st.bp_id, id);
+	EXPECT_EQ(st.bp_addr, BP_ADDR);
+	ASSERT_EQ(st.threads_len, 1);
+	EXPECT_EQ(th[0].state, DTPROC_THREAD_PARKED);
+	EXPECT_EQ(th[0].why, DTPROC_STOP_BREAK);
+	EXPECT_EQ(th[0].addr, BP_ADDR);
+	/* it has not executed the instruction */
+	cu_sleep_ms(200);
+	EXPECT_EQ(shm->counter, 0);
+	EXPECT_EQ(bp_hits(fd, pid, id), 1);
+
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(wait_for(&shm->counter, 1, CU_WAIT_MS));
+	ASSERT_TRUE(wait_for(&shm->done, 1, CU_WAIT_MS));
+	EXPECT_EQ(shm->counter, 1);
+	EXPECT_EQ(bp_hits(fd, pid, id), 1);
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	EXPECT_EQ(st.state, DTPROC_STATE_RUNNING);
+	EXPECT_EQ(st.bp_tid, 0);
+	finish(fd, pid);
+}
+
+TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
+{
+	struct dtproc_status st;
+	int fd = open_dtproc(), status, i;
+	long before;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 64;
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	shm->n = 1000000000;
+	shm->go = 1;
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = pid;
+	st.flags = DTPROC_STATUS_WAIT;
+	/* the grab's continue may come before a thread hits */
+	ASSERT_TRUE(wait_for(&shm->tid, 1, CU_WAIT_MS));
+	for (;;) {
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		if (st.why == DTPROC_STOP_BREAK)
+			break;
+		cu_sleep_ms(20);
+	}
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	EXPECT_EQ(st.nthreads, 64);
+	EXPECT_EQ(st.nstopped, 64);
+	EXPECT_EQ(st.bp_id, id);
+	EXPECT_EQ(st.bp_addr, BP_ADDR);
+	before = calls();
+	cu_sleep_ms(300);
+	EXPECT_EQ(calls(), before);
+	TH_LOG("stopped with %ld calls done", before);
+
+	/*
+	 * continue, the breakpoint made a counting one (a stopping one stops
+	 * it again at once): every thread runs, the parked ones through the
+	 * instruction they stopped at
+	 */
+	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	{
+		long long until = cu_now_ms() + CU_WAIT_MS;
+
+		while (calls() <= before && cu_now_ms() < until)
+			cu_sleep_ms(1);
+		if (calls() <= before)
+			dump_tasks(pid);
+		ASSERT_GT(calls(), before);
+	}
+	cu_sleep_ms(500);
+	for (i = 0; i < 64; i++)
+		EXPECT_NE(i ? shm->slot[i] : shm->counter, 0);
+
+	/* stopping again */
+	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
+	st.flags = DTPROC_STATUS_WAIT;
+	for (;;) {
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		if (st.why == DTPROC_STOP_BREAK)
+			break;
+		cu_sleep_ms(20);
+	}
+	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
+	EXPECT_EQ(st.nstopped, 64);
+
+	/* SIGKILL with every thread parked (or waiting for a slot) */
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(fd);
+}
+
+TEST(text_restored_after_release)
+{
+	int fd = open_dtproc();
+	unsigned char orig;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	orig = text_byte(pid, BP_ADDR);
+	EXPECT_EQ(orig, 0x48);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	EXPECT_EQ(text_byte(pid, BP_ADDR), 0xcc);
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	EXPECT_EQ(text_byte(pid, BP_ADDR), orig);
+	/* and it runs through the former breakpoint */
+	round_run(10);
+	EXPECT_EQ(shm->counter, 10);
+	/* closing the consumer does the same */
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	EXPECT_EQ(text_byte(pid, BP_ADDR), 0xcc);
+	close(fd);
+	EXPECT_EQ(text_byte(pid, BP_ADDR), orig);
+	round_run(10);
+	EXPECT_EQ(shm->counter, 20);
+	cu_kill(pid);
+}
+
+TEST_TIMEOUT(exec_rearms, 300)
+{
+	struct dtproc_bp_info info;
+	int fd = open_dtproc();
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds_exec);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	round_run(7);
+	EXPECT_EQ(bp_hits(fd, pid, id), 7);
+	shm->target = 0;
+	shm->exec_now = 1;
+	ASSERT_TRUE(wait_for(&shm->execs, 2, 60000));
+	ASSERT_TRUE(wait_for(&shm->target, 1, CU_WAIT_MS));
+	ASSERT_TRUE(bp_info(fd, pid, id, &info, NULL));
+	EXPECT_EQ(info.addr, (__u64)shm->target);
+	EXPECT_EQ(info.flags, 0);
+	TH_LOG("before exec %#llx, after %#lx", BP_ADDR, shm->target);
+	EXPECT_EQ(text_byte(pid, shm->target), 0xcc);
+	round_run(5);
+	EXPECT_EQ(bp_hits(fd, pid, id), 12);
+	EXPECT_EQ(shm->counter, 12);
+
+	/* an image without the file: unresolved */
+	shm->exec_now = 2;
+	{
+		long long until = cu_now_ms() + 60000;
+		char comm[64];
+
+		while (strcmp(cu_comm(pid, comm), "sleep") &&
+		       cu_now_ms() < until)
+			cu_sleep_ms(10);
+		ASSERT_STREQ(cu_comm(pid, comm), "sleep");
+	}
+	ASSERT_TRUE(bp_info(fd, pid, id, &info, NULL));
+	EXPECT_EQ(info.addr, 0);
+	EXPECT_EQ(info.flags, DTPROC_BP_UNRESOLVED);
+	EXPECT_EQ(info.hits, 12);
+	finish(fd, pid);
+}
+
+/*
+ * Oracle's execing-breakpoints test: a victim re-execs itself while the
+ * test adds and removes a breakpoint; no hang, enough execs and hits.
+ */
+TEST_TIMEOUT(reexec_while_adding_and_removing, 600)
+{
+	long long end = cu_now_ms() + 90000;
+	__u64 hits = 0;
+	int fd = open_dtproc();
+	struct dtproc_status st;
+	unsigned long adds = 0;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = victim(wl_reexec);
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	shm->go = 1;
+	ASSERT_TRUE(wait_for(&shm->target, 1, 60000));
+	while (cu_now_ms() < end && shm->execs < 5000 &&
+	       (shm->execs < 500 || hits < 500)) {
+		if (bp_add(fd, pid, shm->target, DTPROC_BP_COUNT, 0, 0, &id)) {
+			/* mid-exec: no mapping of the file at that moment */
+			ASSERT_TRUE(errno == EINVAL || errno == ESRCH);
+			continue;
+		}
+		adds++;
+		cu_sleep_ms(5);
+		hits += bp_hits(fd, pid, id);
+		ASSERT_OK(bp_del(fd, pid, id));
+	}
+	shm->stop_execs = 1;
+	TH_LOG("%ld execs, %llu hits, %lu adds", shm->execs,
+	       (unsigned long long)hits, adds);
+	EXPECT_GE(shm->execs, 500);
+	EXPECT_GE(hits, 500);
+	EXPECT_LE(hits, shm->hits);
+	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	EXPECT_EQ(st.state, DTPROC_STATE_RUNNING);
+	finish(fd, pid);
+}
