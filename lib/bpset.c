@@ -318,13 +318,18 @@ DTPROC_EXPORT int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
 
 	ret = bps_arm(b, b->nprobes - 1);
 	if (ret == -ENOENT) {
-		/* nothing now: fine if an object loaded later could match */
+		/*
+		 * Nothing now: fine if an object loaded later could match (no
+		 * OBJECT, or one not loaded); not if OBJECT is loaded and has
+		 * no such function.
+		 */
 		snprintf(why, sizeof(why), "%s", dtproc_errmsg());
-		if (!bps_before_rtld(b) &&
-		    (!p->object || bps_object_loaded(b, p->object))) {
+		if (!bps_before_rtld(b) && p->object &&
+		    !strpbrk(p->object, "*?[") && bps_object_loaded(b, p->object)) {
 			ret = dtproc_fail(0, "%s", why) - ENOENT;
 			goto drop;
 		}
+		dtproc_clear_error();
 		ret = 0;
 	}
 	if (ret < 0)

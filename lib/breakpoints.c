@@ -5,6 +5,7 @@
  * evaltime with the library's own STOP breakpoints.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ static int bp_fail(struct dtproc_handle *h, int err, const char *what,
 			return dtproc_fail(0, "failed to %s at 0x%llx in pid %d: no file is mapped there (a breakpoint goes in a program's or a library's text)",
 					   what, (unsigned long long)addr, pid) - EINVAL;
 		break;
+	case 524:	/* the kernel's ENOTSUPP: uprobes cannot step it */
+		return dtproc_fail(0, "failed to %s at 0x%llx in pid %d: uprobes cannot probe the instruction there (a lock prefix, for one): choose another offset",
+				   what, (unsigned long long)addr, pid) - EOPNOTSUPP;
 	case EEXIST:
 		return dtproc_fail(0, "failed to %s at 0x%llx in pid %d: it already has a breakpoint there",
 				   what, (unsigned long long)addr, pid) - EEXIST;
@@ -180,18 +184,19 @@ DTPROC_EXPORT const char *dtproc_evaltime_name(int evaltime)
 	return evaltime_names[evaltime];
 }
 
-/* A note of @pid's breakpoint @id read on the way: its arg0. */
+/* What the notes of @pid read on the way said. */
 struct run_note {
 	pid_t		pid;
-	uint32_t	id;
-	bool		seen;
-	uint64_t	arg0;
+	uint32_t	id;		/* our breakpoint */
+	bool		seen;		/* it was hit */
+	uint64_t	arg0;		/* at that hit */
+	bool		gone;		/* the victim died or was lost */
 };
 
 /*
- * Read the notes queued now: those of our own breakpoint are ours (its
- * hits stop the victim, so there is one per stop), the others are kept
- * for the caller's dtproc_notifications().
+ * Read the notes queued now: those of our breakpoint and of the victim's
+ * end are ours, the others are kept for the caller's
+ * dtproc_notifications().
  */
 static int run_drain_notes(struct dtproc *dp, struct run_note *rn)
 {
@@ -199,10 +204,15 @@ static int run_drain_notes(struct dtproc *dp, struct run_note *rn)
 	int ret;
 
 	while ((ret = dtproc_note_read(dp, &n)) > 0) {
-		if (n.what == DTPROC_NOTE_BREAK && n.pid == rn->pid &&
+		if (n.pid == rn->pid && n.what == DTPROC_NOTE_BREAK &&
 		    n.bp_id == rn->id) {
 			rn->seen = true;
 			rn->arg0 = n.arg0;
+			continue;
+		}
+		if (n.pid == rn->pid && (n.what == DTPROC_NOTE_EXITED ||
+					 n.what == DTPROC_NOTE_LOST)) {
+			rn->gone = true;
 			continue;
 		}
 		ret = dtproc_note_defer(dp, &n);
@@ -216,7 +226,9 @@ static int run_drain_notes(struct dtproc *dp, struct run_note *rn)
  * Run the stopped victim to @addr with a STOP breakpoint there; with
  * @consistent, on to the first hit at which r_state is RT_CONSISTENT.
  * Leaves it stopped there (DTPROC_STOP_BREAK), the breakpoint removed.
- * *@arg0: the first argument register at that hit.
+ * *@arg0: the first argument register at that hit.  A stop comes after
+ * its note (STATUS's wait does not wait for a stop still to come), so the
+ * note is waited for first.
  */
 static int run_to(struct dtproc_handle *h, struct dtproc_syms *s,
 		  uint64_t addr, bool consistent, uint64_t *arg0)
@@ -224,6 +236,7 @@ static int run_to(struct dtproc_handle *h, struct dtproc_syms *s,
 	struct dtproc *dp = dtproc_handle_dp(h);
 	struct run_note rn = { .pid = dtproc_handle_pid(h) };
 	struct dtproc_stopinfo si = { .size = sizeof(si) };
+	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
 	struct dtproc_rtld rt;
 	int ret, del;
 
@@ -233,23 +246,27 @@ static int run_to(struct dtproc_handle *h, struct dtproc_syms *s,
 	for (;;) {
 		rn.seen = false;
 		ret = dtproc_continue(h);
+		while (ret == 0 && !rn.seen && !rn.gone) {
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				ret = dtproc_fail(errno, "cannot poll /dev/dtproc");
+			else
+				ret = run_drain_notes(dp, &rn);
+		}
+		if (ret == 0 && !rn.gone)
+			ret = dtproc_stop_info(h, &si, DTPROC_STATUS_WAIT);
 		if (ret < 0)
 			break;
-		ret = dtproc_stop_info(h, &si, DTPROC_STATUS_WAIT);
-		if (ret < 0)
-			break;
-		if (si.state != DTPROC_STATE_STOPPED) {
-			ret = dtproc_fail(0, "failed to control pid %d: process %s before its evaltime",
+		if (rn.gone || si.state == DTPROC_STATE_DEAD ||
+		    si.state == DTPROC_STATE_LOST) {
+			ret = dtproc_fail(0, "pid %d %s before its evaltime",
 					  rn.pid, si.state == DTPROC_STATE_LOST ?
 					  "exec'd a set-id or unobservable program" :
 					  "exited") - ESRCH;
 			break;
 		}
-		ret = run_drain_notes(dp, &rn);
-		if (ret < 0)
-			break;
-		if (si.why != DTPROC_STOP_BREAK || si.bp_id != rn.id)
-			continue;	/* a SIGCONT-able stop of another kind: go on */
+		if (si.state != DTPROC_STATE_STOPPED ||
+		    si.why != DTPROC_STOP_BREAK || si.bp_id != rn.id)
+			continue;	/* not this stop: go on */
 		if (arg0)
 			*arg0 = rn.arg0;
 		if (!consistent)
@@ -273,8 +290,10 @@ static struct dtproc_handle *create_fail(struct dtproc_handle *h,
 	snprintf(why, sizeof(why), "%s", dtproc_errmsg());
 	dtproc_release(h);	/* kills it */
 	waitpid(pid, NULL, 0);
-	return dtproc_fail_null(err, "failed to run %s to its %s evaltime: %s",
-				file, dtproc_evaltime_name(evaltime), why);
+	dtproc_fail_null(0, "failed to run %s to its %s evaltime: %s", file,
+			 dtproc_evaltime_name(evaltime), why);
+	errno = err;
+	return NULL;
 }
 
 DTPROC_EXPORT struct dtproc_handle *dtproc_create_at(struct dtproc *dp,

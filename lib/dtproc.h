@@ -530,9 +530,10 @@ void dtproc_bps_close(struct dtproc_bps *b);
 
 /*
  * Add @probe with @action (DTPROC_BP_*): returns how many breakpoints it
- * armed now (0: none yet, armed when a matching object loads), -ENOENT if
- * nothing matches and nothing loading later could (dtproc_errmsg() says
- * which part matched nothing), or another negative errno.  A probe on an
+ * has now (0: none yet, armed when a matching object loads: a probe with
+ * no OBJECT, or whose OBJECT is not loaded), -ENOENT if its OBJECT (a
+ * name, not a glob) is loaded and has no such function (dtproc_errmsg()
+ * says which part matched nothing), or another negative errno.  A probe on an
  * address the set already has raises that breakpoint's action to the
  * stronger of the two (COUNT < NOTIFY < STOP).
  */

@@ -339,6 +339,13 @@ TEST_TIMEOUT(count_no_probe_matched, 120)
 	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`main+zz'");
 	EXPECT_EQ(r.status, 2);
 	run_free(&r);
+	/* no OBJECT: it may load later; said at the end if it never did */
+	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`bp_work' no_such_function");
+	EXPECT_EQ(r.status, 1);
+	EXPECT_TRUE(strstr(r.err, "dtproc count: no probe matched 'no_such_function'") == r.err);
+	EXPECT_TRUE(strstr(r.out, "done 1\n") != NULL);
+	EXPECT_TRUE(row_exact(r.out, "a.out`bp_work", 1));
+	run_free(&r);
 }
 
 /* The state letter of /proc/PID/stat, or 0 if it is gone. */
@@ -357,10 +364,35 @@ static char proc_state(int pid)
 	return p && p[1] ? p[2] : 0;
 }
 
-TEST_TIMEOUT(break_leaves_it_stopped, 300)
+/*
+ * @pid was left stopped by "dtproc break" (whose output was @out, the
+ * victim's stdout too): it stays so, printing nothing, until SIGCONT;
+ * then it runs every call, the first one too, and prints "done 5".
+ */
+static void check_left_stopped(int pid, const char *victim_out)
 {
-	char func[64], *out;
-	int pid, tid, i;
+	char *out;
+	int i;
+
+	usleep(500000);
+	out = slurp(victim_out);
+	EXPECT_TRUE(strstr(out, "done") == NULL);	/* still stopped */
+	free(out);
+	EXPECT_NE(proc_state(pid), 0);
+	EXPECT_NE(proc_state(pid), 'Z');
+	ASSERT_EQ(kill(pid, SIGCONT), 0);
+	for (i = 0; i < 600 && proc_state(pid) && proc_state(pid) != 'Z'; i++)
+		usleep(100000);
+	out = slurp(victim_out);
+	EXPECT_TRUE(strstr(out, "done 5\n") != NULL);
+	free(out);
+}
+
+/* A created process is left stopped too (a requested stop, not killed). */
+TEST_TIMEOUT(break_created_is_left_stopped, 300)
+{
+	char func[64];
+	int pid, tid;
 	struct run r;
 
 	need_breakpoints();
@@ -371,26 +403,41 @@ TEST_TIMEOUT(break_leaves_it_stopped, 300)
 			 func), 3);
 	EXPECT_STREQ(func, "bp_work+0x0");
 	EXPECT_NE(tid, pid);		/* the one worker thread hit it */
-	/* exactly that one line: the victim has printed nothing yet */
 	ASSERT_GT(pid, 0);
 	run_free(&r);
-	usleep(500000);
-	out = slurp(OUT);
-	i = 0;
-	while (out[i] && out[i] != '\n')
-		i++;
-	EXPECT_EQ(out[i], '\n');
-	EXPECT_EQ(out[i + 1], '\0');	/* no "done": still stopped */
-	free(out);
-	EXPECT_NE(proc_state(pid), 0);
-	EXPECT_NE(proc_state(pid), 'Z');
-	/* resumed, it runs every call, the first one too */
-	ASSERT_OK(kill(pid, SIGCONT));
-	for (i = 0; i < 600 && proc_state(pid) && proc_state(pid) != 'Z'; i++)
-		usleep(100000);
-	out = slurp(OUT);
-	EXPECT_TRUE(strstr(out, "done 5\n") != NULL);
-	free(out);
+	check_left_stopped(pid, OUT);
+}
+
+#define VOUT	"/tmp/cli_bp_test.victim"
+
+TEST_TIMEOUT(break_pid_is_left_stopped, 300)
+{
+	char func[64], args[96];
+	int pid, p, tid, fd;
+	struct run r;
+
+	need_breakpoints();
+	/* it sleeps 2 s before its calls: time to attach */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		fd = open(VOUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		setenv("BP_VICTIM_SLEEP_MS", "2000", 1);
+		execlp("bp_victim", "bp_victim", "calls", "1", "5", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(args, sizeof(args), "break -p %d 'a.out`bp_work'", pid);
+	r = dtproc(NULL, args);
+	EXPECT_EQ(r.status, 0);
+	EXPECT_STREQ(r.err, "");
+	ASSERT_EQ(sscanf(r.out, "pid %d tid %d stopped at a.out`%63s", &p, &tid,
+			 func), 3);
+	EXPECT_EQ(p, pid);
+	EXPECT_STREQ(func, "bp_work+0x0");
+	run_free(&r);
+	check_left_stopped(pid, VOUT);
+	waitpid(pid, NULL, 0);
 }
 
 TEST_TIMEOUT(break_exited_first, 120)

@@ -60,7 +60,7 @@ TEST(status_of_libdtproc_1_never_overruns)
 	ASSERT_TRUE(h);
 	pid = dtproc_handle_pid(h);
 	memset(buf, 0xaa, sizeof(buf));
-	ASSERT_OK(dtproc_status_v1_caller(h, buf, 0));
+	ASSERT_EQ(dtproc_status_v1_caller(h, buf, 0), 0);
 	for (i = DTPROC_STATUS_SIZE_VER1; i < sizeof(buf); i++)
 		EXPECT_EQ(buf[i], 0xaa);
 	memcpy(&st, buf, DTPROC_STATUS_SIZE_VER1);
@@ -69,7 +69,7 @@ TEST(status_of_libdtproc_1_never_overruns)
 	EXPECT_EQ(st.why, DTPROC_STOP_CREATE);
 	/* today's callers get the whole struct */
 	memset(&st, 0xaa, sizeof(st));
-	ASSERT_OK(dtproc_status(h, &st, 0));
+	ASSERT_EQ(dtproc_status(h, &st, 0), 0);
 	EXPECT_EQ(st.size, sizeof(st));
 	EXPECT_EQ(st.bp_id, 0);
 	EXPECT_EQ(st.bp_tid, 0);
@@ -122,7 +122,7 @@ TEST_TIMEOUT(create_at_each_evaltime, 300)
 			TH_LOG("%s: %s", dtproc_evaltime_name(e), dtproc_errmsg());
 		ASSERT_TRUE(h);
 		pid = dtproc_handle_pid(h);
-		ASSERT_OK(dtproc_stop_info(h, &si, 0));
+		ASSERT_EQ(dtproc_stop_info(h, &si, 0), 0);
 		EXPECT_EQ(si.state, DTPROC_STATE_STOPPED);
 		s = dtproc_syms_open(pid);
 		ASSERT_TRUE(s);
@@ -134,7 +134,7 @@ TEST_TIMEOUT(create_at_each_evaltime, 300)
 			break;
 		case DTPROC_EVALTIME_PREINIT:
 			EXPECT_EQ(si.why, DTPROC_STOP_BREAK);
-			ASSERT_OK(dtproc_syms_rtld(s, &rt));
+			ASSERT_EQ(dtproc_syms_rtld(s, &rt), 0);
 			EXPECT_EQ(si.addr, rt.r_brk);
 			EXPECT_EQ(rt.r_state, 0);	/* RT_CONSISTENT */
 			EXPECT_NE(rt.r_debug, 0);
@@ -186,7 +186,7 @@ TEST_TIMEOUT(bp_where_no_file_is_mapped_is_einval, 120)
 	s = dtproc_syms_open(pid);
 	ASSERT_TRUE(s);
 	ASSERT_EQ(dtproc_syms_lookup(s, "a.out`bp_work", first_addr, &addr), 1);
-	ASSERT_OK(dtproc_bp_add(h, addr, DTPROC_BP_COUNT, 0, &id));
+	ASSERT_EQ(dtproc_bp_add(h, addr, DTPROC_BP_COUNT, 0, &id), 0);
 	EXPECT_NE(id, 0);
 	EXPECT_EQ(dtproc_bp_add(h, addr, DTPROC_BP_COUNT, 0, NULL), -EEXIST);
 	{
@@ -197,7 +197,7 @@ TEST_TIMEOUT(bp_where_no_file_is_mapped_is_einval, 120)
 		EXPECT_EQ(b[0].addr, addr);
 		EXPECT_EQ(b[0].hits, 0);
 	}
-	ASSERT_OK(dtproc_bp_del(h, id));
+	ASSERT_EQ(dtproc_bp_del(h, id), 0);
 	EXPECT_EQ(dtproc_bp_del(h, id), -ENOENT);
 	dtproc_syms_close(s);
 	reap(dp, pid);

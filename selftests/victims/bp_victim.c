@@ -3,7 +3,8 @@
  * The victim of cli_bp_test: a program whose functions dtproc count and
  * dtproc break put breakpoints on.  Modes (argv[1]):
  *   calls T N      T threads, each calling bp_work() N times; then bp_other()
- *                  once; prints "done T*N" at the end
+ *                  once; prints "done T*N" at the end (first sleeping
+ *                  BP_VICTIM_SLEEP_MS, if set)
  *   early N        bp_early() N times from a constructor (before main,
  *                  after postinit), then N times from main
  *   fork N         bp_work() N times; a fork child calls it 2N times
@@ -25,18 +26,25 @@
 
 static volatile unsigned long bp_calls;
 
-__attribute__((noinline)) void bp_work(void)
+/*
+ * The probed functions are built without optimisation: their first
+ * instruction is then a push, which uprobes can step, never the atomic
+ * add (uprobes refuses a lock prefix, ENOTSUPP).
+ */
+#define PROBED	__attribute__((noinline, optimize("O0")))
+
+PROBED void bp_work(void)
 {
 	__atomic_add_fetch(&bp_calls, 1, __ATOMIC_RELAXED);
 	__asm__ volatile("" ::: "memory");
 }
 
-__attribute__((noinline)) void bp_other(void)
+PROBED void bp_other(void)
 {
 	__asm__ volatile("" ::: "memory");
 }
 
-__attribute__((noinline)) void bp_early(void)
+PROBED void bp_early(void)
 {
 	__asm__ volatile("" ::: "memory");
 }
@@ -112,6 +120,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (!strcmp(mode, "calls") && argc == 4) {
+		if (getenv("BP_VICTIM_SLEEP_MS"))
+			usleep(atol(getenv("BP_VICTIM_SLEEP_MS")) * 1000);
 		calls_n = atol(argv[3]);
 		if (run_threads(n, calls_thread))
 			return 1;

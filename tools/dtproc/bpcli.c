@@ -85,6 +85,9 @@ int bp_target_check(struct bp_target *t, int nprobes, char **probes)
 		return usage_error("-x evaltime is for a command started with -c; a -p process is stopped where it is");
 	if (!nprobes)
 		return usage_error("which functions? give probes, e.g. 'a.out`main' or 'libc.so.6`malloc'");
+	if (nprobes > BP_MAX_PROBES)
+		return usage_error("at most %d probes, not %d: use globs ('a.out`work*')",
+				   BP_MAX_PROBES, nprobes);
 	for (i = 0; i < nprobes; i++)
 		if (probe_check(probes[i], why, sizeof(why)) < 0)
 			return usage_error("%s", why);
@@ -117,8 +120,8 @@ int bp_target_start(struct bp_target *t, int nprobes, char **probes,
 	for (i = 0; i < nprobes; i++) {
 		ret = dtproc_bps_add(t->bps, probes[i], action);
 		if (ret == -ENOENT) {
-			fail("no probe matched '%s': %s (check the name with nm -D, or give the object: OBJECT`%s)",
-			     probes[i], dtproc_errmsg(), probes[i]);
+			fail("no probe matched '%s': %s (check the name with nm)",
+			     probes[i], dtproc_errmsg());
 			goto fail;
 		}
 		if (ret < 0) {
@@ -242,6 +245,24 @@ int bp_target_loop(struct bp_target *t, bp_note_fn *fn,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	return l.ret > 1 ? CLI_EXIT_FAIL : 0;
+}
+
+int bp_target_unmatched(struct bp_target *t, int nprobes, char **probes)
+{
+	const struct dtproc_bps_entry *e;
+	uint64_t matched = 0;
+	int i, ret = 0;
+	size_t j;
+
+	for (j = 0; (e = dtproc_bps_entry(t->bps, j)); j++)
+		matched |= e->probes;
+	for (i = 0; i < nprobes; i++) {
+		if (matched & (1ULL << i))
+			continue;
+		ret = fail("no probe matched '%s': no function of pid %d's objects, at the start or loaded later, has that name (check it with nm; name the object: OBJECT`FUNCTION)",
+			   probes[i], t->target);
+	}
+	return ret;
 }
 
 int bp_target_end(struct bp_target *t, int status)

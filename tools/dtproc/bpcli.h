@@ -72,6 +72,15 @@ typedef int bp_note_fn(struct bp_target *t, const struct dtproc_note *n,
 int bp_target_loop(struct bp_target *t, bp_note_fn *fn,
 		   void (*tick)(struct bp_target *t, void *arg), void *arg);
 
+/* Probes per command: the set's entries say which matched in 64 bits. */
+#define BP_MAX_PROBES	63
+
+/*
+ * Say which of the @nprobes probes never matched a function in any object
+ * the target had or loaded: CLI_EXIT_FAIL if one did not, else 0.
+ */
+int bp_target_unmatched(struct bp_target *t, int nprobes, char **probes);
+
 /*
  * Let the target go (a created one is killed unless it was made a
  * requested stop: then set left_stopped) and return the exit status: with

@@ -47,10 +47,6 @@ static int break_note(struct bp_target *t, const struct dtproc_note *n,
 	const struct dtproc_bps_entry *e;
 	pid_t tid = n->tid;
 
-	if (n->what == DTPROC_NOTE_EXITED && n->pid == t->target) {
-		fail("pid %d exited before any probe was hit", n->pid);
-		return CLI_EXIT_FAIL + 1;
-	}
 	if (n->what != DTPROC_NOTE_BREAK)
 		return 0;
 	e = dtproc_bps_find(t->bps, n->bp_id);
@@ -114,6 +110,7 @@ int cmd_break(int argc, char **argv)
 		return ret;
 	ret = bp_target_loop(&t, break_note, NULL, NULL);
 	if (!ret && !t.left_stopped) {
+		bp_target_unmatched(&t, nprobes, probes);
 		if (t.exited)
 			ret = fail("pid %d exited before any probe was hit",
 				   t.target);

@@ -22,7 +22,6 @@
 #include "bpcli.h"
 #include "cli.h"
 
-#define COUNT_MAX_PROBES	63	/* the set's probe bits, and _exit's */
 
 struct count_state {
 	bool		json;
@@ -195,9 +194,9 @@ int cmd_count(int argc, char **argv)
 	ret = bp_target_check(&t, nprobes, probes);
 	if (ret)
 		return ret;
-	if (nprobes > COUNT_MAX_PROBES)
-		return usage_error("at most %d probes, not %d: use globs ('a.out`work*')",
-				   COUNT_MAX_PROBES, nprobes);
+	/* -j: each line whole and at once (the command shares our stdout) */
+	if (st.json)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	st.user_mask = (1ULL << nprobes) - 1;
 	st.exit_mask = 1ULL << nprobes;
 
@@ -219,6 +218,8 @@ int cmd_count(int argc, char **argv)
 			progname, t.lost);
 	if (!ret && !st.json && count_print(&t, &st) < 0)
 		ret = fail("out of memory");
+	if (!ret)
+		ret = bp_target_unmatched(&t, nprobes, probes);
 	fflush(stdout);
 	return bp_target_end(&t, ret);
 }
