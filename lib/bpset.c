@@ -86,11 +86,31 @@ static bool bps_object_loaded(struct dtproc_bps *b, const char *pat)
 	return false;
 }
 
-/* Could an object not loaded yet add matches to @p? */
-static bool bps_may_grow(struct dtproc_bps *b, const struct bps_probe *p)
+/* Has probe @i a breakpoint (the first 64 probes say)? */
+static bool bps_probe_armed(const struct dtproc_bps *b, size_t i)
 {
-	return !p->object || strpbrk(p->object, "*?[") ||
-	       !bps_object_loaded(b, p->object);
+	size_t j;
+
+	if (i >= 64)
+		return false;
+	for (j = 0; j < b->n; j++)
+		if (b->e[j].pub.probes & (1ULL << i))
+			return true;
+	return false;
+}
+
+/*
+ * Could an object not loaded yet add matches to probe @i?  One named by a
+ * literal OBJECT cannot once armed: its breakpoints follow the file,
+ * re-armed by the module whenever it is mapped again.
+ */
+static bool bps_may_grow(struct dtproc_bps *b, size_t i)
+{
+	const struct bps_probe *p = &b->probes[i];
+
+	if (!p->object || strpbrk(p->object, "*?["))
+		return true;
+	return !bps_probe_armed(b, i) && !bps_object_loaded(b, p->object);
 }
 
 /* Is ld.so still to map the start-up objects (a process at its exec)? */
@@ -204,7 +224,7 @@ static int bps_rtld_update(struct dtproc_bps *b)
 	if (!b->rtld_id)
 		return 0;
 	for (i = 0; i < b->nprobes; i++)
-		if (bps_may_grow(b, &b->probes[i]))
+		if (bps_may_grow(b, i))
 			action = DTPROC_BP_STOP;
 	/* a NOTIFY one needs the peek at r_state, placed at add time */
 	if (!b->rtld_peek)

@@ -164,6 +164,7 @@ int cmd_count(int argc, char **argv)
 {
 	struct count_state st = { 0 };
 	struct bp_target t = { 0 };
+	struct dtproc_rtld rt;
 	struct cli_parser p;
 	int c, ret, nprobes;
 	char **probes;
@@ -204,8 +205,15 @@ int cmd_count(int argc, char **argv)
 			      st.json ? DTPROC_BP_NOTIFY : DTPROC_BP_COUNT);
 	if (ret)
 		return ret;
-	/* none in a program without libc: counts are then read every 250 ms */
-	ret = dtproc_bps_add(t.bps, "_exit", DTPROC_BP_STOP);
+	/*
+	 * _exit: a static program's own, else libc's (named: a probe without
+	 * OBJECT would keep the rtld breakpoint stopping at every dlopen).
+	 * None: the counts are read every 250 ms.
+	 */
+	ret = dtproc_syms_rtld(dtproc_bps_syms(t.bps), &rt);
+	if (ret == 0)
+		ret = dtproc_bps_add(t.bps, rt.r_brk ? "libc.so.6`_exit" :
+				     "a.out`_exit", DTPROC_BP_STOP);
 	if (ret < 0 && ret != -ENOENT) {
 		fail("%s", dtproc_errmsg());
 		return bp_target_end(&t, CLI_EXIT_FAIL);
