@@ -61,8 +61,12 @@
 /* The wait of a parked thread: see the top of the file. */
 #define DTPROC_PARK_STATE	(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE)
 
-/* Notifications a consumer may have unread; one more slot for the overflow. */
+/*
+ * Notifications a consumer may have unread (the last slot is the
+ * overflow's); more once it has placed a breakpoint, which notes each hit.
+ */
 #define DTPROC_NOTES_MAX	256
+#define DTPROC_NOTES_BP_MAX	4096
 
 struct dtproc_victim {
 	struct list_head	proc_node;
@@ -84,7 +88,9 @@ struct dtproc_consumer {
 	bool			notes_kick;	/* woken from a hook: irq_work */
 	wait_queue_head_t	notes_wq;
 	struct llist_node	kick_node;
-	struct dtproc_note	notes[DTPROC_NOTES_MAX];
+	unsigned int		notes_max;
+	struct dtproc_note	*notes;		/* notes_max: notes_small or big */
+	struct dtproc_note	notes_small[DTPROC_NOTES_MAX];
 };
 
 /*
@@ -547,14 +553,13 @@ static void dtproc_notify_note(struct dtproc_consumer *c,
 	bool kick = false;
 
 	raw_spin_lock_irqsave(&c->notes_lock, flags);
-	n = &c->notes[(c->notes_head + c->notes_count - 1) % DTPROC_NOTES_MAX];
+	n = &c->notes[(c->notes_head + c->notes_count - 1) % c->notes_max];
 	if (c->notes_count && n->what == DTPROC_NOTE_OVERFLOW) {
 		n->status++;
 	} else {
-		n = &c->notes[(c->notes_head + c->notes_count) %
-			      DTPROC_NOTES_MAX];
+		n = &c->notes[(c->notes_head + c->notes_count) % c->notes_max];
 		c->notes_count++;
-		if (c->notes_count == DTPROC_NOTES_MAX) {
+		if (c->notes_count == c->notes_max) {
 			memset(n, 0, sizeof(*n));
 			n->what = DTPROC_NOTE_OVERFLOW;
 			n->status = 1;
@@ -733,6 +738,8 @@ struct dtproc_consumer *dtproc_consumer_new(void)
 	mutex_init(&c->lock);
 	xa_init(&c->victims);
 	raw_spin_lock_init(&c->notes_lock);
+	c->notes = c->notes_small;
+	c->notes_max = DTPROC_NOTES_MAX;
 	init_waitqueue_head(&c->notes_wq);
 	c->ns = get_pid_ns(task_active_pid_ns(current));
 	c->owner = get_pid(task_tgid(current));
@@ -1215,6 +1222,29 @@ int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
 	return ret;
 }
 
+/* A consumer placing breakpoints gets the larger ring; under c->lock. */
+static int dtproc_consumer_grow_notes(struct dtproc_consumer *c)
+{
+	struct dtproc_note *big;
+	unsigned long flags;
+	unsigned int i;
+
+	lockdep_assert_held(&c->lock);
+	if (c->notes_max == DTPROC_NOTES_BP_MAX)
+		return 0;
+	big = kvcalloc(DTPROC_NOTES_BP_MAX, sizeof(*big), GFP_KERNEL);
+	if (!big)
+		return -ENOMEM;
+	raw_spin_lock_irqsave(&c->notes_lock, flags);
+	for (i = 0; i < c->notes_count; i++)
+		big[i] = c->notes[(c->notes_head + i) % c->notes_max];
+	c->notes_head = 0;
+	c->notes = big;
+	c->notes_max = DTPROC_NOTES_BP_MAX;
+	raw_spin_unlock_irqrestore(&c->notes_lock, flags);
+	return 0;
+}
+
 /*
  * A breakpoint request on victim @nr of @c: @fn runs with the consumer's
  * lock held, which keeps the breakpoint list of the victim it owns.
@@ -1233,6 +1263,8 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
 	ret = PTR_ERR_OR_ZERO(v);
+	if (!ret && control)
+		ret = dtproc_consumer_grow_notes(c);
 	if (ret)
 		goto out;
 	raw_spin_lock_irqsave(&v->proc->lock, flags);
@@ -1425,6 +1457,8 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	/* no hook can reach @c any more; a kick may still be on its way */
 	irq_work_sync(&dtproc_kick_work);
 	xa_destroy(&c->victims);
+	if (c->notes != c->notes_small)
+		kvfree(c->notes);
 	put_pid(c->owner);
 	put_pid_ns(c->ns);
 	kfree(c);
@@ -1444,7 +1478,7 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 		ret = c->notes_count;
 		if (ret) {
 			n = c->notes[c->notes_head];
-			c->notes_head = (c->notes_head + 1) % DTPROC_NOTES_MAX;
+			c->notes_head = (c->notes_head + 1) % c->notes_max;
 			c->notes_count--;
 		}
 		raw_spin_unlock_irqrestore(&c->notes_lock, flags);
