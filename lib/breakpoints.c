@@ -247,10 +247,23 @@ static int run_to(struct dtproc_handle *h, struct dtproc_syms *s,
 		rn.seen = false;
 		ret = dtproc_continue(h);
 		while (ret == 0 && !rn.seen && !rn.gone) {
-			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			int n = poll(&pfd, 1, 250);
+
+			if (n < 0 && errno != EINTR) {
 				ret = dtproc_fail(errno, "cannot poll /dev/dtproc");
-			else
-				ret = run_drain_notes(dp, &rn);
+				break;
+			}
+			ret = run_drain_notes(dp, &rn);
+			if (ret || n > 0)
+				continue;
+			/* no note for a while: lost?  The stop says too */
+			ret = dtproc_stop_info(h, &si, 0);
+			if (ret == 0 && si.state == DTPROC_STATE_STOPPED &&
+			    si.why == DTPROC_STOP_BREAK && si.bp_id == rn.id)
+				rn.seen = true;	/* arg0 unknown: 0 */
+			if (ret == 0 && (si.state == DTPROC_STATE_DEAD ||
+					 si.state == DTPROC_STATE_LOST))
+				rn.gone = true;
 		}
 		if (ret == 0 && !rn.gone)
 			ret = dtproc_stop_info(h, &si, DTPROC_STATUS_WAIT);

@@ -226,7 +226,7 @@ TEST_TIMEOUT(count_json_lines, 300)
 }
 
 /* Hits before the evaltime are not counted: 5 in a constructor, 5 in main. */
-TEST_TIMEOUT(count_evaltime, 600)
+TEST_TIMEOUT(count_evaltime, 120)
 {
 	static const struct { const char *when; long long want; } cases[] = {
 		{ "", 10 }, { "-x evaltime=exec", 10 },

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,25 @@
 #include "words.h"
 
 static volatile sig_atomic_t bp_interrupted;
+
+/* DTPROC_DEBUG=1 in the environment: each note and stop, on stderr. */
+static int bp_debug = -1;
+
+static void bp_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void bp_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (bp_debug < 0)
+		bp_debug = getenv("DTPROC_DEBUG") != NULL;
+	if (!bp_debug)
+		return;
+	fprintf(stderr, "%s: debug: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 static void bp_on_signal(int sig)
 {
@@ -157,6 +177,9 @@ static void bp_on_note(struct dtproc_handle *h, const struct dtproc_note *n,
 	struct bp_target *t = l->t;
 	int ret;
 
+	bp_trace("note what %u pid %d tid %d bp %u addr 0x%llx value 0x%llx",
+		 n->what, n->pid, n->tid, n->bp_id, (unsigned long long)n->addr,
+		 (unsigned long long)n->value);
 	if (l->ret)
 		return;
 	if (n->what == DTPROC_NOTE_OVERFLOW) {
@@ -192,8 +215,11 @@ static void bp_unnoted_stop(struct bp_target *t, struct bp_loop *l)
 	struct dtproc_stopinfo si = { .size = sizeof(si) };
 	struct dtproc_note n = { .what = DTPROC_NOTE_BREAK };
 
-	if (l->ret || dtproc_stop_info(t->h, &si, 0) < 0 ||
-	    si.state != DTPROC_STATE_STOPPED || si.why != DTPROC_STOP_BREAK)
+	if (l->ret || dtproc_stop_info(t->h, &si, 0) < 0)
+		return;
+	bp_trace("tick: state %u why %u tid %d bp %u", si.state, si.why, si.tid,
+		 si.bp_id);
+	if (si.state != DTPROC_STATE_STOPPED || si.why != DTPROC_STOP_BREAK)
 		return;
 	n.pid = t->target;
 	n.size = sizeof(n);
