@@ -23,13 +23,22 @@
  * rcu_read_lock_trace() (6.12): it never sleeps, parks or (un)registers.
  * It counts the hit, queues a note (NOTIFY, STOP) and, for the first STOP
  * hit of a stop, queues a task_work that stops the process from the
- * thread's own context: that thread parks before the single-step of the
- * probed instruction (its IP is then the XOL slot; dtproc_bp_resume_ip()
- * reports the breakpoint's address instead), so it has not executed it
- * and executes it once continued.  While it is parked it holds one of the
- * mm's XOL slots; more threads hitting uprobes of that mm than there are
- * slots wait for one uninterruptibly (held, in STATUS's terms) until the
- * stop ends or the process is killed.
+ * thread's own context, so that thread parks before it has executed the
+ * probed instruction, and executes it once continued.
+ *
+ * XOL slots (32 per mm on x86): a thread parked after its handler and
+ * before its single-step holds one.  On 6.12, where handle_swbp() skips
+ * the single-step when a handler moves the IP, a hitting thread of a
+ * stopping process instead leaves the breakpoint untaken: the IP moves off
+ * it, its task_work puts it back before the thread parks, and the thread
+ * takes the breakpoint once continued (counted then; the thread that
+ * stopped the process is counted once, dtproc_brk_untaken()).  On 6.1 the
+ * hitting thread parks in its single-step (at the XOL slot, reported at
+ * the breakpoint by dtproc_bp_resume_ip()).  On both, a thread that a stop
+ * catches between another breakpoint's handler and its single-step parks
+ * holding a slot; more such threads than slots make the next ones wait
+ * for a slot uninterruptibly (held, in STATUS's terms) until the stop ends
+ * or the process is killed (the parked threads free theirs on exit).
  *
  * Registrations are retired without waiting for running handlers: a
  * retired one does nothing, and dtproc_bp_retire_fn() waits for them
@@ -97,12 +106,17 @@ struct dtproc_brk_reg {
 	struct llist_node	retire_node;
 };
 
-/* A STOP hit's stop, made from the hitting thread's task_work. */
-struct dtproc_brk_stop {
+/*
+ * What a hit leaves for its thread's task_work, outside the uprobe's locks:
+ * the IP back to the breakpoint (@rewind) and the stop of a STOP hit.
+ */
+struct dtproc_brk_work {
 	struct callback_head	cb;
 	struct dtproc_proc	*proc;
 	u32			id;
 	u64			addr;
+	bool			rewind;
+	bool			stop;
 };
 
 static LLIST_HEAD(dtproc_bp_retired);
@@ -170,49 +184,89 @@ static u64 dtproc_brk_arg0(struct pt_regs *regs)
 #endif
 }
 
-static void dtproc_brk_stop_fn(struct callback_head *cb)
+static void dtproc_brk_work_fn(struct callback_head *cb)
 {
-	struct dtproc_brk_stop *s = container_of(cb, struct dtproc_brk_stop,
+	struct dtproc_brk_work *w = container_of(cb, struct dtproc_brk_work,
 						 cb);
-
 	unsigned long flags;
 
-	if (!(current->flags & PF_EXITING)) {
-		dtproc_proc_break(s->proc, s->id, s->addr);
-	} else {
+	if (w->rewind)
+		instruction_pointer_set(current_pt_regs(), w->addr);
+	if (w->stop && !(current->flags & PF_EXITING)) {
+		dtproc_proc_break(w->proc, w->id, w->addr);
+	} else if (w->stop) {
 		/* exiting: no stop to make for it */
-		raw_spin_lock_irqsave(&s->proc->lock, flags);
-		s->proc->bp_pending = false;
-		raw_spin_unlock_irqrestore(&s->proc->lock, flags);
+		raw_spin_lock_irqsave(&w->proc->lock, flags);
+		w->proc->bp_pending = false;
+		raw_spin_unlock_irqrestore(&w->proc->lock, flags);
 	}
-	dtproc_proc_put(s->proc);
-	kfree(s);
+	dtproc_proc_put(w->proc);
+	kfree(w);
 	module_put(THIS_MODULE);
 }
 
 /*
- * Stop @proc for a hit of STOP breakpoint @id at @addr by current: from a
- * task_work, outside the uprobe's locks.  Returns false if it cannot.
+ * Leave work for current's return to user mode (see struct
+ * dtproc_brk_work); with @rewind, current leaves breakpoint @addr without
+ * taking it: the IP moves off it now, so that handle_swbp() skips the
+ * single-step, and back before the thread reaches user mode.  Returns
+ * false if it cannot (then nothing is changed).
  */
-static bool dtproc_brk_stop_queue(struct dtproc_proc *proc, u32 id, u64 addr)
+static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
+				  struct pt_regs *regs, u32 id, u64 addr,
+				  bool rewind, bool stop)
 {
-	struct dtproc_brk_stop *s = kmalloc(sizeof(*s), GFP_NOWAIT);
+	struct dtproc_brk_work *w = kmalloc(sizeof(*w), GFP_NOWAIT);
 
-	if (!s)
+	if (!w)
 		return false;
-	s->proc = proc;
-	s->id = id;
-	s->addr = addr;
+	w->proc = proc;
+	w->id = id;
+	w->addr = addr;
+	w->rewind = rewind;
+	w->stop = stop;
 	refcount_inc(&proc->ref);
 	__module_get(THIS_MODULE);
-	init_task_work(&s->cb, dtproc_brk_stop_fn);
-	if (task_work_add(current, &s->cb, TWA_RESUME)) {
+	init_task_work(&w->cb, dtproc_brk_work_fn);
+	if (task_work_add(current, &w->cb, TWA_RESUME)) {
 		module_put(THIS_MODULE);
 		dtproc_proc_put(proc);	/* not the last: the breakpoint's */
-		kfree(s);
+		kfree(w);
 		return false;
 	}
+	if (rewind)
+		instruction_pointer_set(regs, addr + 1);
 	return true;
+}
+
+/*
+ * A hit by a thread of the victim, where the kernel lets it leave a
+ * breakpoint untaken (DTPROC_UPROBE_CAN_REWIND): true if the hit is not to
+ * be taken now.  While the process stops, the thread leaves it and parks
+ * at the breakpoint (holding no XOL slot; it takes it once continued);
+ * the thread that stopped the process without taking it takes it, without
+ * a second count, when it comes back.
+ */
+static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
+{
+	struct dtproc_proc *proc = brk->proc;
+	unsigned long flags;
+	bool skip;
+
+	if (!DTPROC_UPROBE_CAN_REWIND)
+		return false;
+	if (READ_ONCE(proc->why) || READ_ONCE(proc->bp_pending))
+		return dtproc_brk_work_queue(proc, regs, brk->id,
+					     instruction_pointer(regs), true,
+					     false);
+	if (READ_ONCE(proc->bp_skip) != current)
+		return false;
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	skip = proc->bp_skip == current && proc->bp_skip_id == brk->id;
+	if (skip)
+		proc->bp_skip = NULL;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	return skip;
 }
 
 static int dtproc_brk_handler(struct uprobe_consumer *uc,
@@ -231,7 +285,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 	if (READ_ONCE(proc->state) ||
 	    (!own && !dtproc_brk_mm_ours(proc, current->mm)))
 		return UPROBE_HANDLER_REMOVE;
-	if (!READ_ONCE(reg->live))
+	if (!READ_ONCE(reg->live) || (own && dtproc_brk_untaken(brk, regs)))
 		return 0;
 
 	atomic64_inc(&brk->hits);
@@ -256,12 +310,18 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		stop = true;
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	if (stop && !dtproc_brk_stop_queue(proc, brk->id, n.addr)) {
+	if (stop && !dtproc_brk_work_queue(proc, regs, brk->id, n.addr,
+					   DTPROC_UPROBE_CAN_REWIND, true)) {
 		raw_spin_lock_irqsave(&proc->lock, flags);
 		proc->bp_pending = false;
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		pr_warn_ratelimited("cannot stop %d at breakpoint %u\n",
 				    task_pid_nr(current), brk->id);
+	} else if (stop && DTPROC_UPROBE_CAN_REWIND) {
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		proc->bp_skip = current;
+		proc->bp_skip_id = brk->id;
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
 	}
 	dtproc_proc_kick(proc);
 	return 0;

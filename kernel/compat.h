@@ -90,6 +90,13 @@ static inline void dtproc_uprobe_unregister_sync(void)
 {
 	uprobe_unregister_sync();
 }
+
+/*
+ * Since 6.11 handle_swbp() skips the single-step of the probed instruction
+ * when a handler moved the IP: a thread can then leave a breakpoint without
+ * taking it (and without holding an XOL slot), and take it again later.
+ */
+#define DTPROC_UPROBE_CAN_REWIND	1
 #else
 static inline bool dtproc_uprobe_filter_fn(struct uprobe_consumer *uc,
 					   enum uprobe_filter_ctx ctx,
@@ -111,6 +118,8 @@ static inline void dtproc_uprobe_unregister_nosync(struct dtproc_uprobe *u)
 static inline void dtproc_uprobe_unregister_sync(void)
 {
 }
+
+#define DTPROC_UPROBE_CAN_REWIND	0
 #endif
 
 #endif /* _DTPROC_COMPAT_H */

@@ -618,7 +618,6 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	proc->bp_pending = false;
 	v = proc->control;
 	if (v && !proc->why && !proc->state) {
 		old = proc->bp_tid;
@@ -632,6 +631,13 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
 	put_pid(tid);
 	if (v)
 		dtproc_proc_stop(proc, v, DTPROC_STOP_BREAK);
+	/*
+	 * Only now, with proc->why set: until then another hit must not
+	 * take itself for the first of a new stop.
+	 */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	proc->bp_pending = false;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 }
 
 /* Tell every consumer of @proc.  Caller holds proc->lock. */
@@ -1263,8 +1269,6 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
 	ret = PTR_ERR_OR_ZERO(v);
-	if (!ret && control)
-		ret = dtproc_consumer_grow_notes(c);
 	if (ret)
 		goto out;
 	raw_spin_lock_irqsave(&v->proc->lock, flags);
@@ -1276,6 +1280,8 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 			proc->bp_owner = v;
 	}
 	raw_spin_unlock_irqrestore(&v->proc->lock, flags);
+	if (!ret && control)
+		ret = dtproc_consumer_grow_notes(c);
 	if (!ret)
 		ret = fn(proc, c->ns, arg);
 out:

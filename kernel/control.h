@@ -53,6 +53,9 @@ struct dtproc_park;
  * @bp_pending:	a STOP breakpoint was hit, its stop is on its way
  * @bp_tid:	the thread of the last BREAK stop, its breakpoint's @bp_id
  *		and @bp_addr (reported while @why is DTPROC_STOP_BREAK)
+ * @bp_skip:	the thread that stopped at breakpoint @bp_skip_id without
+ *		taking it (bp.c): its next hit there is the same one (only
+ *		compared, never dereferenced)
  */
 struct dtproc_proc {
 	struct rcu_head		rcu;
@@ -87,6 +90,8 @@ struct dtproc_proc {
 	struct pid		*bp_tid;
 	u32			bp_id;
 	u64			bp_addr;
+	struct task_struct	*bp_skip;
+	u32			bp_skip_id;
 };
 
 /* control.c */

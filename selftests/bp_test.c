@@ -744,7 +744,12 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	for (i = 0; i < 64; i++) {
 		wait_for(i ? &shm->slot[i] : &shm->counter, 1, CU_WAIT_MS);
 		if (!(i ? shm->slot[i] : shm->counter)) {
-			TH_LOG("thread %d never ran the instruction", i);
+			struct dtproc_status s2;
+
+			cu_ioc_status(fd, pid, &s2);
+			TH_LOG("thread %d never ran the instruction: state %u why %u nstopped %u of %u bp %u",
+			       i, s2.state, s2.why, s2.nstopped, s2.nthreads,
+			       s2.bp_id);
 			dump_tasks(pid);
 		}
 		EXPECT_NE(i ? shm->slot[i] : shm->counter, 0);
@@ -761,6 +766,25 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	}
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nstopped, 64);
+	{
+		/* how many parked, how many held (waiting for an XOL slot) */
+		struct dtproc_thread th[64];
+		int parked = 0, held = 0;
+		__u32 j;
+
+		st.threads = (unsigned long)th;
+		st.threads_len = 64;
+		st.thread_size = sizeof(th[0]);
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		for (j = 0; j < st.threads_len; j++) {
+			parked += th[j].state == DTPROC_THREAD_PARKED;
+			held += th[j].state == DTPROC_THREAD_HELD;
+		}
+		TH_LOG("second stop: %d parked, %d held", parked, held);
+		if (held && getenv("BP_TEST_DUMP"))
+			dump_tasks(pid);
+		st.threads = 0;
+	}
 
 	/* SIGKILL with every thread parked (or waiting for a slot) */
 	ASSERT_OK(kill(pid, SIGKILL));

@@ -138,7 +138,8 @@
  *        DTPROC_BP_DISABLED flag of breakpoint @id; ENOENT: no such id.
  *      DTPROC_IOC_BP_DEL (struct dtproc_bp): remove breakpoint @id.
  *      DTPROC_IOC_BP_LIST (struct dtproc_bp_list): every breakpoint of the
- *        victim with its current address and hit count.
+ *        victim with its current address and hit count (none for a
+ *        victim only watched).
  *
  *    read(2) on the file returns struct dtproc_note records: a victim
  *    died, exec'd, was lost, or hit a breakpoint that notifies or stops;
