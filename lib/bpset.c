@@ -313,7 +313,6 @@ DTPROC_EXPORT int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
 {
 	struct bps_probe *p;
 	const char *tick;
-	char why[512];
 	int ret, up;
 
 	if (action < DTPROC_BP_COUNT || action > DTPROC_BP_STOP)
@@ -343,10 +342,10 @@ DTPROC_EXPORT int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
 		 * OBJECT, or one not loaded); not if OBJECT is loaded and has
 		 * no such function.
 		 */
-		snprintf(why, sizeof(why), "%s", dtproc_errmsg());
 		if (!bps_before_rtld(b) && p->object &&
 		    !strpbrk(p->object, "*?[") && bps_object_loaded(b, p->object)) {
-			ret = dtproc_fail(0, "%s", why) - ENOENT;
+			ret = dtproc_fail(0, "%s has no function matching '%s'",
+					  p->object, tick + 1) - ENOENT;
 			goto drop;
 		}
 		dtproc_clear_error();

@@ -333,7 +333,7 @@ TEST_TIMEOUT(count_no_probe_matched, 120)
 	need_breakpoints();
 	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`no_such_function'");
 	EXPECT_EQ(r.status, 1);
-	EXPECT_TRUE(strstr(r.err, "dtproc count: no probe matched 'a.out`no_such_function'") == r.err);
+	EXPECT_STREQ(r.err, "dtproc count: no probe matched 'a.out`no_such_function': a.out has no function matching 'no_such_function' (list them with nm)\n");
 	EXPECT_STREQ(r.out, "");
 	run_free(&r);
 	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`main+zz'");
