@@ -45,6 +45,8 @@ CLI   := $(B)/tools/dtproc
 # *_test: the suite every guest runs; fuzz_* and stress_*: the debug guest's.
 TESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c \
 	 selftests/fuzz_*.c selftests/stress_*.c))
+# the programs selftests run as victims (cli_bp_test)
+VICTIMS := $(B)/selftests/bp_victim $(B)/selftests/libbpdl.so
 BENCH := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 
 .PHONY: all deps modules user check demo bench style install install-module \
@@ -66,7 +68,7 @@ $(B)/%/dtproc.ko: $(KSRC)
 	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
 	$(MAKE) -C "$$(tools/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y modules
 
-user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(BENCH)
+user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(VICTIMS) $(BENCH)
 
 LIB_OBJS := $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard lib/*.c))
 LIB_HDRS := $(wildcard lib/*.h) uapi/linux/dtproc.h
@@ -99,6 +101,14 @@ $(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIBSO)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/lib -ldtproc \
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
+
+$(B)/selftests/bp_victim: selftests/victims/bp_victim.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< -ldl -lpthread
+
+$(B)/selftests/libbpdl.so: selftests/victims/bpdl.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -shared -fPIC -o $@ $<
 
 $(B)/bench/%: tools/bench/%.c $(LIBSO)
 	@mkdir -p $(@D)

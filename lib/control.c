@@ -25,6 +25,10 @@
 
 #include "internal.h"
 
+/* dtproc_status, as the library itself calls it (see status_sized()) */
+int dtproc_status_v2(struct dtproc_handle *h, struct dtproc_status *st,
+		     unsigned int flags);
+
 #define DTPROC_HASH_BUCKETS	4096
 #define DTPROC_LRU_DEFAULT	8
 
@@ -43,6 +47,9 @@ struct dtproc_handles {
 	struct dtproc_handle	*lru_head, *lru_tail;	/* most recent first */
 	unsigned int		lru_count, lru_limit;
 	size_t			count;
+	/* notes the library read on its own (dtproc_create_at) for the caller */
+	struct dtproc_note	*deferred;
+	size_t			ndeferred, deferred_cap;
 };
 
 void dtproc_handles_free(struct dtproc_handles *hs)
@@ -57,6 +64,7 @@ void dtproc_handles_free(struct dtproc_handles *hs)
 			next = h->hash_next;
 			free(h);
 		}
+	free(hs->deferred);
 	free(hs);
 }
 
@@ -264,7 +272,7 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
 		/* a cached handle of a process since gone: the pid is new */
 		struct dtproc_status st;
 
-		if (dtproc_status(h, &st, 0) || st.state == DTPROC_STATE_DEAD) {
+		if (dtproc_status_v2(h, &st, 0) || st.state == DTPROC_STATE_DEAD) {
 			lru_remove(hs, h);
 			handle_destroy(hs, h);
 			h = NULL;
@@ -331,6 +339,11 @@ DTPROC_EXPORT size_t dtproc_handle_count(struct dtproc *dp)
 	return hs ? hs->count : 0;
 }
 
+struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h)
+{
+	return h->dp;
+}
+
 DTPROC_EXPORT pid_t dtproc_handle_pid(const struct dtproc_handle *h)
 {
 	return h->pid;
@@ -354,16 +367,40 @@ DTPROC_EXPORT int dtproc_stop(struct dtproc_handle *h)
 	return 0;
 }
 
-DTPROC_EXPORT int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
-				unsigned int flags)
+/* STATUS into @st, whose caller knows its first @size bytes only. */
+static int status_sized(struct dtproc_handle *h, struct dtproc_status *st,
+			size_t size, unsigned int flags)
 {
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->pid = h->pid;
-	st->flags = flags;
-	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, st) < 0)
+	struct dtproc_status full;
+
+	memset(&full, 0, sizeof(full));
+	full.size = sizeof(full);
+	full.pid = h->pid;
+	full.flags = flags;
+	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &full) < 0)
 		return dtproc_fail(errno, "failed to get the status of pid %d", h->pid);
+	full.size = size;
+	memcpy(st, &full, size);
 	return 0;
+}
+
+/*
+ * dtproc_status@LIBDTPROC_1: for programs built when struct dtproc_status
+ * was DTPROC_STATUS_SIZE_VER1 bytes long: never write past that.
+ */
+__attribute__((symver("dtproc_status@LIBDTPROC_1")))
+DTPROC_EXPORT int dtproc_status_v1(struct dtproc_handle *h,
+				   struct dtproc_status *st, unsigned int flags)
+{
+	return status_sized(h, st, DTPROC_STATUS_SIZE_VER1, flags);
+}
+
+/* dtproc_status@@LIBDTPROC_1.2: the struct with the breakpoint members. */
+__attribute__((symver("dtproc_status@@LIBDTPROC_1.2")))
+DTPROC_EXPORT int dtproc_status_v2(struct dtproc_handle *h,
+				   struct dtproc_status *st, unsigned int flags)
+{
+	return status_sized(h, st, sizeof(*st), flags);
 }
 
 DTPROC_EXPORT int dtproc_threads(struct dtproc_handle *h,
@@ -431,7 +468,7 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 		waitpid(pid, NULL, 0);
 		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
 	}
-	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT) < 0 ||
+	if (dtproc_status_v2(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {
 		/* a lost one is killed by the release */
 		bool lost = st.state == DTPROC_STATE_LOST;
@@ -469,37 +506,86 @@ static void note_message(const struct dtproc_note *n, char *buf, size_t len)
 		snprintf(buf, len, "%d notifications lost (not read in time)",
 			 n->status);
 		break;
+	case DTPROC_NOTE_BREAK:
+		snprintf(buf, len, "pid %d: thread %d hit breakpoint %u at 0x%llx",
+			 n->pid, n->tid, n->bp_id, (unsigned long long)n->addr);
+		break;
 	default:
 		snprintf(buf, len, "pid %d: notification %u", n->pid, n->what);
 		break;
 	}
 }
 
+int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
+{
+	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
+	ssize_t n;
+
+	/* poll first: the descriptor stays blocking (it may be shared) */
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+		return 0;
+	memset(note, 0, sizeof(*note));
+	n = read(dtproc_fd(dp), note, sizeof(*note));
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	/* a record is at least the 16 bytes of the first ABI */
+	if (n < DTPROC_NOTE_SIZE_VER0)
+		return -EIO;
+	if ((size_t)n < sizeof(*note))
+		memset((char *)note + n, 0, sizeof(*note) - n);
+	return 1;
+}
+
+int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note)
+{
+	struct dtproc_handles *hs = handles_of(dp);
+	struct dtproc_note *d;
+
+	if (!hs)
+		return -ENOMEM;
+	if (hs->ndeferred == hs->deferred_cap) {
+		size_t cap = hs->deferred_cap ? 2 * hs->deferred_cap : 16;
+
+		d = realloc(hs->deferred, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		hs->deferred = d;
+		hs->deferred_cap = cap;
+	}
+	hs->deferred[hs->ndeferred++] = *note;
+	return 0;
+}
+
 /*
  * Hand each queued notification to @fn (with the handle of its pid, if
- * one is held, and dt_proc's message for it).  Never blocks.  Returns the
- * number handled or a negative errno.
+ * one is held, and dt_proc's message for it), those the library read on
+ * its own first.  Never blocks.  Returns the number handled or a negative
+ * errno.
  */
 DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 				       void *arg)
 {
 	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_note note;
-	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
 	char msg[160];
-	int count = 0;
-	ssize_t n = 0;
+	int count = 0, ret;
+	size_t i;
 
-	/* poll first: the descriptor stays blocking (it may be shared) */
-	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
-		n = read(dtproc_fd(dp), &note, sizeof(note));
-		if (n != sizeof(note))
-			break;
+	if (hs && hs->ndeferred) {
+		for (i = 0; i < hs->ndeferred; i++) {
+			note = hs->deferred[i];
+			note_message(&note, msg, sizeof(msg));
+			fn(lookup(hs, note.pid), &note, msg, arg);
+			count++;
+		}
+		hs->ndeferred = 0;
+	}
+	while ((ret = dtproc_note_read(dp, &note)) > 0) {
 		note_message(&note, msg, sizeof(msg));
 		fn(hs ? lookup(hs, note.pid) : NULL, &note, msg, arg);
 		count++;
 	}
-	if (n < 0 && errno != EAGAIN)
-		return dtproc_fail(errno, "cannot read dtproc notifications");
+	if (ret < 0)
+		return dtproc_fail(-ret, "cannot read dtproc notifications");
 	return count;
 }

@@ -65,7 +65,12 @@ void dtproc_release(struct dtproc_handle *h);
 int dtproc_continue(struct dtproc_handle *h);
 /* A requested stop (pstop): stays stopped until SIGCONT or continue. */
 int dtproc_stop(struct dtproc_handle *h);
-/* flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost. */
+/*
+ * flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost.  The
+ * struct grew in LIBDTPROC_1.2 (the bp_* members); a program built before
+ * calls dtproc_status@LIBDTPROC_1, which writes only the
+ * DTPROC_STATUS_SIZE_VER1 bytes it knew.
+ */
 int dtproc_status(struct dtproc_handle *h, struct dtproc_status *st,
 		  unsigned int flags);
 /*
@@ -81,7 +86,11 @@ size_t dtproc_handle_count(struct dtproc *dp);
 /* Unreferenced read-only handles kept cached (default 8). */
 void dtproc_set_lru_limit(struct dtproc *dp, unsigned int limit);
 
-/* A victim died, exec'd or was lost; @h is its handle if one is held. */
+/*
+ * A victim died, exec'd, was lost or hit a breakpoint (DTPROC_NOTE_BREAK:
+ * @note's tid, bp_id, addr, arg0 and value); @h is its handle if one is
+ * held.  Members a record of an older module lacks are zero.
+ */
 typedef void dtproc_notify_fn(struct dtproc_handle *h,
 			      const struct dtproc_note *note, const char *msg,
 			      void *arg);
@@ -408,6 +417,165 @@ struct dtproc_evaltimes {
 };
 
 int dtproc_syms_evaltimes(struct dtproc_syms *s, struct dtproc_evaltimes *ev);
+
+
+/* --- breakpoints (LIBDTPROC_1.2; dtproc.ko ABI 2) --- */
+
+/*
+ * Breakpoints in a victim held for control (not read-only): at a user
+ * address, which the module resolves through the victim's memory map to a
+ * file and an offset in it (the breakpoint follows that file across
+ * dlclose/dlopen and exec).  @action is DTPROC_BP_COUNT (count and go on),
+ * DTPROC_BP_NOTIFY (count, queue a DTPROC_NOTE_BREAK note and go on) or
+ * DTPROC_BP_STOP (count, queue the note, stop the whole victim before the
+ * hitting thread executes the instruction; dtproc_continue() resumes it).
+ * A note carries the thread, the breakpoint's id and address, the first
+ * argument register (arg0) and, if @peek is not 0, the 8 bytes at @peek
+ * read at the hit (value).  Breakpoints go with their victim (release,
+ * exit, dtproc_close()), and its text is then as it was.
+ *
+ * Threads: as the handle's (struct dtproc: one thread at a time).
+ */
+
+/* Place one; its id (nonzero) into *@id.  -EINVAL: no file mapped at @addr. */
+int dtproc_bp_add(struct dtproc_handle *h, uint64_t addr, unsigned int action,
+		  uint64_t peek, uint32_t *id);
+/* Change breakpoint @id's action, and its DTPROC_BP_DISABLED flag (@flags). */
+int dtproc_bp_set(struct dtproc_handle *h, uint32_t id, unsigned int action,
+		  unsigned int flags);
+int dtproc_bp_del(struct dtproc_handle *h, uint32_t id);
+
+struct dtproc_breakpoint {
+	uint32_t	id;
+	uint32_t	action;		/* DTPROC_BP_COUNT, _NOTIFY, _STOP */
+	uint32_t	flags;		/* DTPROC_BP_DISABLED, DTPROC_BP_UNRESOLVED */
+	uint64_t	addr;		/* now (0 while unresolved) */
+	uint64_t	offset;		/* in its file */
+	uint64_t	hits;		/* since it was placed */
+};
+
+/*
+ * The victim's breakpoints: at most @len into @bps, each @size bytes apart
+ * (sizeof(struct dtproc_breakpoint) as the caller knows it; newer members
+ * are left out, never written past).  Returns how many the victim has
+ * (more than @len: call again with room), or a negative errno.
+ */
+int dtproc_bp_list(struct dtproc_handle *h, struct dtproc_breakpoint *bps,
+		   size_t len, size_t size);
+
+/* Why and where a victim is stopped. */
+struct dtproc_stopinfo {
+	uint32_t	size;		/* in: sizeof(struct dtproc_stopinfo) */
+	uint32_t	state;		/* DTPROC_STATE_* */
+	uint32_t	why;		/* DTPROC_STOP_* while stopped, else 0 */
+	int32_t		tid;		/* DTPROC_STOP_BREAK: the thread that hit */
+	uint32_t	bp_id;		/* ... the breakpoint */
+	uint32_t	pad;
+	uint64_t	addr;		/* ... its address (where the thread resumes) */
+};
+
+/*
+ * Fill @si (its @size set by the caller; members past it are left
+ * alone).  @flags: DTPROC_STATUS_WAIT to wait until stopped, dead or lost.
+ */
+int dtproc_stop_info(struct dtproc_handle *h, struct dtproc_stopinfo *si,
+		     unsigned int flags);
+
+/* --- evaltime: where a created process first stops --- */
+
+enum dtproc_evaltime {
+	DTPROC_EVALTIME_DEFAULT	= 0,	/* postinit, as DTrace */
+	DTPROC_EVALTIME_EXEC,		/* its first instruction (ld.so's) */
+	DTPROC_EVALTIME_PREINIT,	/* every start-up object mapped and
+					 * relocated, no initialiser run */
+	DTPROC_EVALTIME_POSTINIT,	/* the executable's entry (AT_ENTRY) */
+	DTPROC_EVALTIME_MAIN,		/* main's first instruction */
+};
+
+/* "exec", "preinit", "postinit" or "main" to DTPROC_EVALTIME_*, or -EINVAL. */
+int dtproc_evaltime_id(const char *name);
+const char *dtproc_evaltime_name(int evaltime);
+
+/*
+ * dtproc_create(), stopped at @evaltime instead of after the exec.  The
+ * library gets there with STOP breakpoints of its own (removed before this
+ * returns): postinit at AT_ENTRY; preinit at r_brk (_dl_debug_state) the
+ * first time r_state is RT_CONSISTENT; main at __libc_start_main, then at
+ * its first argument.  Static programs: exec, preinit and postinit are
+ * all the entry point.  Breakpoint notes of other victims read on the way
+ * are kept for dtproc_notifications().  Fails (the process killed) if it
+ * exits first or the module has no breakpoints (ABI 1).
+ */
+struct dtproc_handle *dtproc_create_at(struct dtproc *dp, const char *file,
+				       char *const argv[], int evaltime);
+
+/*
+ * --- a breakpoint set: probes kept armed while objects load ---
+ *
+ * Probes ("[OBJECT`]FUNCTION[+OFFSET]", as dtproc_syms_lookup()) placed in
+ * one victim, each match a breakpoint, and kept current: the set puts its
+ * own breakpoint on the dynamic linker's r_brk (a NOTIFY one peeking at
+ * r_state; a STOP one while some probe waits for objects not loaded yet,
+ * so that none of their calls is missed), and at each RT_CONSISTENT
+ * refreshes its dtproc_syms and arms the probes' matches in the objects
+ * just loaded.  A breakpoint follows its file across dlclose and dlopen
+ * (one per file offset, never duplicated).  Feed it every note of the
+ * victim (dtproc_bps_note()).  One thread at a time.
+ */
+struct dtproc_bps;
+
+struct dtproc_bps *dtproc_bps_open(struct dtproc_handle *h);
+/* Delete the set's breakpoints (unless the victim is gone) and free it. */
+void dtproc_bps_close(struct dtproc_bps *b);
+
+/*
+ * Add @probe with @action (DTPROC_BP_*): returns how many breakpoints it
+ * has now (0: none yet, armed when a matching object loads: a probe with
+ * no OBJECT, or whose OBJECT is not loaded), -ENOENT if its OBJECT (a
+ * name, not a glob) is loaded and has no such function (dtproc_errmsg()
+ * says which part matched nothing), or another negative errno.  A probe on an
+ * address the set already has raises that breakpoint's action to the
+ * stronger of the two (COUNT < NOTIFY < STOP).
+ */
+int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
+		   unsigned int action);
+
+/*
+ * Hand the set a note of its victim: returns 1 if it was the set's own
+ * rtld breakpoint (handled: symbols refreshed, new matches armed, the
+ * victim continued if that breakpoint stopped it), 0 if not the set's, or
+ * a negative errno.  A note lost to an overflow leaves the victim stopped
+ * at the set's breakpoint: when idle, check dtproc_stop_info() and hand
+ * the set a note made from it (what DTPROC_NOTE_BREAK, pid, tid, bp_id,
+ * addr).
+ */
+int dtproc_bps_note(struct dtproc_bps *b, const struct dtproc_note *note);
+
+/* One breakpoint of the set. */
+struct dtproc_bps_entry {
+	uint32_t	id;
+	uint32_t	action;
+	const char	*object;	/* "a.out", "libc.so.6" */
+	const char	*function;
+	uint64_t	offset;		/* from the function */
+	uint64_t	addr;		/* where it was armed */
+	uint64_t	hits;		/* as of the last dtproc_bps_update() */
+	uint64_t	probes;		/* bit i: the set's i-th probe (in
+					 * dtproc_bps_add() order, first 64)
+					 * matched here */
+};
+
+size_t dtproc_bps_count(const struct dtproc_bps *b);
+/* Entry @i (0 .. count-1), or NULL past the end. */
+const struct dtproc_bps_entry *dtproc_bps_entry(const struct dtproc_bps *b,
+						size_t i);
+/* The entry of breakpoint @id, or NULL (not the set's, or its rtld one). */
+const struct dtproc_bps_entry *dtproc_bps_find(const struct dtproc_bps *b,
+					       uint32_t id);
+/* Read every entry's hit count from the module now. */
+int dtproc_bps_update(struct dtproc_bps *b);
+/* The set's symbols of the victim (valid until the set is closed). */
+struct dtproc_syms *dtproc_bps_syms(struct dtproc_bps *b);
 
 #ifdef __cplusplus
 }

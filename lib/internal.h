@@ -26,6 +26,18 @@ struct dtproc_handles;
 struct dtproc_handles **dtproc_handles_slot(struct dtproc *dp);
 void dtproc_handles_free(struct dtproc_handles *hs);
 
+/* The device a handle belongs to. */
+struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h);
+
+/*
+ * Read one queued note without blocking: 1 (a record of any size the
+ * module writes, members it lacks zeroed), 0 if none, or -errno.  Notes
+ * read by the library for its own use; dtproc_note_defer() keeps the
+ * others for the next dtproc_notifications().
+ */
+int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note);
+int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note);
+
 struct nl_msg;
 /* event.c: decode one DTPROC_CMD_EVENT or DTPROC_CMD_DROP message. */
 int dtproc_event_decode(struct nl_msg *msg, struct dtproc_event *ev);

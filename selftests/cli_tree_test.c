@@ -114,7 +114,7 @@ TEST(tree_of_a_command_text_and_svg)
 	int n;
 
 	unlink(SVG);
-	r = dtproc("report tree -c 'true & sleep 0.2; wait' --svg " SVG);
+	r = dtproc("report tree -c \"sh -c 'true & sleep 0.2; wait'\" --svg " SVG);
 	ASSERT_EQ(r.status, 0);
 	EXPECT_STREQ(r.err, "");
 	n = tree_lines(r.out, lines, 16);
@@ -150,7 +150,7 @@ TEST(tree_exit_status_and_signal)
 	int n;
 
 	/* dtproc exits with CMD's status; a killed child shows its signal */
-	r = dtproc("report tree -c 'sleep 5 & kill -KILL $!; wait; exit 3'");
+	r = dtproc("report tree -c \"sh -c 'sleep 5 & kill -KILL \\$!; wait; exit 3'\"");
 	EXPECT_EQ(r.status, 3);
 	n = tree_lines(r.out, lines, 16);
 	ASSERT_GE(n, 2);

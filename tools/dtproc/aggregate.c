@@ -222,6 +222,11 @@ nomem:
 
 int agg_count(struct agg *a, const struct agg_key *keys)
 {
+	return agg_count_add(a, keys, 1);
+}
+
+int agg_count_add(struct agg *a, const struct agg_key *keys, uint64_t n)
+{
 	struct agg_entry *e;
 
 	if (a->kind != AGG_COUNT)
@@ -229,7 +234,7 @@ int agg_count(struct agg *a, const struct agg_key *keys)
 	e = agg_get(a, keys);
 	if (!e)
 		return -ENOMEM;
-	e->count++;
+	e->count += n;
 	a->nsorted = SIZE_MAX;
 	return 0;
 }

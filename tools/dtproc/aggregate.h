@@ -57,6 +57,8 @@ size_t agg_size(const struct agg *a);
  * count() aggregation, or -ENOMEM.
  */
 int agg_count(struct agg *a, const struct agg_key *keys);
+/* As agg_count(), adding @n (counts kept elsewhere: breakpoint hits). */
+int agg_count_add(struct agg *a, const struct agg_key *keys, uint64_t n);
 
 /* @[keys] = quantize(value).  0, -EINVAL (not a quantize()), or -ENOMEM. */
 int agg_quantize(struct agg *a, const struct agg_key *keys, int64_t value);

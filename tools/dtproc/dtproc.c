@@ -10,6 +10,7 @@
 
 #include <dtproc.h>
 
+#include "bp.h"
 #include "cli.h"
 #include "list.h"
 #include "report.h"
@@ -157,6 +158,8 @@ static const struct subcommand {
 	{ "trace", cmd_trace, "print the proc provider's events (of CMD, of PID, or all)" },
 	{ "list", cmd_list, "list the 14 probes and their arguments (dtrace -l/-lv)" },
 	{ "report", cmd_report, "tree, whoexec, progtime, lwptime or sig, of CMD, PID or all" },
+	{ "count", cmd_count, "count calls of functions (breakpoints) in CMD or PID" },
+	{ "break", cmd_break, "stop CMD or PID at a function, and leave it stopped" },
 	{ "stop", cmd_stop, "stop a process until SIGCONT, as pstop(1)" },
 	{ "version", cmd_version, "print the CLI's, the library's and the module's versions" },
 	{ "help", cmd_help, "show the help of dtproc or of one command" },

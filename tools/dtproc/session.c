@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "session.h"
+#include "words.h"
 
 /* How long to wait for the exit event of a command already reaped. */
 #define SESSION_EXIT_GRACE_MS	2000
@@ -41,10 +42,17 @@ int session_opt(struct session_opts *o, int c, const char *arg)
 	errno = 0;
 	switch (c) {
 	case 'c':
-		if (!*arg)
+	{
+		char why[128];
+		int n = words_split(arg, &o->argv, why, sizeof(why));
+
+		if (n < 0)
+			return usage_error("%s", why);
+		if (n == 0)
 			return usage_error("-c needs a command line, e.g. -c 'make -j2'");
 		o->cmd = arg;
 		break;
+	}
 	case 'p':
 		pid = strtol(arg, &end, 10);
 		if (errno || *end || pid <= 0 || pid != (pid_t)pid)
@@ -89,6 +97,17 @@ static int session_status(int wstatus)
 	return 1;
 }
 
+/* dtproc_create() failed: say why, and what to do about it. */
+int session_create_failed(const char *file)
+{
+	if (errno == ENOENT)
+		return fail("%s (-c runs a program, not a shell: is '%s' in PATH? for shell syntax use -c \"sh -c '...'\")",
+			    dtproc_errmsg(), file);
+	if (errno == EACCES)
+		return fail("%s (is it executable?)", dtproc_errmsg());
+	return fail("%s", dtproc_errmsg());
+}
+
 int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 {
 	uint32_t mask = o->probes, flags = 0;
@@ -114,11 +133,9 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 		}
 	}
 	if (o->cmd) {
-		char *argv[] = { "sh", "-c", (char *)o->cmd, NULL };
-
-		h = dtproc_create(dp, "/bin/sh", argv);
+		h = dtproc_create(dp, o->argv[0], o->argv);
 		if (!h) {
-			status = fail("%s", dtproc_errmsg());
+			status = session_create_failed(o->argv[0]);
 			goto out;
 		}
 		target = dtproc_handle_pid(h);

@@ -14,7 +14,8 @@
 
 struct session_opts {
 	uint32_t	probes;		/* DTPROC_PROBE_* bits */
-	const char	*cmd;		/* -c: shell command line, or NULL */
+	const char	*cmd;		/* -c: the command line as given, or NULL */
+	char		**argv;		/* -c: its words (words.h), exec'd directly */
 	pid_t		pid;		/* -p: process, or 0 */
 	double		seconds;	/* -T: stop after this long, or 0 */
 	int		descendants;	/* -p: its descendants too */
@@ -35,7 +36,7 @@ typedef int (*session_event_fn)(const struct dtproc_event *ev, void *arg);
 
 /* The options every session takes, for a cli_cmd's table. */
 #define SESSION_OPTS							\
-	{ 'c', "command", "CMD", "run CMD (sh -c), trace it and its children", \
+	{ 'c', "command", "CMD", "run CMD (words, no shell), trace it and its children", \
 	  "-c 'make -j2'" },						\
 	{ 'p', "pid", "PID", "trace process PID (grabbed, then let run)", \
 	  "-p 1234" },							\
@@ -54,5 +55,11 @@ int session_opt(struct session_opts *o, int c, const char *arg);
  * or 1 after printing what went wrong.
  */
 int session_run(const struct session_opts *o, session_event_fn fn, void *arg);
+
+/*
+ * dtproc_create() of -c's program @file failed (errno says how): print why
+ * and what to do (not in PATH, not executable).  Returns CLI_EXIT_FAIL.
+ */
+int session_create_failed(const char *file);
 
 #endif /* DTPROC_SESSION_H */

@@ -130,9 +130,10 @@ static void tree_started(pid_t target, uint64_t now, void *arg)
 	size_t off = 0;
 
 	if (st->o->cmd) {
-		tree_quote(args, sizeof(args), "sh", &off);
-		tree_quote(args, sizeof(args), "-c", &off);
-		tree_quote(args, sizeof(args), st->o->cmd, &off);
+		char **w;
+
+		for (w = st->o->argv; *w; w++)
+			tree_quote(args, sizeof(args), *w, &off);
 	} else {
 		if (!tree_cmdline(target, args, sizeof(args)))
 			snprintf(args, sizeof(args), "?");
