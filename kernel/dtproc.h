@@ -154,6 +154,7 @@ int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
 void dtproc_hooks_exit(void);
 void dtproc_hooks_collect_missed(u64 *lost);
+void *dtproc_exec_krp_data(void);	/* probe context */
 
 /* feed.c: subscribers and delivery; dtproc_feed_lock serialises them */
 extern struct mutex dtproc_feed_lock;
