@@ -37,10 +37,16 @@ static bool dtproc_wants(int probe)
 	return READ_ONCE(dtproc_enabled_mask) & BIT(probe);
 }
 
-/* Tasks the proc provider does not describe: kernel and io_uring workers. */
+/*
+ * Tasks the proc provider does not describe: kernel threads, and the
+ * threads the kernel makes in a process without a fork (io_uring and, on
+ * 6.4+, vhost workers: PF_USER_WORKER, which io_uring's have too; 0 on
+ * 6.1, see compat.h).  No lwp-create is seen for those, so they get no
+ * lwp-start or lwp-exit either.
+ */
 static bool dtproc_ignored_task(struct task_struct *t)
 {
-	return t->flags & (PF_KTHREAD | PF_IO_WORKER);
+	return t->flags & (PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER);
 }
 
 static void dtproc_set_context(struct dtproc_rec *rec)
