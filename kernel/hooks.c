@@ -248,6 +248,7 @@ static void dtproc_hook_off(struct dtproc_hook *h)
  */
 int dtproc_hooks_update(u32 mask)
 {
+	u32 enabled = mask & ~dtproc_enabled_mask;
 	u32 hook_mask = mask;
 	bool unhooked_tp = false;
 	int i, ret = 0, err;
@@ -258,6 +259,14 @@ int dtproc_hooks_update(u32 mask)
 	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
 		struct dtproc_hook *h = &dtproc_hooks[i];
 		bool want = h->probes & hook_mask;
+
+		/*
+		 * A sticky kretprobe kept placed while its probes were not
+		 * wanted may have missed then: no event of a subscriber's.
+		 */
+		if (h->on && h->kind == DTPROC_HOOK_KRETPROBE &&
+		    (h->miss_probes & enabled))
+			h->missed_seen = READ_ONCE(h->krp.nmissed);
 
 		if (want && !h->on) {
 			err = dtproc_hook_on(h);

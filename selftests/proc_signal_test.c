@@ -700,6 +700,61 @@ static void ignore_hup_setup(void *arg)
 		_exit(PU_CHILD_BROKEN);
 }
 
+/*
+ * PR_VFORKP marks "the parent of a vfork()ed child" (Solaris), never the
+ * child: a signal a vfork child sends itself describes a thread without it.
+ */
+static void vfork_self_signal_body(void *arg)
+{
+	pid_t v;
+	int status;
+
+	signal(SIGWINCH, SIG_DFL);	/* default-ignored: discarded */
+	v = vfork();
+	if (v < 0)
+		_exit(2);
+	if (v == 0) {
+		syscall(SYS_kill, syscall(SYS_getpid), SIGWINCH);
+		_exit(0);
+	}
+	if (waitpid(v, &status, 0) != v || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		_exit(3);
+	_exit(0);
+}
+
+TEST_TIMEOUT(vfork_child_is_not_vforkp, 120)
+{
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	size_t i, n = 0;
+	pid_t p;
+
+	pu_spawn(&c, NULL, vfork_self_signal_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+	pu_drain(feed, &log);
+	for (i = 0; i < log.n; i++) {
+		e = &log.ev[i];
+		if (!pu_is(e, DTPROC_PROBE_SIGNAL_DISCARD) ||
+		    e->signo != SIGWINCH)
+			continue;
+		n++;
+		/* sent by the vfork child to itself */
+		ASSERT_NE(e->pid, p);
+		ASSERT_EQ(e->lwpsinfo.pr_lwpid, e->tid);
+		ASSERT_EQ(e->lwpsinfo.pr_flag & DTPROC_PR_VFORKP, 0);
+	}
+	ASSERT_EQ(n, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
 TEST_TIMEOUT(signal_discard_ignored_signal, 120)
 {
 	char comm[DTPROC_FNAME_LEN], psargs[DTPROC_PSARGS_LEN];
