@@ -5,6 +5,7 @@
  * under its subscribers.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -669,12 +670,36 @@ TEST_TIMEOUT(loss_is_reported_in_band, 300)
  * fork's number first (the create's execname): between two kept creates
  * whose numbers are not consecutive, a drop record must come.
  */
+/*
+ * Real-time on CPU @cpu, so that the feed worker (an ordinary kworker)
+ * gets only what RT throttling leaves it and the rings overflow.
+ */
+static void rt_on_cpu(int cpu)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) ||
+	    sched_setscheduler(0, SCHED_FIFO, &sp))
+		_exit(5);
+}
+
+static void spin_body(void *arg)
+{
+	rt_on_cpu(1);
+	for (;;)
+		;
+}
+
 static void numbered_forks_body(void *arg)
 {
 	char name[16];
 	int i, status;
 	pid_t pid;
 
+	rt_on_cpu(0);
 	for (i = 0; i < LOSS_FORKS; i++) {
 		snprintf(name, sizeof(name), "dtfork%d", i);
 		if (prctl(PR_SET_NAME, name, 0, 0, 0))
@@ -738,7 +763,7 @@ TEST_TIMEOUT(ring_loss_reported_where_it_happened, 300)
 {
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
-	struct pu_child forker, marker;
+	struct pu_child forker, marker, spinner = { 0 };
 	size_t gaps = 0;
 	bool seen = false;
 	int tries;
@@ -750,8 +775,16 @@ TEST_TIMEOUT(ring_loss_reported_where_it_happened, 300)
 	ASSERT_TRUE(feed != NULL);
 	pu_spawn(&forker, NULL, numbered_forks_body, NULL);
 	ASSERT_EQ(dtproc_feed_subscribe(feed, ALL_PROBES, 0, 0), 0);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		pu_spawn(&spinner, NULL, spin_body, NULL);
 	pu_release(&forker);
+	if (spinner.pid)
+		pu_release(&spinner);
 	ASSERT_EXITED(pu_reap(forker.pid), 0);
+	if (spinner.pid) {
+		kill(spinner.pid, SIGKILL);
+		pu_reap(spinner.pid);
+	}
 	for (tries = 0; tries < 10 && !seen; tries++) {
 		struct pu_want w = { DTPROC_PROBE_EXEC_FAILURE, 0 };
 
