@@ -114,6 +114,7 @@ void dtproc_ring_consume(struct dtproc_ring *ring);
 void dtproc_ring_consume_marker(struct dtproc_ring *ring,
 				u32 lost[DTPROC_PROBE_COUNT]);
 u64 dtproc_ring_take_lost(int probe);
+void dtproc_ring_close_markers(void);
 void dtproc_ring_sync(void);
 u64 dtproc_ring_hits(int probe);
 

@@ -522,6 +522,8 @@ int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 		list_add_tail(&sub->node, &dtproc_subs);
 	}
 	ret = dtproc_sub_set(sub, mask, gpid, flags);
+	/* losses counted in a marker begun before it are not its */
+	dtproc_ring_close_markers();
 	if (!ret)
 		ret = dtproc_hooks_update(dtproc_feed_mask());
 	if (ret) {

@@ -639,9 +639,13 @@ void dtproc_probe_signal_generate(void *data, int sig,
  * SIGKILL, one at a time under the process's siglock: the first finds its
  * process missing, reports the signal and enters it; the others find it.
  * The threads that went before cannot be counted instead: an exited thread
- * is released from its group at once.  Entries are overwritten in turn;
- * as many other group exits as there are entries would have to begin
- * between two threads of one process for the signal to be reported twice.
+ * is released from its group at once.  A thread that dequeued the fatal
+ * signal itself (it was blocked everywhere when sent, or the process is
+ * traced) reports it with its siginfo and enters the process too.  Only
+ * processes with other threads are entered.  Entries are overwritten in
+ * turn: the bound is that as many other multithreaded group exits as
+ * there are entries would have to begin between two threads of one
+ * process for its signal to be reported twice.
  */
 #define DTPROC_GROUP_EXITS	256
 
@@ -651,22 +655,28 @@ static struct {
 } dtproc_group_exits[DTPROC_GROUP_EXITS];
 static atomic_t dtproc_group_exit_next;
 
-/* Is the current thread the first of its dying process to come here? */
-static bool dtproc_first_to_die(void)
+static_assert((DTPROC_GROUP_EXITS & (DTPROC_GROUP_EXITS - 1)) == 0);
+
+/* Is this process in the table?  Enter it if not (and it has other threads). */
+static bool dtproc_group_exit_seen(void)
 {
 	const struct signal_struct *signal = current->signal;
 	u64 start = current->group_leader->start_time;
-	int i;
+	unsigned int i;
 
 	lockdep_assert_held(&current->sighand->siglock);
 	for (i = 0; i < DTPROC_GROUP_EXITS; i++)
 		if (READ_ONCE(dtproc_group_exits[i].signal) == signal &&
 		    READ_ONCE(dtproc_group_exits[i].start_time) == start)
-			return false;
-	i = atomic_inc_return(&dtproc_group_exit_next) % DTPROC_GROUP_EXITS;
+			return true;
+	/* No other thread will come asking. */
+	if (get_nr_threads(current) == 1)
+		return false;
+	i = (unsigned int)atomic_inc_return(&dtproc_group_exit_next) &
+	    (DTPROC_GROUP_EXITS - 1);
 	WRITE_ONCE(dtproc_group_exits[i].signal, signal);
 	WRITE_ONCE(dtproc_group_exits[i].start_time, start);
-	return true;
+	return false;
 }
 
 void dtproc_probe_signal_deliver(void *data, int sig,
@@ -691,9 +701,6 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 	 * thread that took it has fired already.  Any other fatal signal turns
 	 * into a group exit when it is sent, and every thread then comes here:
 	 * the first of them reports the real signal, once for the process.
-	 * (A traced or sigtimedwait()ing process dequeues the fatal signal in
-	 * one thread, which fires with its siginfo, before the group exit:
-	 * that thread is not here, so a second report is possible there.)
 	 */
 	if (sig == SIGKILL && info == SEND_SIG_NOINFO) {
 		int code = READ_ONCE(signal->group_exit_code) & 0x7f;
@@ -703,9 +710,20 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 			return;
 		if (!code || sig_kernel_coredump(code))
 			return;
-		if (!dtproc_first_to_die())
+		if (dtproc_group_exit_seen())
 			return;
 		sig = code;
+	} else if (handler == SIG_DFL && !sig_kernel_stop(sig) &&
+		   !sig_kernel_coredump(sig) &&
+		   !(READ_ONCE(signal->flags) & SIGNAL_UNKILLABLE)) {
+		/*
+		 * A fatal signal dequeued with its default action (it was
+		 * blocked in every thread when it was sent, or the process
+		 * is traced) is reported here; the group exit it starts
+		 * makes the other threads take SIGKILL: enter the process,
+		 * so that none of them reports it again.
+		 */
+		dtproc_group_exit_seen();
 	}
 
 	rec = dtproc_begin(DTPROC_PROBE_SIGNAL_HANDLE, &flags);

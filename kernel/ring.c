@@ -252,6 +252,25 @@ err_ring:
 	return -ENOMEM;
 }
 
+/*
+ * Close every ring's open loss marker (a new subscriber is about to be
+ * counted in): losses from now on go to a new marker, stamped after the
+ * subscription began, which the new subscriber is charged for.
+ */
+void dtproc_ring_close_markers(void)
+{
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct dtproc_ring *ring = dtproc_ring_of(cpu);
+
+		raw_spin_lock_irqsave(&ring->lost_lock, flags);
+		ring->marker_open = false;
+		raw_spin_unlock_irqrestore(&ring->lost_lock, flags);
+	}
+}
+
 /* Wait for a kick already on its way to the feed worker. */
 void dtproc_ring_sync(void)
 {

@@ -510,6 +510,63 @@ TEST_TIMEOUT(signal_handle_fatal_signal_once, 120)
 	check_fatal_signal_once(SIGKILL);
 }
 
+/*
+ * A fatal signal blocked in every thread when it is sent is no group exit
+ * yet: one thread dequeues it when it unblocks it (and handles it, with its
+ * siginfo), then the others take the kernel's SIGKILL.  Handled once.
+ * (From the lead's review.)
+ */
+static void blocked_fatal_body(void *arg)
+{
+	int *ready = arg;
+	pthread_t th;
+	sigset_t set;
+	int i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&th, NULL, counted_sleeper_fn, ready))
+			_exit(2);
+	__atomic_add_fetch(ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 100)
+		usleep(1000);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	for (;;)
+		pause();
+}
+
+TEST_TIMEOUT(signal_handle_blocked_fatal_signal_once, 120)
+{
+	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
+	int *ready = pu_shared(sizeof(*ready));
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int status;
+	pid_t p;
+
+	pu_spawn(&c, NULL, blocked_fatal_body, ready);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 3) {
+		ASSERT_GT(pu_ms_left(deadline), 0);
+		usleep(1000);
+	}
+	ASSERT_OK(kill(p, SIGTERM));
+	usleep(100000);
+	__atomic_store_n(ready, 100, __ATOMIC_SEQ_CST);
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+	munmap(ready, sizeof(*ready));
+}
+
 TEST_TIMEOUT(signal_send_handle_default_action, 120)
 {
 	char comm[DTPROC_FNAME_LEN];
