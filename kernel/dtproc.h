@@ -78,8 +78,15 @@ struct dtproc_rec {
 			u64				handler;
 		} handle;
 		u32				signo;		/* signal-clear */
+		u32				lost[DTPROC_PROBE_COUNT]; /* loss marker */
 	};
 };
+
+/*
+ * dtproc_rec.probe of a ring's loss marker: the events of each probe that
+ * did not fit in the ring from its timestamp on, before the record after it.
+ */
+#define DTPROC_REC_LOST		0xff
 
 /* procinfo.c: psinfo_t, lwpsinfo_t and siginfo_t from kernel objects (atomic) */
 void dtproc_fill_psinfo(struct dtproc_psinfo_rec *ps, struct task_struct *t,
@@ -95,7 +102,6 @@ int dtproc_ring_init(void);
 void dtproc_ring_exit(void);
 struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags);
 void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags);
-void dtproc_ring_lost(int probe);
 
 /* One CPU's ring as the feed worker drains it. */
 struct dtproc_ring;
@@ -105,7 +111,10 @@ u64 dtproc_ring_tail(struct dtproc_ring *ring);
 struct dtproc_rec *dtproc_ring_at(struct dtproc_ring *ring, u64 pos);
 u64 dtproc_ring_head(struct dtproc_ring *ring);
 void dtproc_ring_consume(struct dtproc_ring *ring);
+void dtproc_ring_consume_marker(struct dtproc_ring *ring,
+				u32 lost[DTPROC_PROBE_COUNT]);
 u64 dtproc_ring_take_lost(int probe);
+void dtproc_ring_close_markers(void);
 void dtproc_ring_sync(void);
 u64 dtproc_ring_hits(int probe);
 
@@ -154,6 +163,7 @@ int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
 void dtproc_hooks_exit(void);
 void dtproc_hooks_collect_missed(u64 *lost);
+void *dtproc_exec_krp_data(void);	/* probe context */
 
 /* feed.c: subscribers and delivery; dtproc_feed_lock serialises them */
 extern struct mutex dtproc_feed_lock;

@@ -275,7 +275,36 @@ static void dtproc_dispatch(struct dtproc_rec *rec)
 	}
 }
 
-/* Losses counted in probe context, reported to every subscriber of the probe. */
+/*
+ * A ring's loss marker: @lost events of each probe did not fit in the ring
+ * right after the events before it.  Each subscriber of those probes gets
+ * a drop there, in its order; not one that subscribed after the marker.
+ */
+static void dtproc_dispatch_lost(const struct dtproc_rec *rec,
+				 const u32 lost[DTPROC_PROBE_COUNT])
+{
+	struct dtproc_sub *sub;
+	u64 n;
+	int p;
+
+	for (p = 0; p < DTPROC_PROBE_COUNT; p++)
+		dtproc_dropped[p] += lost[p];
+	list_for_each_entry(sub, &dtproc_subs, node) {
+		if (dtproc_sub_dead(sub) || rec->ts < sub->since)
+			continue;
+		for (n = 0, p = 0; p < DTPROC_PROBE_COUNT; p++)
+			if (sub->mask & BIT(p))
+				n += lost[p];
+		if (n)
+			dtproc_sub_add_drop(sub, n);
+	}
+}
+
+/*
+ * Losses counted outside the rings (kretprobes that found no free
+ * instance, and the rings' fallback count), reported to every subscriber
+ * of the probe when they are found.
+ */
 static void dtproc_report_lost(void)
 {
 	u64 lost[DTPROC_PROBE_COUNT] = { 0 };
@@ -355,6 +384,14 @@ static bool dtproc_drain_rings(u64 horizon)
 		}
 		if (!best)
 			break;
+		if (best->probe == DTPROC_REC_LOST) {
+			u32 lost[DTPROC_PROBE_COUNT];
+
+			dtproc_ring_consume_marker(dtproc_ring_of(best_cpu),
+						   lost);
+			dtproc_dispatch_lost(best, lost);
+			continue;
+		}
 		dtproc_dispatch(best);
 		dtproc_ring_consume(dtproc_ring_of(best_cpu));
 	}
@@ -485,6 +522,8 @@ int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 		list_add_tail(&sub->node, &dtproc_subs);
 	}
 	ret = dtproc_sub_set(sub, mask, gpid, flags);
+	/* losses counted in a marker begun before it are not its */
+	dtproc_ring_close_markers();
 	if (!ret)
 		ret = dtproc_hooks_update(dtproc_feed_mask());
 	if (ret) {
@@ -494,6 +533,12 @@ int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 	}
 out:
 	mutex_unlock(&dtproc_feed_lock);
+	/*
+	 * Start the worker's polling now: losses that no event kicks it for
+	 * (kretprobe misses) are reported within the poll delay.
+	 */
+	if (!ret)
+		dtproc_feed_kick();
 	return ret;
 }
 

@@ -15,10 +15,14 @@
 
 #include "dtproc.h"
 
-static const struct nla_policy dtproc_genl_policy[DTPROC_A_MAX + 1] = {
-	[DTPROC_A_ABI_VERSION]		= { .type = NLA_U32 },
-	[DTPROC_A_MODULE_VERSION]	= { .type = NLA_NUL_STRING,
-					    .len = DTPROC_VERSION_LEN - 1 },
+/*
+ * Strict validation for every command (resv_start_op is 0): the genl
+ * header's reserved field must be 0, nlmsg_flags may hold only what the
+ * core gives a meaning, attributes are parsed strictly, and a command
+ * takes only its own attributes.  The commands with no policy here take
+ * none (the core rejects any); an unknown command is EOPNOTSUPP.
+ */
+static const struct nla_policy dtproc_subscribe_policy[DTPROC_A_MAX + 1] = {
 	[DTPROC_A_PROBE_MASK]		= NLA_POLICY_MASK(NLA_U32,
 							  DTPROC_PROBE_MASK_ALL),
 	[DTPROC_A_FILTER_PID]		= { .type = NLA_U32 },
@@ -160,6 +164,8 @@ static const struct genl_ops dtproc_genl_ops[] = {
 	}, {
 		.cmd	= DTPROC_CMD_SUBSCRIBE,
 		.doit	= dtproc_genl_subscribe,
+		.policy	= dtproc_subscribe_policy,
+		.maxattr = DTPROC_A_MAX,
 	}, {
 		.cmd	= DTPROC_CMD_UNSUBSCRIBE,
 		.doit	= dtproc_genl_unsubscribe,
@@ -177,11 +183,9 @@ struct genl_family dtproc_genl_family __ro_after_init = {
 	.name		= DTPROC_GENL_NAME,
 	.version	= DTPROC_GENL_VERSION,
 	.maxattr	= DTPROC_A_MAX,
-	.policy		= dtproc_genl_policy,
 	.module		= THIS_MODULE,
 	.ops		= dtproc_genl_ops,
 	.n_ops		= ARRAY_SIZE(dtproc_genl_ops),
-	.resv_start_op	= DTPROC_CMD_MAX + 1,
 	.mcgrps		= dtproc_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(dtproc_genl_mcgrps),
 };

@@ -9,6 +9,8 @@
  * (int $0x80, sysenter) and x32 (__x64_compat_*).
  */
 #include <linux/kprobes.h>
+#include <linux/llist.h>
+#include <linux/rethook.h>
 #include <linux/tracepoint.h>
 
 #include "dtproc.h"
@@ -34,6 +36,8 @@ struct dtproc_hook {
 	size_t			data_size;
 	/* kretprobe misses are losses of these probes */
 	u32			miss_probes;
+	/* around an execve entry point: its data is a dtproc_exec_data */
+	bool			exec;
 	/*
 	 * Once placed, stays until the module goes.  Removing a kretprobe
 	 * from a function that tasks sleep in or exec through, while they
@@ -67,6 +71,7 @@ struct dtproc_hook {
 		.maxactive = DTPROC_EXEC_MAXACTIVE,			\
 		.data_size = DTPROC_EXEC_DATA_SIZE,			\
 		.miss_probes = P(EXEC_FAILURE),				\
+		.exec = true,						\
 		.sticky = true,						\
 	}
 
@@ -106,6 +111,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
 		.data_size = DTPROC_EXEC_DATA_SIZE,
 		.miss_probes = P(EXEC_FAILURE),
+		.exec = true,
 		.sticky = true,
 	}, {
 		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
@@ -115,6 +121,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.maxactive = DTPROC_EXEC_MAXACTIVE,
 		.data_size = DTPROC_EXEC_DATA_SIZE,
 		.miss_probes = P(EXEC_FAILURE),
+		.exec = true,
 		.sticky = true,
 	},
 	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execve",
@@ -241,6 +248,7 @@ static void dtproc_hook_off(struct dtproc_hook *h)
  */
 int dtproc_hooks_update(u32 mask)
 {
+	u32 enabled = mask & ~dtproc_enabled_mask;
 	u32 hook_mask = mask;
 	bool unhooked_tp = false;
 	int i, ret = 0, err;
@@ -251,6 +259,14 @@ int dtproc_hooks_update(u32 mask)
 	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
 		struct dtproc_hook *h = &dtproc_hooks[i];
 		bool want = h->probes & hook_mask;
+
+		/*
+		 * A sticky kretprobe kept placed while its probes were not
+		 * wanted may have missed then: no event of a subscriber's.
+		 */
+		if (h->on && h->kind == DTPROC_HOOK_KRETPROBE &&
+		    (h->miss_probes & enabled))
+			h->missed_seen = READ_ONCE(h->krp.nmissed);
 
 		if (want && !h->on) {
 			err = dtproc_hook_on(h);
@@ -302,4 +318,37 @@ void dtproc_hooks_collect_missed(u64 *lost)
 			if (h->miss_probes & BIT(p) & dtproc_enabled_mask)
 				lost[p] += delta;
 	}
+}
+
+/*
+ * Probe context: the data of the exec kretprobe instance of the execve the
+ * current thread is inside, or NULL (no instance: the kretprobe missed, or
+ * the exec kretprobes are not placed).  Walks the current thread's own
+ * rethook list, which only this thread changes: an instance is pushed at
+ * a hooked function's entry and popped at its return, and an interrupt
+ * that pushes one pops it before it returns.  The exec kretprobes are
+ * sticky: once placed, their rethook stays until the module goes.
+ */
+void *dtproc_exec_krp_data(void)
+{
+#ifdef CONFIG_KRETPROBE_ON_RETHOOK
+	struct llist_node *n;
+	int i;
+
+	for (n = current->rethooks.first; n; n = n->next) {
+		struct rethook_node *rn = llist_entry(n, struct rethook_node,
+						      llist);
+
+		for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
+			struct dtproc_hook *h = &dtproc_hooks[i];
+
+			if (h->exec && READ_ONCE(h->on) &&
+			    READ_ONCE(h->krp.rh) == rn->rethook)
+				return container_of(rn,
+						    struct kretprobe_instance,
+						    node)->data;
+		}
+	}
+#endif
+	return NULL;
 }

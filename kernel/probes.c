@@ -14,6 +14,7 @@
 #include <linux/timekeeping.h>
 #include <linux/binfmts.h>
 #include <asm/syscall.h>
+#include <asm/trapnr.h>
 #include <asm/unistd.h>
 
 #include "dtproc.h"
@@ -36,10 +37,16 @@ static bool dtproc_wants(int probe)
 	return READ_ONCE(dtproc_enabled_mask) & BIT(probe);
 }
 
-/* Tasks the proc provider does not describe: kernel and io_uring workers. */
+/*
+ * Tasks the proc provider does not describe: kernel threads, and the
+ * threads the kernel makes in a process without a fork (io_uring and, on
+ * 6.4+, vhost workers: PF_USER_WORKER, which io_uring's have too; 0 on
+ * 6.1, see compat.h).  No lwp-create is seen for those, so they get no
+ * lwp-start or lwp-exit either.
+ */
 static bool dtproc_ignored_task(struct task_struct *t)
 {
-	return t->flags & (PF_KTHREAD | PF_IO_WORKER);
+	return t->flags & (PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER);
 }
 
 static void dtproc_set_context(struct dtproc_rec *rec)
@@ -153,6 +160,7 @@ struct dtproc_exec_data {
 	char			comm[TASK_COMM_LEN];
 	const char __user	*upath;
 	struct mm_struct	*mm;		/* the image before the exec */
+	bool			exec_fired;	/* at begin_new_exec() */
 };
 
 static_assert(sizeof(struct dtproc_exec_data) <= DTPROC_EXEC_DATA_SIZE);
@@ -178,12 +186,21 @@ static bool dtproc_copy_user_path(char *dst, const char __user *src)
 
 int dtproc_kp_begin_new_exec(struct kprobe *kp, struct pt_regs *regs)
 {
+	struct dtproc_exec_data *d;
 	struct linux_binprm *bprm;
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
 	if (dtproc_ignored_task(current) || !dtproc_wants(DTPROC_PROBE_EXEC))
 		return 0;
+	/*
+	 * begin_new_exec() can still fail before its point of no return
+	 * (the new credentials are refused): the execve's kretprobe must then
+	 * not fire exec a second time.
+	 */
+	d = dtproc_exec_krp_data();
+	if (d)
+		d->exec_fired = true;
 	bprm = (struct linux_binprm *)regs_get_kernel_argument(regs, 0);
 	rec = dtproc_begin(DTPROC_PROBE_EXEC, &flags);
 	if (rec) {
@@ -217,6 +234,7 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 	upath = regs_get_register(uregs, path_arg);
 	d->upath = (const char __user *)(ia32 ? (u32)upath : upath);
 	d->mm = current->mm;
+	d->exec_fired = false;
 	return 0;
 }
 
@@ -295,8 +313,13 @@ static void dtproc_exec_failed(const struct dtproc_exec_data *d, long err)
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
-	/* past begin_new_exec() the image is new: exec already fired */
-	if (current->mm == d->mm && dtproc_wants(DTPROC_PROBE_EXEC))
+	/*
+	 * Once in begin_new_exec(), exec has fired, even if the exec then
+	 * failed there; past it the image is new (and exec fired, or was not
+	 * wanted then).
+	 */
+	if (!d->exec_fired && current->mm == d->mm &&
+	    dtproc_wants(DTPROC_PROBE_EXEC))
 		dtproc_fire_early_exec(d);
 	if (!dtproc_wants(DTPROC_PROBE_EXEC_FAILURE))
 		return;
@@ -382,16 +405,13 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 /* --- fault, signal-send, signal-discard: signal_generate --- */
 
 /*
- * Solaris fault code of a fault-induced signal.  x86 reports a user int3
- * as SIGTRAP and a general protection fault (a privileged instruction, a
- * bad segment, a non-canonical address) as SIGSEGV, both with SI_KERNEL.
+ * Solaris fault code of a fault-induced signal with a fault's si_code (the
+ * SI_KERNEL ones are dtproc_trap_fault()'s).
  */
 static u32 dtproc_fault_code(int sig, int code)
 {
 	switch (sig) {
 	case SIGSEGV:
-		if (code == SI_KERNEL)
-			return DTPROC_FLTPRIV;
 		return code == SEGV_ACCERR ? DTPROC_FLTACCESS : DTPROC_FLTBOUNDS;
 	case SIGBUS:
 		return DTPROC_FLTACCESS;
@@ -403,42 +423,124 @@ static u32 dtproc_fault_code(int sig, int code)
 			return DTPROC_FLTIZDIV;
 		return code == FPE_INTOVF ? DTPROC_FLTIOVF : DTPROC_FLTFPE;
 	case SIGTRAP:
-		return code == TRAP_BRKPT || code == SI_KERNEL ?
-		       DTPROC_FLTBPT : DTPROC_FLTTRACE;
+		/* TRAP_PERF: a perf event's action, not a machine fault */
+		if (code == TRAP_PERF)
+			return 0;
+		return code == TRAP_BRKPT ? DTPROC_FLTBPT : DTPROC_FLTTRACE;
 	default:
 		return 0;
 	}
 }
 
 /*
+ * An SI_KERNEL signal is a fault only when it comes from one of the x86
+ * traps that send one (#GP, #TS, #OF, #BR: SIGSEGV; #NP, #SS: SIGBUS;
+ * int3: SIGTRAP), not when the kernel makes it for another reason (a
+ * signal frame it cannot build, a bad sigreturn frame, rseq, an exec that
+ * failed past its point of no return, ...).  Such a trap sets the thread's
+ * trap_nr and error_code right before it sends the signal, and its entry
+ * code leaves -1 in the frame's orig_ax, where a system call keeps its
+ * number: a trap_nr left over from an earlier trap does not make a signal
+ * the kernel makes in a later system call a fault (one made on the way
+ * back to user mode from an interrupt still can be taken for one).
+ * Returns the fault code, or 0.
+ */
+static u32 dtproc_trap_fault(int sig)
+{
+	const struct thread_struct *th = &current->thread;
+	long frame_code = task_pt_regs(current)->orig_ax;
+	unsigned long trap_nr = READ_ONCE(th->trap_nr);
+	long error_code = READ_ONCE(th->error_code);
+	bool has_error_code;
+	int trap_sig;
+	u32 fault;
+
+	switch (trap_nr) {
+	case X86_TRAP_GP:
+	case X86_TRAP_TS:
+		trap_sig = SIGSEGV;
+		fault = DTPROC_FLTPRIV;
+		has_error_code = true;
+		break;
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+		trap_sig = SIGBUS;
+		fault = DTPROC_FLTACCESS;
+		has_error_code = true;
+		break;
+	case X86_TRAP_OF:
+		trap_sig = SIGSEGV;
+		fault = DTPROC_FLTIOVF;
+		has_error_code = false;
+		break;
+	case X86_TRAP_BR:
+		trap_sig = SIGSEGV;
+		fault = DTPROC_FLTBOUNDS;
+		has_error_code = false;
+		break;
+	case X86_TRAP_BP:
+		trap_sig = SIGTRAP;
+		fault = DTPROC_FLTBPT;
+		has_error_code = false;
+		break;
+	default:
+		return 0;
+	}
+	if (sig != trap_sig)
+		return 0;
+	if (frame_code != -1 || (!has_error_code && error_code))
+		return 0;
+	return fault;
+}
+
+/* x32 numbers of rt_sigqueueinfo and rt_tgsigqueueinfo */
+#define DTPROC_X32_RT_SIGQUEUEINFO	524
+#define DTPROC_X32_RT_TGSIGQUEUEINFO	536
+
+/*
  * Is the current task inside a system call that queues a caller-made
  * siginfo?  Such a siginfo may carry a fault's si_code (to oneself, the
- * kernel allows it), but no machine fault happened.  A fault taken in user
- * mode leaves -1 or the exception's error code where a system call number
- * would be; none of these numbers is a possible user page-fault error
- * code (those have bit 2, "user", set) and a #GP error code equal to one
- * needs a hand-made segment selector.
+ * kernel allows it), but no machine fault happened.  Every ABI's entry
+ * points count: native, ia32 and x32 (which any x86-64 process may call
+ * with __X32_SYSCALL_BIT in the number).  A fault taken in user mode
+ * leaves -1 where a system call number would be.
  */
 static bool dtproc_in_sigqueue_syscall(void)
 {
 	long nr = syscall_get_nr(current, task_pt_regs(current));
 
+	if (nr < 0)
+		return false;
 	if (in_ia32_syscall())
 		return nr == DTPROC_IA32_RT_SIGQUEUEINFO ||
 		       nr == DTPROC_IA32_RT_TGSIGQUEUEINFO ||
 		       nr == __NR_pidfd_send_signal;
+	if (nr & __X32_SYSCALL_BIT) {
+		nr &= ~__X32_SYSCALL_BIT;
+		return nr == DTPROC_X32_RT_SIGQUEUEINFO ||
+		       nr == DTPROC_X32_RT_TGSIGQUEUEINFO ||
+		       nr == __NR_pidfd_send_signal;
+	}
 	return nr == __NR_rt_sigqueueinfo || nr == __NR_rt_tgsigqueueinfo ||
 	       nr == __NR_pidfd_send_signal;
 }
 
-static bool dtproc_is_fault(int sig, struct kernel_siginfo *info,
-			    struct task_struct *task)
+/*
+ * The fault code if @sig with @info, sent to @task, is a machine fault of
+ * the current thread; 0 if it is not one.  A fault's signal is made by the
+ * kernel, for the faulting thread, with a positive si_code.
+ */
+static u32 dtproc_fault_of(int sig, struct kernel_siginfo *info,
+			   struct task_struct *task)
 {
-	if (info == SEND_SIG_NOINFO || info == SEND_SIG_PRIV)
-		return false;
-	return task == current && info->si_code > 0 &&
-	       dtproc_fault_code(sig, info->si_code) &&
-	       !dtproc_in_sigqueue_syscall();
+	if (info == SEND_SIG_NOINFO || info == SEND_SIG_PRIV ||
+	    task != current || info->si_code <= 0)
+		return 0;
+	if (info->si_code == SI_KERNEL)
+		return dtproc_trap_fault(sig);
+	if (dtproc_in_sigqueue_syscall())
+		return 0;
+	return dtproc_fault_code(sig, info->si_code);
 }
 
 static bool dtproc_sent_by_kernel(struct kernel_siginfo *info, bool fault)
@@ -451,14 +553,14 @@ static bool dtproc_sent_by_kernel(struct kernel_siginfo *info, bool fault)
 	return info->si_code == SI_KERNEL || info->si_code == SI_TIMER;
 }
 
-static void dtproc_fire_fault(int sig, struct kernel_siginfo *info)
+static void dtproc_fire_fault(u32 fault, int sig, struct kernel_siginfo *info)
 {
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
 	rec = dtproc_begin(DTPROC_PROBE_FAULT, &flags);
 	if (rec) {
-		rec->fault.fault = dtproc_fault_code(sig, info->si_code);
+		rec->fault.fault = fault;
 		dtproc_fill_siginfo(&rec->fault.si, sig, info);
 		dtproc_ring_commit(rec, flags);
 	}
@@ -491,15 +593,16 @@ void dtproc_probe_signal_generate(void *data, int sig,
 				  struct task_struct *task, int group,
 				  int result)
 {
-	bool fault, by_kernel;
+	bool by_kernel;
+	u32 fault;
 
 	if (dtproc_ignored_task(task))
 		return;
-	fault = dtproc_is_fault(sig, info, task);
+	fault = dtproc_fault_of(sig, info, task);
 	by_kernel = dtproc_sent_by_kernel(info, fault);
 
 	if (fault && dtproc_wants(DTPROC_PROBE_FAULT))
-		dtproc_fire_fault(sig, info);
+		dtproc_fire_fault(fault, sig, info);
 
 	switch (result) {
 	case DTPROC_SIGGEN_IGNORED:
@@ -528,6 +631,54 @@ void dtproc_probe_signal_generate(void *data, int sig,
 
 /* --- signal-handle: signal_deliver, in the thread taking the signal --- */
 
+/*
+ * The processes whose group exit has had its fatal signal reported, most
+ * recent last: a process is (its signal_struct, its leader's start time),
+ * which no later process has, even one that reuses the memory.  Every
+ * thread of a dying process comes through get_signal() for the kernel's
+ * SIGKILL, one at a time under the process's siglock: the first finds its
+ * process missing, reports the signal and enters it; the others find it.
+ * The threads that went before cannot be counted instead: an exited thread
+ * is released from its group at once.  A thread that dequeued the fatal
+ * signal itself (it was blocked everywhere when sent, or the process is
+ * traced) reports it with its siginfo and enters the process too.  Only
+ * processes with other threads are entered.  Entries are overwritten in
+ * turn: the bound is that as many other multithreaded group exits as
+ * there are entries would have to begin between two threads of one
+ * process for its signal to be reported twice.
+ */
+#define DTPROC_GROUP_EXITS	256
+
+static struct {
+	const struct signal_struct	*signal;
+	u64				start_time;
+} dtproc_group_exits[DTPROC_GROUP_EXITS];
+static atomic_t dtproc_group_exit_next;
+
+static_assert((DTPROC_GROUP_EXITS & (DTPROC_GROUP_EXITS - 1)) == 0);
+
+/* Is this process in the table?  Enter it if not (and it has other threads). */
+static bool dtproc_group_exit_seen(void)
+{
+	const struct signal_struct *signal = current->signal;
+	u64 start = current->group_leader->start_time;
+	unsigned int i;
+
+	lockdep_assert_held(&current->sighand->siglock);
+	for (i = 0; i < DTPROC_GROUP_EXITS; i++)
+		if (READ_ONCE(dtproc_group_exits[i].signal) == signal &&
+		    READ_ONCE(dtproc_group_exits[i].start_time) == start)
+			return true;
+	/* No other thread will come asking. */
+	if (get_nr_threads(current) == 1)
+		return false;
+	i = (unsigned int)atomic_inc_return(&dtproc_group_exit_next) &
+	    (DTPROC_GROUP_EXITS - 1);
+	WRITE_ONCE(dtproc_group_exits[i].signal, signal);
+	WRITE_ONCE(dtproc_group_exits[i].start_time, start);
+	return false;
+}
+
 void dtproc_probe_signal_deliver(void *data, int sig,
 				 struct kernel_siginfo *info,
 				 struct k_sigaction *ka)
@@ -549,7 +700,7 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 	 * threads, nothing was handled.  After a core-dumping signal, the
 	 * thread that took it has fired already.  Any other fatal signal turns
 	 * into a group exit when it is sent, and every thread then comes here:
-	 * report the real signal.
+	 * the first of them reports the real signal, once for the process.
 	 */
 	if (sig == SIGKILL && info == SEND_SIG_NOINFO) {
 		int code = READ_ONCE(signal->group_exit_code) & 0x7f;
@@ -559,7 +710,20 @@ void dtproc_probe_signal_deliver(void *data, int sig,
 			return;
 		if (!code || sig_kernel_coredump(code))
 			return;
+		if (dtproc_group_exit_seen())
+			return;
 		sig = code;
+	} else if (handler == SIG_DFL && !sig_kernel_stop(sig) &&
+		   !sig_kernel_coredump(sig) &&
+		   !(READ_ONCE(signal->flags) & SIGNAL_UNKILLABLE)) {
+		/*
+		 * A fatal signal dequeued with its default action (it was
+		 * blocked in every thread when it was sent, or the process
+		 * is traced) is reported here; the group exit it starts
+		 * makes the other threads take SIGKILL: enter the process,
+		 * so that none of them reports it again.
+		 */
+		dtproc_group_exit_seen();
 	}
 
 	rec = dtproc_begin(DTPROC_PROBE_SIGNAL_HANDLE, &flags);

@@ -180,8 +180,13 @@ void dtproc_fill_lwpsinfo(struct dtproc_lwpsinfo_rec *lwp,
 	dtproc_lwp_state(lwp, t);
 	if (t->flags & PF_KTHREAD)
 		lwp->flag |= DTPROC_PR_ISSYS;
-	if (t->vfork_done)
-		lwp->flag |= DTPROC_PR_VFORKP;
+	/*
+	 * DTPROC_PR_VFORKP is Solaris's "parent of a vfork()ed child": Linux
+	 * keeps no mark on the parent that probe context could read (its
+	 * child's vfork_done is the only trace, and the children list needs
+	 * tasklist_lock), so it is never set.  vfork_done marks the child,
+	 * which is not one.
+	 */
 	lwp->nice = task_nice(t);
 	/* Solaris: larger is more important; Linux prio 0..139 the reverse */
 	lwp->pri = MAX_PRIO - 1 - READ_ONCE(t->prio);

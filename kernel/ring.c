@@ -11,8 +11,15 @@
  * concurrently with itself).  head is written only by the producer, tail
  * only by the consumer; release/acquire pairs publish the slots.
  *
- * A full ring loses the new event and counts it per probe; the feed worker
- * reports those losses in-band.
+ * A full ring loses the new event and counts it per probe, in-band: the
+ * last slot is kept for a loss marker (DTPROC_REC_LOST), written when the
+ * first event does not fit and counting every event lost after it until
+ * the ring has room again (the next record written closes it).  So the
+ * feed reports each loss exactly where it happened in the ring's order,
+ * after everything older and before everything newer.  The marker's counts
+ * are the only thing producer and consumer both write: under lost_lock, a
+ * raw spinlock taken only when the ring is full (by the producer, whose
+ * interrupts are off already) and when the consumer meets a marker.
  */
 #include <linux/atomic.h>
 #include <linux/irq_work.h>
@@ -33,6 +40,9 @@ struct dtproc_ring {
 	u64			head;
 	u64			tail;
 	u64			mask;
+	/* the record at head - 1 is a loss marker still counting */
+	bool			marker_open;
+	raw_spinlock_t		lost_lock;	/* the open marker's counts */
 	u64			hits[DTPROC_PROBE_COUNT];
 	atomic64_t		lost[DTPROC_PROBE_COUNT];
 	struct dtproc_rec	recs[];
@@ -53,6 +63,40 @@ struct dtproc_ring *dtproc_ring_of(int cpu)
 }
 
 /*
+ * No room for an event of @probe (interrupts are off): count it in the
+ * open loss marker, or write one in the slot kept for it.  The consumer
+ * frees the slot of a marker it has read under lost_lock, so with the
+ * lock held a ring whose every slot is used ends in the open marker; the
+ * other branch is a fallback that keeps the count exact.
+ */
+static void dtproc_ring_overflow(struct dtproc_ring *ring, int probe)
+{
+	u64 head = ring->head;
+	struct dtproc_rec *rec;
+
+	raw_spin_lock(&ring->lost_lock);
+	if (ring->marker_open) {
+		rec = &ring->recs[(head - 1) & ring->mask];
+		rec->lost[probe]++;
+	} else if (/* pairs with the consumer's release of the slot */
+		   head - smp_load_acquire(&ring->tail) <= ring->mask) {
+		rec = &ring->recs[head & ring->mask];
+		rec->ts = ktime_get_ns();
+		rec->probe = DTPROC_REC_LOST;
+		rec->flags = 0;
+		rec->cpu = smp_processor_id();
+		memset(rec->lost, 0, sizeof(rec->lost));
+		rec->lost[probe] = 1;
+		ring->marker_open = true;
+		/* Publish the marker; pairs with dtproc_ring_head(). */
+		smp_store_release(&ring->head, head + 1);
+	} else {
+		atomic64_inc(&ring->lost[probe]);
+	}
+	raw_spin_unlock(&ring->lost_lock);
+}
+
+/*
  * Reserve the next slot of this CPU's ring for @probe.  Returns NULL, with
  * the loss counted, when the ring is full; otherwise returns the slot with
  * interrupts off and its header (timestamp, probe, cpu) filled in.  The
@@ -68,12 +112,21 @@ struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
 	ring = *this_cpu_ptr(dtproc_rings);
 	ring->hits[probe]++;
 	head = ring->head;
-	/* Pairs with the consumer's release: the slot it freed is ours. */
-	if (head - smp_load_acquire(&ring->tail) > ring->mask) {
-		atomic64_inc(&ring->lost[probe]);
+	/*
+	 * Pairs with the consumer's release: the slot it freed is ours.  The
+	 * last free slot is kept for a loss marker.
+	 */
+	if (head - smp_load_acquire(&ring->tail) >= ring->mask) {
+		dtproc_ring_overflow(ring, probe);
 		local_irq_restore(*irqflags);
 		irq_work_queue(&dtproc_kick_work);
 		return NULL;
+	}
+	/* A record after a loss marker closes it. */
+	if (unlikely(READ_ONCE(ring->marker_open))) {
+		raw_spin_lock(&ring->lost_lock);
+		ring->marker_open = false;
+		raw_spin_unlock(&ring->lost_lock);
 	}
 	rec = &ring->recs[head & ring->mask];
 	rec->ts = ktime_get_ns();
@@ -91,12 +144,6 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 	smp_store_release(&ring->head, ring->head + 1);
 	local_irq_restore(irqflags);
 	irq_work_queue(&dtproc_kick_work);
-}
-
-/* An event that could not even be recorded (a missed kretprobe, say). */
-void dtproc_ring_lost(int probe)
-{
-	atomic64_inc(&(*this_cpu_ptr(dtproc_rings))->lost[probe]);
 }
 
 u64 dtproc_ring_head(struct dtproc_ring *ring)
@@ -129,6 +176,27 @@ void dtproc_ring_consume(struct dtproc_ring *ring)
 {
 	/* Done reading the slot before the producer may reuse it. */
 	smp_store_release(&ring->tail, ring->tail + 1);
+}
+
+/*
+ * Consume the loss marker at the consumer's position, with its counts in
+ * @lost.  Under lost_lock, so that no event is counted in it afterwards:
+ * it is closed (if it is the open one: the last record) and its slot freed
+ * together.
+ */
+void dtproc_ring_consume_marker(struct dtproc_ring *ring,
+				u32 lost[DTPROC_PROBE_COUNT])
+{
+	struct dtproc_rec *rec = &ring->recs[ring->tail & ring->mask];
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring->lost_lock, flags);
+	if (ring->marker_open && READ_ONCE(ring->head) - 1 == ring->tail)
+		ring->marker_open = false;
+	memcpy(lost, rec->lost, sizeof(rec->lost));
+	/* Done with the slot before the producer may reuse it. */
+	smp_store_release(&ring->tail, ring->tail + 1);
+	raw_spin_unlock_irqrestore(&ring->lost_lock, flags);
 }
 
 u64 dtproc_ring_take_lost(int probe)
@@ -174,6 +242,7 @@ int dtproc_ring_init(void)
 		if (!ring)
 			goto err_ring;
 		ring->mask = ring_events - 1;
+		raw_spin_lock_init(&ring->lost_lock);
 		*per_cpu_ptr(dtproc_rings, cpu) = ring;
 	}
 	return 0;
@@ -181,6 +250,25 @@ int dtproc_ring_init(void)
 err_ring:
 	dtproc_ring_exit();
 	return -ENOMEM;
+}
+
+/*
+ * Close every ring's open loss marker (a new subscriber is about to be
+ * counted in): losses from now on go to a new marker, stamped after the
+ * subscription began, which the new subscriber is charged for.
+ */
+void dtproc_ring_close_markers(void)
+{
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct dtproc_ring *ring = dtproc_ring_of(cpu);
+
+		raw_spin_lock_irqsave(&ring->lost_lock, flags);
+		ring->marker_open = false;
+		raw_spin_unlock_irqrestore(&ring->lost_lock, flags);
+	}
 }
 
 /* Wait for a kick already on its way to the feed worker. */

@@ -4,6 +4,10 @@
  * lwp-start, lwp-exit, exec, exec-success, exec-failure and exit.
  */
 #include <pthread.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/xattr.h>
 #include <sys/resource.h>
 
 #include "proc_util.h"
@@ -482,6 +486,139 @@ TEST_TIMEOUT(exec_failure_missing_interpreter, 120)
 	ASSERT_OK(chmod(script, 0755));
 	check_exec_failure(script, ENOENT);
 	unlink(script);
+}
+
+/*
+ * An exec that fails inside begin_new_exec(), before its point of no
+ * return: a program with file capabilities "cap_net_raw+ep" is refused
+ * (EPERM) to a process whose bounding set lacks CAP_NET_RAW, once the
+ * kernel has computed the new credentials.  exec fires once.
+ */
+#define CAPPED_TRUE "/tmp/dtproc-capped-true"
+
+static void capped_exec_body(void *arg)
+{
+	if (prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0))
+		_exit(2);
+	execl(CAPPED_TRUE, "true", (char *)NULL);
+	_exit(errno == EPERM ? 7 : 8);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in, out, ret = -1;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (out < 0)
+		goto out_in;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			goto out_out;
+	ret = n < 0 ? -1 : 0;
+out_out:
+	close(out);
+out_in:
+	close(in);
+	return ret;
+}
+
+TEST_TIMEOUT(exec_failure_in_begin_new_exec_once, 120)
+{
+	struct vfs_cap_data cap = {
+		.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
+		.data = { { .permitted = 1U << CAP_NET_RAW } },
+	};
+	char comm[DTPROC_FNAME_LEN];
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	ssize_t ex, fail, x;
+	struct pu_child c;
+	int status;
+	pid_t p;
+
+	pu_self_comm(comm);
+	ASSERT_OK(copy_file(PU_TRUE, CAPPED_TRUE));
+	if (setxattr(CAPPED_TRUE, "security.capability", &cap, sizeof(cap), 0))
+		SKIP("no file capabilities on /tmp: %s", strerror(errno));
+
+	pu_spawn(&c, NULL, capped_exec_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(EXEC_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	pu_drain(feed, &log);
+	dtproc_feed_close(feed);
+	unlink(CAPPED_TRUE);
+	ASSERT_EXITED(status, 7);
+
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXEC, PU_ANY), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXEC_FAILURE, PU_ANY), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXEC_SUCCESS, PU_ANY), 0);
+	ex = pu_find(&log, 0, DTPROC_PROBE_EXEC, p);
+	fail = pu_find(&log, 0, DTPROC_PROBE_EXEC_FAILURE, p);
+	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
+	ASSERT_BEFORE(&log, ex, fail);
+	ASSERT_BEFORE(&log, fail, x);
+	ASSERT_EQ(log.ev[ex].tid, p);
+	ASSERT_STREQ(log.ev[ex].execname, comm);
+	ASSERT_STREQ(log.ev[ex].path, CAPPED_TRUE);
+	ASSERT_EQ(log.ev[fail].err, EPERM);
+	pu_assert_seq_accounted(&log, 1);
+	pu_log_free(&log);
+}
+
+/*
+ * A vhost device's worker (6.4+) is a thread of the process that owns the
+ * device, made by the kernel without a fork (PF_USER_WORKER), like an
+ * io_uring worker: the proc provider describes neither, so it brings no
+ * lwp-start or lwp-exit without an lwp-create.  The guest needs vhost_net
+ * loaded (see the run line in the commit that added this test).
+ */
+#define VHOST_NET	"/dev/vhost-net"
+#define VHOST_SET_OWNER_IOC	_IO(0xAF, 0x01)
+
+static void vhost_body(void *arg)
+{
+	int fd = open(VHOST_NET, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		_exit(2);
+	if (ioctl(fd, VHOST_SET_OWNER_IOC))
+		_exit(3);
+	usleep(100000);
+	close(fd);	/* the worker is stopped and gone when this returns */
+	_exit(0);
+}
+
+TEST_TIMEOUT(vhost_worker_no_lwp_events, 120)
+{
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	pid_t p;
+
+	if (access(VHOST_NET, R_OK | W_OK))
+		SKIP(VHOST_NET ": %s (insmod vhost_net)", strerror(errno));
+	pu_spawn(&c, NULL, vhost_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(LIFECYCLE_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+	pu_drain(feed, &log);
+	dtproc_feed_close(feed);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_LWP_CREATE, PU_ANY), 0);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_LWP_START, PU_ANY), 0);
+	/* the main thread's */
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_LWP_EXIT, PU_ANY), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXIT, PU_ANY), 1);
+	pu_log_free(&log);
 }
 
 /* A long path (near the 255 characters exec reports) comes through whole. */

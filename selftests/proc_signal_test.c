@@ -4,6 +4,8 @@
  * signal-discard, signal-clear, and fault.
  */
 #include <pthread.h>
+#include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "proc_util.h"
@@ -224,6 +226,171 @@ TEST_TIMEOUT(fault_not_forged_by_sigqueueinfo, 120)
 	pu_log_free(&log);
 }
 
+/*
+ * A SIGSEGV the kernel makes when it cannot build a signal frame (the
+ * alternate stack is not mapped) is SI_KERNEL like a #GP's, but no machine
+ * fault happened: no fault fires.
+ */
+static void bad_frame_handler(int sig)
+{
+}
+
+static void bad_frame_body(void *arg)
+{
+	struct sigaction sa;
+	stack_t ss;
+	void *stk;
+
+	stk = mmap(NULL, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stk == MAP_FAILED)
+		_exit(2);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = stk;
+	ss.ss_size = 65536;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = bad_frame_handler;
+	sa.sa_flags = SA_ONSTACK;
+	if (sigaltstack(&ss, NULL) || sigaction(SIGUSR1, &sa, NULL))
+		_exit(3);
+	raise(SIGUSR1);
+	_exit(4);
+}
+
+TEST_TIMEOUT(fault_not_from_bad_signal_frame, 120)
+{
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int status;
+	pid_t p;
+
+	pu_spawn(&c, nocore_setup, bad_frame_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	/* the kernel's SIGSEGV was sent (and killed it) ... */
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 2);
+	/* ... but nothing faulted */
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_FAULT, PU_ANY), 0);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+/*
+ * x32 system calls are open to any x86-64 process (with the x32 bit in the
+ * number) when the kernel runs x32: rt_sigqueueinfo (524) and
+ * rt_tgsigqueueinfo (536) queue a caller-made siginfo as well.
+ */
+#define X32_BIT			0x40000000L
+#define X32_RT_SIGQUEUEINFO	(X32_BIT | 524)
+#define X32_RT_TGSIGQUEUEINFO	(X32_BIT | 536)
+
+static void forge_x32_body(void *arg)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGSEGV;
+	si.si_code = SEGV_MAPERR;
+	signal(SIGSEGV, SIG_IGN);
+	if (syscall(X32_RT_SIGQUEUEINFO, getpid(), SIGSEGV, &si))
+		_exit(errno == ENOSYS ? 5 : 3);
+	si.si_signo = SIGBUS;
+	si.si_code = BUS_ADRERR;
+	signal(SIGBUS, SIG_IGN);
+	if (syscall(X32_RT_TGSIGQUEUEINFO, getpid(), getpid(), SIGBUS, &si))
+		_exit(4);
+	_exit(0);
+}
+
+TEST_TIMEOUT(fault_not_forged_by_x32_sigqueueinfo, 120)
+{
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int status;
+	pid_t p;
+
+	pu_spawn(&c, NULL, forge_x32_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 5)
+		SKIP("this kernel does not run x32 system calls (syscall.x32=y)");
+	ASSERT_EXITED(status, 0);
+	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_DISCARD, p), 2);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_FAULT, PU_ANY), 0);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
+/*
+ * A perf event with sigtrap sends its own thread SIGTRAP, TRAP_PERF, when
+ * it overflows (here: at every page fault): a perf action, not a fault.
+ */
+static volatile sig_atomic_t perf_traps;
+
+static void perf_trap_handler(int sig)
+{
+	perf_traps++;
+}
+
+static void perf_sigtrap_body(void *arg)
+{
+	struct perf_event_attr attr;
+	volatile char *mem;
+	int fd, i;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_PAGE_FAULTS;
+	attr.sample_period = 1;
+	attr.exclude_kernel = 1;
+	attr.sigtrap = 1;
+	attr.remove_on_exec = 1;
+	if (signal(SIGTRAP, perf_trap_handler) == SIG_ERR)
+		_exit(2);
+	mem = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		_exit(3);
+	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		_exit(4);
+	for (i = 0; i < 64 && !perf_traps; i++)
+		mem[i * 4096] = 1;
+	close(fd);
+	_exit(perf_traps ? 0 : 5);
+}
+
+TEST_TIMEOUT(fault_not_from_perf_sigtrap, 120)
+{
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	pid_t p;
+
+	pu_spawn(&c, NULL, perf_sigtrap_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+	/* the perf SIGTRAP was sent and handled ... */
+	ASSERT_GE(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 1);
+	ASSERT_GE(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, p), 1);
+	/* ... and nothing faulted */
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_FAULT, PU_ANY), 0);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
 /* --- signal-send, signal-handle --- */
 
 /*
@@ -274,6 +441,130 @@ TEST_TIMEOUT(signal_handle_none_at_exit_or_ignored, 120)
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 0);
 	dtproc_feed_close(feed);
 	pu_log_free(&log);
+}
+
+/*
+ * A fatal signal to a process of three threads is handled once, as on
+ * Solaris: the kernel turns it into a group exit in which every thread
+ * takes SIGKILL, and only one of them reports the real signal.
+ */
+static void *counted_sleeper_fn(void *arg)
+{
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void three_threads_pause_body(void *arg)
+{
+	int *ready = arg;
+	pthread_t th;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&th, NULL, counted_sleeper_fn, ready))
+			_exit(2);
+	__atomic_add_fetch(ready, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+}
+
+static void check_fatal_signal_once(int signo)
+{
+	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
+	int *ready = pu_shared(sizeof(*ready));
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int status;
+	ssize_t h;
+	pid_t p;
+
+	pu_spawn(&c, NULL, three_threads_pause_body, ready);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 3) {
+		ASSERT_GT(pu_ms_left(deadline), 0);
+		usleep(1000);
+	}
+	ASSERT_OK(kill(p, signo));
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signo);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
+	h = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_HANDLE, p);
+	ASSERT_FOUND(h);
+	ASSERT_EQ(log.ev[h].signo, signo);
+	ASSERT_EQ(log.ev[h].handler, (uint64_t)(uintptr_t)SIG_DFL);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+	munmap(ready, sizeof(*ready));
+}
+
+TEST_TIMEOUT(signal_handle_fatal_signal_once, 120)
+{
+	check_fatal_signal_once(SIGUSR1);
+	check_fatal_signal_once(SIGTERM);
+	check_fatal_signal_once(SIGKILL);
+}
+
+/*
+ * A fatal signal blocked in every thread when it is sent is no group exit
+ * yet: one thread dequeues it when it unblocks it (and handles it, with its
+ * siginfo), then the others take the kernel's SIGKILL.  Handled once.
+ * (From the lead's review.)
+ */
+static void blocked_fatal_body(void *arg)
+{
+	int *ready = arg;
+	pthread_t th;
+	sigset_t set;
+	int i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&th, NULL, counted_sleeper_fn, ready))
+			_exit(2);
+	__atomic_add_fetch(ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 100)
+		usleep(1000);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	for (;;)
+		pause();
+}
+
+TEST_TIMEOUT(signal_handle_blocked_fatal_signal_once, 120)
+{
+	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
+	int *ready = pu_shared(sizeof(*ready));
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int status;
+	pid_t p;
+
+	pu_spawn(&c, NULL, blocked_fatal_body, ready);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 3) {
+		ASSERT_GT(pu_ms_left(deadline), 0);
+		usleep(1000);
+	}
+	ASSERT_OK(kill(p, SIGTERM));
+	usleep(100000);
+	__atomic_store_n(ready, 100, __ATOMIC_SEQ_CST);
+	pu_collect_until_exit(feed, &log, p);
+	status = pu_reap(p);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+	munmap(ready, sizeof(*ready));
 }
 
 TEST_TIMEOUT(signal_send_handle_default_action, 120)
@@ -464,6 +755,61 @@ static void ignore_hup_setup(void *arg)
 {
 	if (signal(SIGHUP, SIG_IGN) == SIG_ERR)
 		_exit(PU_CHILD_BROKEN);
+}
+
+/*
+ * PR_VFORKP marks "the parent of a vfork()ed child" (Solaris), never the
+ * child: a signal a vfork child sends itself describes a thread without it.
+ */
+static void vfork_self_signal_body(void *arg)
+{
+	pid_t v;
+	int status;
+
+	signal(SIGWINCH, SIG_DFL);	/* default-ignored: discarded */
+	v = vfork();
+	if (v < 0)
+		_exit(2);
+	if (v == 0) {
+		syscall(SYS_kill, syscall(SYS_getpid), SIGWINCH);
+		_exit(0);
+	}
+	if (waitpid(v, &status, 0) != v || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		_exit(3);
+	_exit(0);
+}
+
+TEST_TIMEOUT(vfork_child_is_not_vforkp, 120)
+{
+	struct pu_log log = { 0 };
+	const struct dtproc_event *e;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	size_t i, n = 0;
+	pid_t p;
+
+	pu_spawn(&c, NULL, vfork_self_signal_body, NULL);
+	p = c.pid;
+	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
+	pu_release(&c);
+	pu_collect_until_exit(feed, &log, p);
+	ASSERT_EXITED(pu_reap(p), 0);
+	pu_drain(feed, &log);
+	for (i = 0; i < log.n; i++) {
+		e = &log.ev[i];
+		if (!pu_is(e, DTPROC_PROBE_SIGNAL_DISCARD) ||
+		    e->signo != SIGWINCH)
+			continue;
+		n++;
+		/* sent by the vfork child to itself */
+		ASSERT_NE(e->pid, p);
+		ASSERT_EQ(e->lwpsinfo.pr_lwpid, e->tid);
+		ASSERT_EQ(e->lwpsinfo.pr_flag & DTPROC_PR_VFORKP, 0);
+	}
+	ASSERT_EQ(n, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
 }
 
 TEST_TIMEOUT(signal_discard_ignored_signal, 120)

@@ -186,3 +186,78 @@ TEST_TIMEOUT(closed_subscriber_port_id_reused_gets_nothing, 600)
 	dtproc_feed_close(anchor);
 	EXPECT_EQ(leaked, 0);
 }
+
+/*
+ * The family validates every command strictly (resv_start_op 0): the
+ * genlmsghdr's reserved field must be 0, nlmsg_flags may hold only what
+ * the core gives a meaning (REQUEST, ACK, ECHO, DUMP), attributes are
+ * parsed strictly, and an unknown command is EOPNOTSUPP.
+ */
+static int ps_request(int fd, int family, uint8_t cmd, uint16_t reserved,
+		      uint16_t flags, uint16_t attr)
+{
+	struct {
+		struct nlmsghdr		n;
+		struct genlmsghdr	g;
+		struct nlattr		a;
+		uint32_t		val;
+	} req = {
+		.n = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = family,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags,
+			.nlmsg_seq = 7,
+		},
+		.g = { .cmd = cmd, .version = DTPROC_GENL_VERSION,
+		       .reserved = reserved },
+		.a = { .nla_len = NLA_HDRLEN + 4, .nla_type = attr },
+	};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	static char buf[65536];
+	struct nlmsghdr *nh;
+	ssize_t len;
+
+	if (!attr)
+		req.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	ASSERT_EQ(send(fd, &req, req.n.nlmsg_len, 0), (ssize_t)req.n.nlmsg_len);
+	for (;;) {
+		ASSERT_EQ(poll(&pfd, 1, 10000), 1);
+		len = recv(fd, buf, sizeof(buf), 0);
+		ASSERT_GT(len, 0);
+		for (nh = (void *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len))
+			if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == 7)
+				return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+	}
+}
+
+TEST_TIMEOUT(genl_commands_validated_strictly, 60)
+{
+	int family = ps_family();
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	ASSERT_GE(fd, 0);
+	/* well-formed: accepted */
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_GET_VERSION, 0, 0, 0), 0);
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_GET_STATS, 0, 0, 0), 0);
+	/* no such command */
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_MAX + 1, 0, 0, 0),
+		  -EOPNOTSUPP);
+	EXPECT_EQ(ps_request(fd, family, 200, 0, 0, 0), -EOPNOTSUPP);
+	/* the reserved field of the genl header */
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_GET_VERSION, 1, 0, 0),
+		  -EINVAL);
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_SUBSCRIBE, 0x100, 0,
+			     DTPROC_A_PROBE_MASK), -EINVAL);
+	/* netlink flags a request cannot mean */
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_GET_VERSION, 0,
+			     NLM_F_CREATE | NLM_F_EXCL, 0), -EINVAL);
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_UNSUBSCRIBE, 0,
+			     NLM_F_REPLACE, 0), -EINVAL);
+	/* an attribute the family does not have, or the command does not take */
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_GET_VERSION, 0, 0,
+			     DTPROC_A_MAX + 1), -EINVAL);
+	EXPECT_EQ(ps_request(fd, family, DTPROC_CMD_GET_STATS, 0, 0,
+			     DTPROC_A_PROBE_MASK), -EINVAL);
+	close(fd);
+}

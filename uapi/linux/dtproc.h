@@ -671,6 +671,7 @@ enum dtproc_lwpsinfo_attr {
 #define DTPROC_PR_ISTOP		0x00000002
 #define DTPROC_PR_ASLEEP	0x00000010
 #define DTPROC_PR_ISSYS		0x00000200
+/* never set: Linux keeps no mark on a vfork parent that a probe can read */
 #define DTPROC_PR_VFORKP	0x00000400
 
 /* pr_state values */
