@@ -407,30 +407,52 @@ static void dtproc_proc_wake(struct dtproc_proc *proc)
 	wake_up_all(&proc->state_wq);
 }
 
+/* May @v stop @proc (0), or why not?  Caller holds proc->lock. */
+static int dtproc_may_stop_locked(struct dtproc_proc *proc,
+				  struct dtproc_victim *v)
+{
+	lockdep_assert_held(&proc->lock);
+	if (!v || proc->control != v)
+		return -EPERM;		/* lost, or released meanwhile */
+	return proc->state ? -ESRCH : 0;
+}
+
 /*
- * Stop every thread of @proc for @why, on behalf of victim @v (process
- * context).  A stop already under way stays (a requested stop is not made
- * a grab's).  Threads created from here on are parked by the fork hook.
+ * Stop every thread of @proc for @why, on behalf of victim @v.  Process
+ * context, without the siglock of @proc (taken here: never call this from
+ * a hook such as signal_generate's, which holds it).  A stop already
+ * under way stays (a requested stop is not made a grab's).  Threads
+ * created from here on are parked by the fork hook.
+ *
+ * The walk that counts the threads and the walk that queues their parks
+ * run under the siglock, which copy_process() holds to add a thread and
+ * __exit_signal() to remove one: the second walk meets no thread the
+ * first did not count (PF_EXITING is only ever set).  The siglock comes
+ * before proc->lock, as in the signal_generate hook; on PREEMPT_RT it is
+ * a sleeping lock, taken before the raw one.  It is taken as
+ * lock_task_sighand() (not exported) does: sighand_structs are
+ * SLAB_TYPESAFE_BY_RCU, and the leader's is its group's until it is
+ * released.  The parks are allocated before either lock, again if the
+ * count outgrew them.
  */
 static int dtproc_proc_stop(struct dtproc_proc *proc,
 			    struct dtproc_victim *v, u32 why)
 {
+	unsigned int have = 0, want = DTPROC_SPARE_PARKS, need;
 	struct dtproc_park *pk, *spare = NULL;
+	struct sighand_struct *sighand;
 	struct task_struct *leader, *t;
-	unsigned long flags;
-	int ret = 0, n, need;
+	unsigned long flags, sflags;
+	int ret = 0;
 
+	leader = get_pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		need = get_nr_threads(leader) + 1;
+		want += need + dtproc_clone_budget(need);
+		put_task_struct(leader);
+	}
 	for (;;) {
-		/* parks for the threads there are, allocated beforehand */
-		n = DTPROC_SPARE_PARKS;
-		rcu_read_lock();
-		leader = pid_task(proc->pid, PIDTYPE_TGID);
-		if (leader) {
-			n += get_nr_threads(leader) + 1;
-			n += dtproc_clone_budget(get_nr_threads(leader) + 1);
-		}
-		rcu_read_unlock();
-		while (n-- > 0) {
+		for (; have < want; have++) {
 			pk = kmalloc(sizeof(*pk), GFP_KERNEL);
 			if (!pk) {
 				ret = -ENOMEM;
@@ -440,15 +462,30 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 			spare = pk;
 		}
 
+		/* the leader now: an exec by another thread changes it */
+		leader = get_pid_task(proc->pid, PIDTYPE_TGID);
+		rcu_read_lock();
+		sighand = leader ? rcu_dereference(leader->sighand) : NULL;
+		if (!sighand) {
+			rcu_read_unlock();
+			raw_spin_lock_irqsave(&proc->lock, flags);
+			ret = dtproc_may_stop_locked(proc, v) ?: -ESRCH;
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			break;
+		}
+		spin_lock_irqsave(&sighand->siglock, sflags);
+		rcu_read_unlock();
+		if (sighand != rcu_access_pointer(leader->sighand)) {
+			/* released meanwhile: it has none now */
+			spin_unlock_irqrestore(&sighand->siglock, sflags);
+			put_task_struct(leader);
+			continue;
+		}
+
 		raw_spin_lock_irqsave(&proc->lock, flags);
-		if (!v || proc->control != v) {
-			ret = -EPERM;		/* lost, or released meanwhile */
+		ret = dtproc_may_stop_locked(proc, v);
+		if (ret)
 			goto unlock;
-		}
-		if (proc->state) {
-			ret = -ESRCH;
-			goto unlock;
-		}
 		if (proc->why) {
 			if (why == DTPROC_STOP_REQUESTED) {
 				proc->why = why;
@@ -460,23 +497,21 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		}
 		need = 0;
 		rcu_read_lock();
-		leader = pid_task(proc->pid, PIDTYPE_TGID);
-		if (leader) {
-			for_each_thread(leader, t)
-				need += dtproc_program_thread(t);
-		}
-		if (!leader || !need) {
+		for_each_thread(leader, t)
+			need += dtproc_program_thread(t);
+		if (!need) {
 			rcu_read_unlock();
 			ret = -ESRCH;
 			goto unlock;
 		}
-		for (n = 0, pk = spare;
-		     pk && n < need + dtproc_clone_budget(need); n++)
-			pk = (void *)pk->cb.next;
-		if (n < need + dtproc_clone_budget(need)) {
-			/* more threads than parks: allocate again */
+		if (have < need + dtproc_clone_budget(need)) {
+			/* more threads than parks: allocate again, with room */
 			rcu_read_unlock();
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			spin_unlock_irqrestore(&sighand->siglock, sflags);
+			put_task_struct(leader);
+			want = need + need / 8 + DTPROC_SPARE_PARKS +
+			       dtproc_clone_budget(need);
 			continue;
 		}
 		proc->why = why;
@@ -488,6 +523,8 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		for_each_thread(leader, t) {
 			if (!dtproc_program_thread(t))
 				continue;
+			if (WARN_ON_ONCE(!spare))	/* see above: never */
+				break;
 			pk = spare;
 			spare = (void *)pk->cb.next;
 			dtproc_park_queue(proc, t, pk, TWA_SIGNAL);
@@ -498,8 +535,11 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 					dtproc_clone_budget(need));
 unlock:
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		spin_unlock_irqrestore(&sighand->siglock, sflags);
 		break;
 	}
+	if (leader)
+		put_task_struct(leader);
 out:
 	dtproc_parks_free(spare);
 	return ret;
