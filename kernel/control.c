@@ -904,6 +904,7 @@ static int dtproc_proc_alive(struct pid *pid)
 
 /* Undo a victim made by dtproc_hold(); both locks held. */
 static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v);
+static int dtproc_release_as(struct dtproc_consumer *c, pid_t nr, u32 unflags);
 
 /*
  * Make @pid, numbered @nr by the caller, a victim of @c; on success *procp
@@ -1054,22 +1055,34 @@ static int dtproc_grab_recheck(struct dtproc_proc *proc, struct pid *pid,
 }
 
 /*
- * A CREATE grab has listed its victim @t of @pid, checked with exec id
- * @exec_id: did an exec pass meanwhile, unseen by the exec hook (which
- * stops only at an exec after the listing)?  The listing and the full
+ * A CREATE grab has listed @proc, its victim @t of @pid, checked with exec
+ * id @exec_id: did an exec pass meanwhile, unseen by the exec hook (which
+ * stops only at an exec after the listing)?  An exec the hook did see,
+ * the first since the check, is the grab's: stopped at (or lost to a
+ * set-id image, as any created victim's).  The listing and the full
  * barrier of dtproc_proc_alive() before this look pair with the exec's
  * self_exec_id update and the barrier in the exec hook before its lookup.
  */
-static bool dtproc_create_recheck(struct pid *pid, struct task_struct *t,
-				  u64 exec_id)
+static bool dtproc_create_stale(struct dtproc_proc *proc, struct pid *pid,
+				struct task_struct *t, u64 exec_id)
 {
-	bool stale;
+	unsigned long flags;
+	bool stale, seen;
+	u64 now;
 
 	rcu_read_lock();
-	stale = pid_task(pid, PIDTYPE_TGID) != t ||
-		READ_ONCE(t->self_exec_id) != exec_id;
+	now = READ_ONCE(t->self_exec_id);
+	stale = pid_task(pid, PIDTYPE_TGID) != t;
 	rcu_read_unlock();
-	return stale;
+	if (stale || now == exec_id)
+		return stale;
+	if (now != exec_id + 1)
+		return true;
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	seen = !proc->armed && (proc->why == DTPROC_STOP_CREATE ||
+				proc->state == DTPROC_STATE_LOST);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	return !seen;
 }
 
 int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
@@ -1131,9 +1144,10 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	if (ret)
 		goto out;
 	if ((flags & DTPROC_GRAB_CREATE) && !self &&
-	    dtproc_create_recheck(pid, t, exec_id)) {
+	    dtproc_create_stale(proc, pid, t, exec_id)) {
+		/* never held: it runs on, not killed as a created victim */
 		ret = -ESTALE;
-		dtproc_release(c, nr);
+		dtproc_release_as(c, nr, DTPROC_GRAB_CREATE);
 	} else if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
 		ret = dtproc_proc_stop(proc, READ_ONCE(proc->control),
 				       DTPROC_STOP_GRAB);
@@ -1235,7 +1249,8 @@ int dtproc_resolve(struct dtproc_consumer *c, s32 id, bool pidfd, pid_t *nrp)
 	return 0;
 }
 
-int dtproc_release(struct dtproc_consumer *c, pid_t nr)
+/* Let go of the victim @c numbers @nr as if grabbed without @unflags. */
+static int dtproc_release_as(struct dtproc_consumer *c, pid_t nr, u32 unflags)
 {
 	struct dtproc_victim *v;
 	int ret = 0;
@@ -1243,14 +1258,21 @@ int dtproc_release(struct dtproc_consumer *c, pid_t nr)
 	mutex_lock(&dtproc_control_lock);
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
-	if (IS_ERR(v))
+	if (IS_ERR(v)) {
 		ret = PTR_ERR(v);
-	else
+	} else {
+		v->flags &= ~unflags;
 		dtproc_let_go(c, v);
+	}
 	mutex_unlock(&c->lock);
 	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 	return ret;
+}
+
+int dtproc_release(struct dtproc_consumer *c, pid_t nr)
+{
+	return dtproc_release_as(c, nr, 0);
 }
 
 int dtproc_continue(struct dtproc_consumer *c, pid_t nr)
