@@ -294,7 +294,7 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 	pk->gen = proc->gen;
 	refcount_inc(&proc->ref);
 	__module_get(THIS_MODULE);
-	if (task_work_add(t, &pk->cb, mode)) {
+	if (dtproc_task_work_add_noalloc(t, &pk->cb, mode)) {
 		module_put(THIS_MODULE);
 		dtproc_proc_put(proc);	/* not the last: the caller has one */
 		kfree(pk);
