@@ -309,12 +309,13 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 /*
  * Parks the fork hook may need in one stop of @nthreads threads, on top of
  * DTPROC_SPARE_PARKS, where it cannot allocate (PREEMPT_RT): one per
- * thread.  A thread's clone past copy_process()'s signal check when the
- * stop begins completes, and its child may escape the stop's walk; the
- * thread then parks on its way out of clone() (the park's TWA_SIGNAL
- * fails any later clone's signal check until then), so each walked thread
- * has at most one such child, and that child parks before its first
- * instruction, cloning nothing.
+ * thread.  copy_process() checks for signals only with task_sigpending()
+ * at its start and fatal_signal_pending() under the siglock, so the park's
+ * TWA_SIGNAL (TIF_NOTIFY_SIGNAL) stops no clone: every thread in clone()
+ * when the stop begins completes it, and the fork hook parks its child,
+ * walked or not.  Each thread then runs its park on its way out of
+ * clone(), before it can clone again, and each child parks before its
+ * first instruction, cloning nothing: at most one such child per thread.
  */
 static unsigned int dtproc_clone_budget(unsigned int nthreads)
 {
