@@ -1130,7 +1130,10 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	if (!self) {
 		/*
 		 * created: not exec'd since its fork (its exec id is still
-		 * the parent's of then): its next exec must be its first
+		 * the parent's of then): its next exec must be its first.
+		 * A CLONE_PARENT child has its maker's exec id and parent
+		 * exec id: ESTALE if its maker has exec'd, though it has not
+		 * (nothing tells the two apart; refusing is the safe side)
 		 */
 		ret = -ESTALE;
 		exec_id = READ_ONCE(t->self_exec_id);
