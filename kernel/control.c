@@ -109,6 +109,7 @@ static DEFINE_MUTEX(dtproc_control_lock);
 static DEFINE_XARRAY_FLAGS(dtproc_procs, XA_FLAGS_LOCK_IRQ);
 static unsigned int dtproc_consumers;	/* active ones; dtproc_control_lock */
 static bool dtproc_hooked;		/* dtproc_control_lock */
+static bool dtproc_parks_queued;	/* ever, since the load: see the unload */
 
 /* --- procs --- */
 
@@ -293,6 +294,7 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 	pk->proc = proc;
 	pk->gen = proc->gen;
 	refcount_inc(&proc->ref);
+	WRITE_ONCE(dtproc_parks_queued, true);	/* before the reference */
 	__module_get(THIS_MODULE);
 	if (dtproc_task_work_add_noalloc(t, &pk->cb, mode)) {
 		module_put(THIS_MODULE);
@@ -1570,9 +1572,12 @@ void dtproc_control_cleanup(void)
 	irq_work_sync(&dtproc_kick_work);
 	/*
 	 * What is left of each park after its module_put() (see
-	 * dtproc_park_fn()); then the RCU frees of procs.
+	 * dtproc_park_fn()), if a park was ever queued: its flag was set
+	 * before its module reference, whose drop made the unload possible.
+	 * Then the RCU frees of procs.
 	 */
-	synchronize_rcu_tasks();
+	if (READ_ONCE(dtproc_parks_queued))
+		synchronize_rcu_tasks();
 	synchronize_rcu();
 	rcu_barrier();
 	xa_destroy(&dtproc_procs);

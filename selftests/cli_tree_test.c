@@ -12,15 +12,6 @@
 
 #include "harness.h"
 
-#ifndef EXPECT_STREQ
-#define EXPECT_STREQ(a, b) do {						\
-	const char *__a = (a), *__b = (b);				\
-	if (!__a || strcmp(__a, __b))					\
-		DT_FAIL(0, "expected %s == %s (\"%s\" vs \"%s\")",	\
-			#a, #b, __a ?: "(null)", __b);			\
-} while (0)
-#endif
-
 #define OUT	"/tmp/cli_tree_test.out"
 #define ERR	"/tmp/cli_tree_test.err"
 #define SVG	"/tmp/cli_tree_test.svg"

@@ -109,12 +109,16 @@ static inline void dt_register(const char *name, void (*fn)(void), int timeout)
 #define EXPECT_TRUE(c)	do { if (!(c)) DT_FAIL(0, "expected %s", #c); } while (0)
 #define EXPECT_FALSE(c)	do { if (c) DT_FAIL(0, "expected !(%s)", #c); } while (0)
 
-#define ASSERT_STREQ(a, b) do {						\
+/* Strings; a NULL on either side is a failure, never a crash. */
+#define DT_STREQ(assert, a, b) do {					\
 	const char *__a = (a), *__b = (b);				\
-	if (strcmp(__a, __b))						\
-		DT_FAIL(1, "expected %s == %s (\"%s\" vs \"%s\")",	\
-			#a, #b, __a, __b);				\
+	if (!__a || !__b || strcmp(__a, __b))				\
+		DT_FAIL(assert, "expected %s == %s (\"%s\" vs \"%s\")", \
+			#a, #b, __a ? __a : "(null)",			\
+			__b ? __b : "(null)");				\
 } while (0)
+#define ASSERT_STREQ(a, b)	DT_STREQ(1, a, b)
+#define EXPECT_STREQ(a, b)	DT_STREQ(0, a, b)
 
 /* A call that must fail with -1 and errno @err. */
 #define DT_ERRNO(assert, call, err) do {				\

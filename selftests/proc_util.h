@@ -97,13 +97,6 @@ static void __attribute__((constructor)) pu_install_fail_hook(void)
 	dt_fail_hook = pu_fail_hook;
 }
 
-#define EXPECT_STREQ(a, b) do {						\
-	const char *__a = (a), *__b = (b);				\
-	if (strcmp(__a, __b))						\
-		DT_FAIL(0, "expected %s == %s (\"%s\" vs \"%s\")",	\
-			#a, #b, __a, __b);				\
-} while (0)
-
 static inline void pu_log_add(struct pu_log *log, const struct dtproc_event *ev)
 {
 	if (log->n == log->cap) {
