@@ -479,7 +479,7 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		spin_lock_irqsave(&sighand->siglock, sflags);
 		rcu_read_unlock();
 		if (sighand != rcu_access_pointer(leader->sighand)) {
-			/* released meanwhile: it has none now */
+			/* released, or unshared by an exec: look again */
 			spin_unlock_irqrestore(&sighand->siglock, sflags);
 			put_task_struct(leader);
 			continue;
