@@ -121,4 +121,24 @@ static inline void dtproc_uprobe_unregister_sync(void)
  */
 #define DTPROC_UPROBE_CAN_REWIND	1
 
+/*
+ * 6.11+: task_work_add() records a KASAN stack of the work, allocating
+ * unless TWAF_NO_ALLOC says not to; a park queued under a raw lock or from
+ * a hook must not allocate.  6.1 has no such flag (and records with an
+ * allocation only under KASAN, which none of its builds here has).
+ */
+#include <linux/task_work.h>
+#ifdef DTPROC_HAS_TWAF_NO_ALLOC	/* set by Kbuild from the kernel's task_work.h */
+#define DTPROC_TWAF_NO_ALLOC	TWAF_NO_ALLOC
+#else
+#define DTPROC_TWAF_NO_ALLOC	0
+#endif
+
+static inline int dtproc_task_work_add_noalloc(struct task_struct *t,
+					       struct callback_head *cb,
+					       enum task_work_notify_mode mode)
+{
+	return task_work_add(t, cb, mode | DTPROC_TWAF_NO_ALLOC);
+}
+
 #endif /* _DTPROC_COMPAT_H */

@@ -303,7 +303,7 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 	refcount_inc(&proc->ref);
 	WRITE_ONCE(dtproc_parks_queued, true);	/* before the reference */
 	__module_get(THIS_MODULE);
-	if (task_work_add(t, &pk->cb, mode)) {
+	if (dtproc_task_work_add_noalloc(t, &pk->cb, mode)) {
 		module_put(THIS_MODULE);
 		dtproc_proc_put(proc);	/* not the last: the caller has one */
 		kfree(pk);
@@ -318,12 +318,13 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 /*
  * Parks the fork hook may need in one stop of @nthreads threads, on top of
  * DTPROC_SPARE_PARKS, where it cannot allocate (PREEMPT_RT): one per
- * thread.  A thread's clone past copy_process()'s signal check when the
- * stop begins completes, and its child may escape the stop's walk; the
- * thread then parks on its way out of clone() (the park's TWA_SIGNAL
- * fails any later clone's signal check until then), so each walked thread
- * has at most one such child, and that child parks before its first
- * instruction, cloning nothing.
+ * thread.  copy_process() checks for signals only with task_sigpending()
+ * at its start and fatal_signal_pending() under the siglock, so the park's
+ * TWA_SIGNAL (TIF_NOTIFY_SIGNAL) stops no clone: every thread in clone()
+ * when the stop begins completes it, and the fork hook parks its child,
+ * walked or not.  Each thread then runs its park on its way out of
+ * clone(), before it can clone again, and each child parks before its
+ * first instruction, cloning nothing: at most one such child per thread.
  */
 static unsigned int dtproc_clone_budget(unsigned int nthreads)
 {
@@ -416,30 +417,52 @@ static void dtproc_proc_wake(struct dtproc_proc *proc)
 	wake_up_all(&proc->state_wq);
 }
 
+/* May @v stop @proc (0), or why not?  Caller holds proc->lock. */
+static int dtproc_may_stop_locked(struct dtproc_proc *proc,
+				  struct dtproc_victim *v)
+{
+	lockdep_assert_held(&proc->lock);
+	if (!v || proc->control != v)
+		return -EPERM;		/* lost, or released meanwhile */
+	return proc->state ? -ESRCH : 0;
+}
+
 /*
- * Stop every thread of @proc for @why, on behalf of victim @v (process
- * context).  A stop already under way stays (a requested stop is not made
- * a grab's).  Threads created from here on are parked by the fork hook.
+ * Stop every thread of @proc for @why, on behalf of victim @v.  Process
+ * context, without the siglock of @proc (taken here: never call this from
+ * a hook such as signal_generate's, which holds it).  A stop already
+ * under way stays (a requested stop is not made a grab's).  Threads
+ * created from here on are parked by the fork hook.
+ *
+ * The walk that counts the threads and the walk that queues their parks
+ * run under the siglock, which copy_process() holds to add a thread and
+ * __exit_signal() to remove one: the second walk meets no thread the
+ * first did not count (PF_EXITING is only ever set).  The siglock comes
+ * before proc->lock, as in the signal_generate hook; on PREEMPT_RT it is
+ * a sleeping lock, taken before the raw one.  It is taken as
+ * lock_task_sighand() (not exported) does: sighand_structs are
+ * SLAB_TYPESAFE_BY_RCU, and the leader's is its group's until it is
+ * released.  The parks are allocated before either lock, again if the
+ * count outgrew them.
  */
 static int dtproc_proc_stop(struct dtproc_proc *proc,
 			    struct dtproc_victim *v, u32 why)
 {
+	unsigned int have = 0, want = DTPROC_SPARE_PARKS, need;
 	struct dtproc_park *pk, *spare = NULL;
+	struct sighand_struct *sighand;
 	struct task_struct *leader, *t;
-	unsigned long flags;
-	int ret = 0, n, need;
+	unsigned long flags, sflags;
+	int ret = 0;
 
+	leader = get_pid_task(proc->pid, PIDTYPE_TGID);
+	if (leader) {
+		need = get_nr_threads(leader) + 1;
+		want += need + dtproc_clone_budget(need);
+		put_task_struct(leader);
+	}
 	for (;;) {
-		/* parks for the threads there are, allocated beforehand */
-		n = DTPROC_SPARE_PARKS;
-		rcu_read_lock();
-		leader = pid_task(proc->pid, PIDTYPE_TGID);
-		if (leader) {
-			n += get_nr_threads(leader) + 1;
-			n += dtproc_clone_budget(get_nr_threads(leader) + 1);
-		}
-		rcu_read_unlock();
-		while (n-- > 0) {
+		for (; have < want; have++) {
 			pk = kmalloc(sizeof(*pk), GFP_KERNEL);
 			if (!pk) {
 				ret = -ENOMEM;
@@ -449,15 +472,30 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 			spare = pk;
 		}
 
+		/* the leader now: an exec by another thread changes it */
+		leader = get_pid_task(proc->pid, PIDTYPE_TGID);
+		rcu_read_lock();
+		sighand = leader ? rcu_dereference(leader->sighand) : NULL;
+		if (!sighand) {
+			rcu_read_unlock();
+			raw_spin_lock_irqsave(&proc->lock, flags);
+			ret = dtproc_may_stop_locked(proc, v) ?: -ESRCH;
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			break;
+		}
+		spin_lock_irqsave(&sighand->siglock, sflags);
+		rcu_read_unlock();
+		if (sighand != rcu_access_pointer(leader->sighand)) {
+			/* released, or unshared by an exec: look again */
+			spin_unlock_irqrestore(&sighand->siglock, sflags);
+			put_task_struct(leader);
+			continue;
+		}
+
 		raw_spin_lock_irqsave(&proc->lock, flags);
-		if (!v || proc->control != v) {
-			ret = -EPERM;		/* lost, or released meanwhile */
+		ret = dtproc_may_stop_locked(proc, v);
+		if (ret)
 			goto unlock;
-		}
-		if (proc->state) {
-			ret = -ESRCH;
-			goto unlock;
-		}
 		if (proc->why) {
 			if (why == DTPROC_STOP_REQUESTED) {
 				proc->why = why;
@@ -469,23 +507,21 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		}
 		need = 0;
 		rcu_read_lock();
-		leader = pid_task(proc->pid, PIDTYPE_TGID);
-		if (leader) {
-			for_each_thread(leader, t)
-				need += dtproc_program_thread(t);
-		}
-		if (!leader || !need) {
+		for_each_thread(leader, t)
+			need += dtproc_program_thread(t);
+		if (!need) {
 			rcu_read_unlock();
 			ret = -ESRCH;
 			goto unlock;
 		}
-		for (n = 0, pk = spare;
-		     pk && n < need + dtproc_clone_budget(need); n++)
-			pk = (void *)pk->cb.next;
-		if (n < need + dtproc_clone_budget(need)) {
-			/* more threads than parks: allocate again */
+		if (have < need + dtproc_clone_budget(need)) {
+			/* more threads than parks: allocate again, with room */
 			rcu_read_unlock();
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			spin_unlock_irqrestore(&sighand->siglock, sflags);
+			put_task_struct(leader);
+			want = need + need / 8 + DTPROC_SPARE_PARKS +
+			       dtproc_clone_budget(need);
 			continue;
 		}
 		proc->why = why;
@@ -497,6 +533,8 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		for_each_thread(leader, t) {
 			if (!dtproc_program_thread(t))
 				continue;
+			if (WARN_ON_ONCE(!spare))	/* see above: never */
+				break;
 			pk = spare;
 			spare = (void *)pk->cb.next;
 			dtproc_park_queue(proc, t, pk, TWA_SIGNAL);
@@ -507,8 +545,11 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 					dtproc_clone_budget(need));
 unlock:
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		spin_unlock_irqrestore(&sighand->siglock, sflags);
 		break;
 	}
+	if (leader)
+		put_task_struct(leader);
 out:
 	dtproc_parks_free(spare);
 	return ret;
@@ -935,6 +976,7 @@ static int dtproc_proc_alive(struct pid *pid)
 
 /* Undo a victim made by dtproc_hold(); both locks held. */
 static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v);
+static int dtproc_release_as(struct dtproc_consumer *c, pid_t nr, u32 unflags);
 
 /*
  * Make @pid, numbered @nr by the caller, a victim of @c; on success *procp
@@ -1085,22 +1127,34 @@ static int dtproc_grab_recheck(struct dtproc_proc *proc, struct pid *pid,
 }
 
 /*
- * A CREATE grab has listed its victim @t of @pid, checked with exec id
- * @exec_id: did an exec pass meanwhile, unseen by the exec hook (which
- * stops only at an exec after the listing)?  The listing and the full
+ * A CREATE grab has listed @proc, its victim @t of @pid, checked with exec
+ * id @exec_id: did an exec pass meanwhile, unseen by the exec hook (which
+ * stops only at an exec after the listing)?  An exec the hook did see,
+ * the first since the check, is the grab's: stopped at (or lost to a
+ * set-id image, as any created victim's).  The listing and the full
  * barrier of dtproc_proc_alive() before this look pair with the exec's
  * self_exec_id update and the barrier in the exec hook before its lookup.
  */
-static bool dtproc_create_recheck(struct pid *pid, struct task_struct *t,
-				  u64 exec_id)
+static bool dtproc_create_stale(struct dtproc_proc *proc, struct pid *pid,
+				struct task_struct *t, u64 exec_id)
 {
-	bool stale;
+	unsigned long flags;
+	bool stale, seen;
+	u64 now;
 
 	rcu_read_lock();
-	stale = pid_task(pid, PIDTYPE_TGID) != t ||
-		READ_ONCE(t->self_exec_id) != exec_id;
+	now = READ_ONCE(t->self_exec_id);
+	stale = pid_task(pid, PIDTYPE_TGID) != t;
 	rcu_read_unlock();
-	return stale;
+	if (stale || now == exec_id)
+		return stale;
+	if (now != exec_id + 1)
+		return true;
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	seen = !proc->armed && (proc->why == DTPROC_STOP_CREATE ||
+				proc->state == DTPROC_STATE_LOST);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	return !seen;
 }
 
 int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
@@ -1147,7 +1201,10 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	if (!self) {
 		/*
 		 * created: not exec'd since its fork (its exec id is still
-		 * the parent's of then): its next exec must be its first
+		 * the parent's of then): its next exec must be its first.
+		 * A CLONE_PARENT child has its maker's exec id and parent
+		 * exec id: ESTALE if its maker has exec'd, though it has not
+		 * (nothing tells the two apart; refusing is the safe side)
 		 */
 		ret = -ESTALE;
 		exec_id = READ_ONCE(t->self_exec_id);
@@ -1162,9 +1219,10 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 	if (ret)
 		goto out;
 	if ((flags & DTPROC_GRAB_CREATE) && !self &&
-	    dtproc_create_recheck(pid, t, exec_id)) {
+	    dtproc_create_stale(proc, pid, t, exec_id)) {
+		/* never held: it runs on, not killed as a created victim */
 		ret = -ESTALE;
-		dtproc_release(c, nr);
+		dtproc_release_as(c, nr, DTPROC_GRAB_CREATE);
 	} else if (!(flags & (DTPROC_GRAB_RDONLY | DTPROC_GRAB_CREATE))) {
 		ret = dtproc_proc_stop(proc, READ_ONCE(proc->control),
 				       DTPROC_STOP_GRAB);
@@ -1284,7 +1342,8 @@ int dtproc_resolve(struct dtproc_consumer *c, s32 id, bool pidfd, pid_t *nrp)
 	return 0;
 }
 
-int dtproc_release(struct dtproc_consumer *c, pid_t nr)
+/* Let go of the victim @c numbers @nr as if grabbed without @unflags. */
+static int dtproc_release_as(struct dtproc_consumer *c, pid_t nr, u32 unflags)
 {
 	struct dtproc_victim *v;
 	int ret = 0;
@@ -1292,14 +1351,21 @@ int dtproc_release(struct dtproc_consumer *c, pid_t nr)
 	mutex_lock(&dtproc_control_lock);
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
-	if (IS_ERR(v))
+	if (IS_ERR(v)) {
 		ret = PTR_ERR(v);
-	else
+	} else {
+		v->flags &= ~unflags;
 		dtproc_let_go(c, v);
+	}
 	mutex_unlock(&c->lock);
 	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 	return ret;
+}
+
+int dtproc_release(struct dtproc_consumer *c, pid_t nr)
+{
+	return dtproc_release_as(c, nr, 0);
 }
 
 int dtproc_continue(struct dtproc_consumer *c, pid_t nr)

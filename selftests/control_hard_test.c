@@ -1699,6 +1699,199 @@ TEST_TIMEOUT(status_walk_linear_in_threads, 600)
 	cu_kill(b);
 }
 
+/* --- a stop's thread walks against clone, a CREATE grab against exec --- */
+
+#define WLK_IDLE	1500	/* threads the stop's walks go through */
+
+/* Shared with the victim: [0] done, [1] threads the cloner made. */
+static volatile unsigned long *wlk;
+
+static void wlk_pin(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+static void *wlk_idle(void *arg)
+{
+	while (!wlk[0])
+		cln_futex(&wlk[0], FUTEX_WAIT, 0);
+	return arg;
+}
+
+static void *wlk_child(void *arg)
+{
+	cln_futex(&wlk[0], FUTEX_WAIT, 0);	/* up to 1 s */
+	return arg;
+}
+
+/* Last in the thread list, on the other CPU: clones while a walk runs. */
+static void *wlk_cloner(void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	wlk_pin(1);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	while (!wlk[0]) {
+		if (!pthread_create(&t, &attr, wlk_child, NULL))
+			__atomic_fetch_add(&wlk[1], 1, __ATOMIC_RELAXED);
+		else
+			usleep(1000);
+	}
+	return arg;
+}
+
+/*
+ * STOP/CONTINUE a process of 1500 idle threads while one thread, last in
+ * the list, creates threads without pause.  A stop counts the threads,
+ * then queues a park on each from the parks it counted for: threads
+ * created between the two walks must not outrun them.  Old code (the walks
+ * under proc->lock only, not the siglock clone adds threads under): "BUG:
+ * kernel NULL pointer dereference" in dtproc_proc_stop() after 40 stops on
+ * 6.12, 160 on 6.1.
+ */
+TEST_TIMEOUT(stop_walks_race_clone, 500)
+{
+	int fd = open_dtproc(), i, rounds = 0;
+	struct dtproc_status st;
+	long long end;
+	pid_t pid;
+
+	wlk = cu_shared(2);
+	wlk_pin(0);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_attr_t attr;
+		pthread_t t;
+
+		cu_close_fds();
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64 << 10);
+		for (i = 0; i < WLK_IDLE; i++)
+			if (pthread_create(&t, &attr, wlk_idle, NULL))
+				_exit(3);
+		if (pthread_create(&t, &attr, wlk_cloner, NULL))
+			_exit(3);
+		while (!wlk[0])
+			pause();
+		_exit(0);
+	}
+	/* 1500 threads first: slow on a debug kernel under TCG */
+	ASSERT_TRUE(cu_moves(&wlk[1], 180000));
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	end = cu_now_ms() + 150000;
+	while (cu_now_ms() < end && rounds < 400) {
+		cu_sleep_ms(20);
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state != DTPROC_STATE_STOPPED)
+			DT_FAIL(1, "stop %d: state %u, %u of %u threads stopped",
+				rounds, st.state, st.nstopped, st.nthreads);
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		rounds++;
+		if (rounds % 25 == 0)
+			TH_LOG("%d stops, %lu threads made, %u threads now",
+			       rounds, wlk[1], st.nthreads);
+	}
+	TH_LOG("%d stops, %lu threads made", rounds, wlk[1]);
+	wlk[0] = 1;
+	cln_futex(&wlk[0], FUTEX_WAKE, INT_MAX);
+	close(fd);
+	cu_kill(pid);
+}
+
+/*
+ * A CREATE grab of a child that execs while the grab lists it: the exec
+ * is either before the grab's look at it (ESTALE, the child runs on
+ * untouched) or the exec hook's to stop (the grab succeeds).  Never an
+ * ESTALE that kills the child.  Old code: the recheck after the listing
+ * saw the exec the hook had stopped, failed the grab with ESTALE and let
+ * go with kill-on-release: 22 children SIGKILLed in 2000 rounds on 6.12.
+ */
+TEST_TIMEOUT(create_racing_exec_never_kills, 400)
+{
+	int fd = open_dtproc(), i, status, p[2];
+	int alive = 0, killed = 0, ok = 0;
+	long long end = cu_now_ms() + 150000;
+	struct dtproc_status st;
+	struct dtproc_grab g;
+	bool grabbed;
+	char path[64];
+	pid_t pid;
+
+	for (i = 0; cu_now_ms() < end && i < 2000; i++) {
+		ASSERT_OK(pipe(p));
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			char *argv[] = { "sleep", "30", NULL };
+			volatile long n;
+			char c;
+
+			close(p[1]);
+			if (read(p[0], &c, 1) != 1)
+				_exit(5);
+			for (n = 0; n < (i % 97) * 200; n++)
+				;
+			execv("/bin/busybox", argv);
+			_exit(4);
+		}
+		close(p[0]);
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		memset(&g, 0, sizeof(g));
+		g.size = sizeof(g);
+		g.pid = pid;
+		g.flags = DTPROC_GRAB_CREATE | DTPROC_GRAB_MEMFD;
+		g.memfd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_GE(g.memfd, 0);
+		ASSERT_EQ(write(p[1], "x", 1), 1);
+		grabbed = !ioctl(fd, DTPROC_IOC_GRAB, &g);
+		if (grabbed) {
+			ok++;
+			/* armed before its exec, or stopped at it */
+			ASSERT_OK(cu_ioc_status(fd, pid, &st));
+			if (st.state != DTPROC_STATE_RUNNING &&
+			    st.why != DTPROC_STOP_CREATE)
+				DT_FAIL(1, "round %d: grabbed, state %u why %u",
+					i, st.state, st.why);
+			ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+			kill(pid, SIGKILL);
+		} else {
+			ASSERT_EQ(errno, ESTALE);
+			/* a SIGKILL of the module's would be pending by now */
+			cu_sleep_ms(5);
+			kill(pid, SIGTERM);
+		}
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		close(g.memfd);
+		close(p[1]);
+		if (grabbed)
+			continue;
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) {
+			alive++;
+		} else {
+			if (!killed)
+				TH_LOG("round %d: ESTALE, and the child's status is %#x",
+				       i, status);
+			killed++;
+		}
+	}
+	TH_LOG("%d rounds: %d grabbed, %d ESTALE (child alive), %d ESTALE with the child SIGKILLed",
+	       i, ok, alive, killed);
+	ASSERT_EQ(killed, 0);
+	close(fd);
+}
+
 /* --- unload --- */
 
 /*

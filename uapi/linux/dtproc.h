@@ -80,7 +80,12 @@
  *        it inherited: it stops after its next successful exec (through
  *        any entry point, ia32 included), before the new program's first
  *        instruction, and is killed when the consumer lets go of it
- *        (kill-on-last-close), also once lost.
+ *        (kill-on-last-close), also once lost.  ESTALE: it has exec'd
+ *        already, before the grab took hold (it runs on, untouched).
+ *        A child made with CLONE_PARENT inherits its maker's exec
+ *        counts, so it looks exec'd if its maker has exec'd since its
+ *        own fork: ESTALE too (refused rather than risk a stop at a
+ *        later exec than the first; grab it without CREATE).
  *        Permission.  Control of another process needs DTPROC_GRAB_MEMFD
  *        with @memfd an open /proc/PID/mem (or /proc/PID/task/TID/mem) of
  *        the victim's current image: its open(2) made the kernel's own
