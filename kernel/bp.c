@@ -4,9 +4,11 @@
  *
  * A breakpoint (struct dtproc_brk) is placed by user address: at
  * DTPROC_IOC_BP_ADD the address is resolved, through the victim's memory
- * map under mmap_read_lock, to a file (inode) and an offset in it, and a
- * uprobe consumer is registered there.  It is kept by (inode, offset) and
- * by the victim's struct pid, never by an mm: its filter accepts an mm
+ * map under mmap_read_lock, to a file and an offset in it, and a uprobe
+ * consumer is registered there.  It holds the mapping's file (and so its
+ * mount: the filesystem cannot be unmounted under the uprobe's inode), is
+ * kept by (inode, offset) and by the victim's struct pid, never by an mm:
+ * its filter accepts an mm
  * only while a thread of the victim uses it, which also covers a vfork
  * child sharing the memory, and an exec (the exec'ing thread already uses
  * the new mm when the binary and ld.so are mapped, uprobe_mmap() then
@@ -78,7 +80,8 @@ struct dtproc_brk_reg;
  * @node:	in proc->bps
  * @ref:	the list's, and one per registration not yet retired
  * @proc:	the victim (a reference)
- * @inode:	its file (igrab'd), @offset in it
+ * @file:	its file (a reference: the file, its mount and inode)
+ * @inode:	@file's inode, @offset in it
  * @peek:	the user address whose 8 bytes a note carries, or 0
  * @id:		its id in the victim
  * @action:	DTPROC_BP_* (read by the handler)
@@ -89,6 +92,7 @@ struct dtproc_brk {
 	struct list_head	node;
 	refcount_t		ref;
 	struct dtproc_proc	*proc;
+	struct file		*file;
 	struct inode		*inode;
 	loff_t			offset;
 	u64			peek;
@@ -123,11 +127,13 @@ static LLIST_HEAD(dtproc_bp_retired);
 static void dtproc_bp_retire_fn(struct work_struct *work);
 static DECLARE_WORK(dtproc_bp_retire_work, dtproc_bp_retire_fn);
 
+/* Drop a reference to @brk; the last one may sleep (fput). */
 static void dtproc_brk_put(struct dtproc_brk *brk)
 {
+	might_sleep();
 	if (!refcount_dec_and_test(&brk->ref))
 		return;
-	iput(brk->inode);
+	fput(brk->file);
 	dtproc_proc_put(brk->proc);
 	kfree(brk);
 }
@@ -463,7 +469,7 @@ static bool dtproc_vma_probeable(struct vm_area_struct *vma)
 
 /* Resolve @addr in @proc's memory to a file and an offset in it. */
 static int dtproc_brk_resolve(struct dtproc_proc *proc, u64 addr,
-			      struct inode **inode, loff_t *offset)
+			      struct file **file, loff_t *offset)
 {
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
@@ -475,10 +481,10 @@ static int dtproc_brk_resolve(struct dtproc_proc *proc, u64 addr,
 	mmap_read_lock(mm);
 	vma = addr == (unsigned long)addr ? vma_lookup(mm, addr) : NULL;
 	if (vma && dtproc_vma_probeable(vma)) {
-		*inode = igrab(file_inode(vma->vm_file));
+		*file = get_file(vma->vm_file);
 		*offset = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
 			  (addr - vma->vm_start);
-		ret = *inode ? 0 : -ESRCH;
+		ret = 0;
 	}
 	mmap_read_unlock(mm);
 	mmput(mm);
@@ -502,11 +508,12 @@ static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	brk = kzalloc(sizeof(*brk), GFP_KERNEL);
 	if (!brk)
 		return -ENOMEM;
-	ret = dtproc_brk_resolve(proc, req->addr, &brk->inode, &brk->offset);
+	ret = dtproc_brk_resolve(proc, req->addr, &brk->file, &brk->offset);
 	if (ret) {
 		kfree(brk);
 		return ret;
 	}
+	brk->inode = file_inode(brk->file);
 	refcount_set(&brk->ref, 1);
 	refcount_inc(&proc->ref);
 	brk->proc = proc;
