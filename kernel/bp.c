@@ -87,6 +87,8 @@ struct dtproc_brk_reg;
  * @action:	DTPROC_BP_* (read by the handler)
  * @hits:	hits counted
  * @reg:	its registration while armed, or NULL (disabled)
+ * @arming:	its registration being made (without the consumer's lock),
+ *		or NULL; cleared by whoever disarms or drops it meanwhile
  */
 struct dtproc_brk {
 	struct list_head	node;
@@ -100,6 +102,7 @@ struct dtproc_brk {
 	u32			action;
 	atomic64_t		hits;
 	struct dtproc_brk_reg	*reg;
+	struct dtproc_brk_reg	*arming;
 };
 
 /* One registration of a breakpoint; retired ones are handled no more. */
@@ -123,7 +126,16 @@ struct dtproc_brk_work {
 	bool			stop;
 };
 
+/*
+ * Registrations retired and not yet freed, at most DTPROC_BP_RETIRE_MAX:
+ * while the worker waits for running handlers (on 6.12 as long as a
+ * stop), a new registration is refused (EAGAIN) rather than let them pile.
+ */
+#define DTPROC_BP_RETIRE_MAX	4096
+
 static LLIST_HEAD(dtproc_bp_retired);
+static atomic_t dtproc_bp_retiring = ATOMIC_INIT(0);
+static struct workqueue_struct *dtproc_bp_wq;
 static void dtproc_bp_retire_fn(struct work_struct *work);
 static DECLARE_WORK(dtproc_bp_retire_work, dtproc_bp_retire_fn);
 
@@ -347,12 +359,16 @@ unsigned long dtproc_bp_resume_ip(void)
 	return instruction_pointer(current_pt_regs());
 }
 
-/* Arm @brk: register a uprobe consumer for it. */
-static int dtproc_brk_arm(struct dtproc_brk *brk)
+/*
+ * Start arming @brk: a registration for it (holding a reference to it),
+ * to be made by dtproc_brk_arm_finish() without the consumer's lock.
+ */
+static int dtproc_brk_arm_start(struct dtproc_brk *brk)
 {
 	struct dtproc_brk_reg *reg;
-	int ret;
 
+	if (atomic_read(&dtproc_bp_retiring) >= DTPROC_BP_RETIRE_MAX)
+		return -EAGAIN;
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
 		return -ENOMEM;
@@ -363,14 +379,70 @@ static int dtproc_brk_arm(struct dtproc_brk *brk)
 	reg->brk = brk;
 	reg->live = true;
 	refcount_inc(&brk->ref);
-	ret = dtproc_uprobe_register(&reg->u);
-	if (ret) {
-		refcount_dec(&brk->ref);	/* not the last: the caller's */
-		kfree(reg);
-		return ret;
-	}
-	brk->reg = reg;
+	brk->arming = reg;
 	return 0;
+}
+
+static void dtproc_bp_retire_kick(void)
+{
+	queue_work(dtproc_bp_wq, &dtproc_bp_retire_work);
+}
+
+/* Retire registered @reg: handled no more, freed by the worker. */
+static void dtproc_brk_reg_retire(struct dtproc_brk_reg *reg)
+{
+	WRITE_ONCE(reg->live, false);
+	dtproc_uprobe_unregister_nosync(&reg->u);
+	atomic_inc(&dtproc_bp_retiring);
+	llist_add(&reg->retire_node, &dtproc_bp_retired);
+}
+
+/*
+ * Make @c's registration @reg (dtproc_brk_arm_start()), without @c's lock:
+ * on 6.12 a refused one waits for every running handler, and a stop can
+ * hold some (a thread waiting for an XOL slot) until @c continues it.
+ * Then, under the lock again, @reg arms its breakpoint unless that was
+ * disarmed or dropped meanwhile; a breakpoint being added that cannot be
+ * armed goes (@add).  Returns the registration's error: EINVAL for an
+ * instruction uprobes refuses.
+ */
+static int dtproc_brk_arm_finish(struct dtproc_consumer *c,
+				 struct dtproc_brk_reg *reg, bool add)
+{
+	struct dtproc_brk *brk = reg->brk;
+	bool drop = false;
+	int ret;
+
+	ret = dtproc_uprobe_register(&reg->u);
+	/* kernel-internal ENOTSUPP (refused) and ENOEXEC (undecodable) */
+	if (ret == -ENOTSUPP || ret == -ENOEXEC)
+		ret = -EINVAL;
+
+	dtproc_consumer_lock(c);
+	if (brk->arming == reg) {
+		brk->arming = NULL;
+		if (!ret) {
+			brk->reg = reg;
+			reg = NULL;
+		} else if (add) {
+			list_del(&brk->node);
+			brk->proc->nbps--;
+			drop = true;
+		}
+	}
+	dtproc_consumer_unlock(c);
+
+	if (reg && !ret) {
+		/* disarmed or dropped while being armed */
+		dtproc_brk_reg_retire(reg);
+		dtproc_bp_retire_kick();
+	} else if (reg) {
+		dtproc_brk_put(brk);	/* the registration's */
+		kfree(reg);
+	}
+	if (drop)
+		dtproc_brk_put(brk);	/* the list's */
+	return ret;
 }
 
 /*
@@ -381,12 +453,11 @@ static void dtproc_brk_disarm(struct dtproc_brk *brk)
 {
 	struct dtproc_brk_reg *reg = brk->reg;
 
+	brk->arming = NULL;	/* dtproc_brk_arm_finish() retires it */
 	if (!reg)
 		return;
 	brk->reg = NULL;
-	WRITE_ONCE(reg->live, false);
-	dtproc_uprobe_unregister_nosync(&reg->u);
-	llist_add(&reg->retire_node, &dtproc_bp_retired);
+	dtproc_brk_reg_retire(reg);
 }
 
 static void dtproc_bp_retire_fn(struct work_struct *work)
@@ -400,12 +471,8 @@ static void dtproc_bp_retire_fn(struct work_struct *work)
 	llist_for_each_entry_safe(reg, tmp, list, retire_node) {
 		dtproc_brk_put(reg->brk);
 		kfree(reg);
+		atomic_dec(&dtproc_bp_retiring);
 	}
-}
-
-static void dtproc_bp_retire_kick(void)
-{
-	schedule_work(&dtproc_bp_retire_work);
 }
 
 /* Every breakpoint of @proc goes: its owner lets it go. */
@@ -422,10 +489,20 @@ void dtproc_bps_release(struct dtproc_proc *proc)
 	dtproc_bp_retire_kick();
 }
 
+/*
+ * The retire worker's own queue: its wait for running handlers can last
+ * as long as a stop, which must not hold up the system's workqueue.
+ */
+int dtproc_bp_init(void)
+{
+	dtproc_bp_wq = alloc_workqueue("dtproc_bp", WQ_UNBOUND, 1);
+	return dtproc_bp_wq ? 0 : -ENOMEM;
+}
+
 /* Module unload: no consumer is left; wait for the last retirements. */
 void dtproc_bp_cleanup(void)
 {
-	flush_work(&dtproc_bp_retire_work);
+	destroy_workqueue(dtproc_bp_wq);
 }
 
 static struct dtproc_brk *dtproc_brk_find(struct dtproc_proc *proc, u32 id)
@@ -496,10 +573,17 @@ static bool dtproc_bp_action_ok(u32 action)
 	return action >= DTPROC_BP_COUNT && action <= DTPROC_BP_STOP;
 }
 
+/* A BP_ADD or BP_SET request, and the registration it leaves to make. */
+struct dtproc_bp_req {
+	struct dtproc_bp	*bp;
+	struct dtproc_brk_reg	*arm;
+};
+
 static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg)
 {
-	struct dtproc_bp *req = arg;
+	struct dtproc_bp_req *r = arg;
+	struct dtproc_bp *req = r->bp;
 	struct dtproc_brk *brk, *b;
 	int ret;
 
@@ -528,9 +612,10 @@ static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	if (!brk->id)
 		brk->id = ++proc->bp_next_id;
 	if (!(req->flags & DTPROC_BP_DISABLED)) {
-		ret = dtproc_brk_arm(brk);
+		ret = dtproc_brk_arm_start(brk);
 		if (ret)
 			goto err;
+		r->arm = brk->arming;
 	}
 	list_add_tail(&brk->node, &proc->bps);
 	proc->nbps++;
@@ -543,16 +628,23 @@ err:
 
 int dtproc_bp_add(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
+	struct dtproc_bp_req r = { .bp = req };
+	int ret;
+
 	if (req->flags & ~(DTPROC_BP_PIDFD | DTPROC_BP_DISABLED) ||
 	    !dtproc_bp_action_ok(req->action) || req->id || req->pad)
 		return -EINVAL;
-	return dtproc_bp_call(c, nr, true, dtproc_bp_add_fn, req);
+	ret = dtproc_bp_call(c, nr, true, dtproc_bp_add_fn, &r);
+	if (!ret && r.arm)
+		ret = dtproc_brk_arm_finish(c, r.arm, true);
+	return ret;
 }
 
 static int dtproc_bp_set_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg)
 {
-	struct dtproc_bp *req = arg;
+	struct dtproc_bp_req *r = arg;
+	struct dtproc_bp *req = r->bp;
 	struct dtproc_brk *brk = dtproc_brk_find(proc, req->id);
 	int ret = 0;
 
@@ -562,19 +654,26 @@ static int dtproc_bp_set_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	if (req->flags & DTPROC_BP_DISABLED) {
 		dtproc_brk_disarm(brk);
 		dtproc_bp_retire_kick();
-	} else if (!brk->reg) {
-		ret = dtproc_brk_arm(brk);
+	} else if (!brk->reg && !brk->arming) {
+		ret = dtproc_brk_arm_start(brk);
+		r->arm = brk->arming;
 	}
 	return ret;
 }
 
 int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
+	struct dtproc_bp_req r = { .bp = req };
+	int ret;
+
 	if (req->flags & ~(DTPROC_BP_PIDFD | DTPROC_BP_DISABLED) ||
 	    !dtproc_bp_action_ok(req->action) || !req->id || req->pad ||
 	    req->addr || req->peek)
 		return -EINVAL;
-	return dtproc_bp_call(c, nr, true, dtproc_bp_set_fn, req);
+	ret = dtproc_bp_call(c, nr, true, dtproc_bp_set_fn, &r);
+	if (!ret && r.arm)
+		ret = dtproc_brk_arm_finish(c, r.arm, false);
+	return ret;
 }
 
 static int dtproc_bp_del_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
@@ -646,7 +745,7 @@ static int dtproc_bp_list_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 		info = &r->out[n++];
 		info->id = brk->id;
 		info->action = READ_ONCE(brk->action);
-		info->flags = brk->reg ? 0 : DTPROC_BP_DISABLED;
+		info->flags = brk->reg || brk->arming ? 0 : DTPROC_BP_DISABLED;
 		info->offset = brk->offset;
 		info->hits = atomic64_read(&brk->hits);
 		info->addr = mm ? dtproc_brk_where(mm, brk) : 0;

@@ -1284,6 +1284,21 @@ out:
 }
 
 /*
+ * The consumer's lock, for bp.c: a registration is made without it (on
+ * 6.12 a refused one waits for running handlers, which a stop can hold)
+ * and its outcome recorded under it again.
+ */
+void dtproc_consumer_lock(struct dtproc_consumer *c)
+{
+	mutex_lock(&c->lock);
+}
+
+void dtproc_consumer_unlock(struct dtproc_consumer *c)
+{
+	mutex_unlock(&c->lock);
+}
+
+/*
  * Fill @out (@len entries) with the program's threads of @proc as @ns
  * numbers them; returns how many were filled.
  */

@@ -110,6 +110,8 @@ typedef int (*dtproc_bp_fn)(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg);
 int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 		   dtproc_bp_fn fn, void *arg);
+void dtproc_consumer_lock(struct dtproc_consumer *c);
+void dtproc_consumer_unlock(struct dtproc_consumer *c);
 
 /* bp.c */
 void dtproc_bps_release(struct dtproc_proc *proc);

@@ -92,42 +92,6 @@ static void wl_rounds(void)
 			_exit(3);
 	wl_thread((void *)&shm->counter);
 }
-/*
- * 64 spinners on bp_target, one thread flipping a big region's protection
- * (mmap_lock for write): spinners that trap wait for the lock inside
- * handle_swbp, so a stop catches them on the way to an XOL slot.
- */
-static void *wl_mprotect(void *arg)
-{
-	size_t len = 256UL << 20;
-	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	if (m == MAP_FAILED)
-		_exit(11);
-	for (;;) {
-		mprotect(m, len, PROT_READ);
-		mprotect(m, len, PROT_READ | PROT_WRITE);
-	}
-	return NULL;
-}
-
-static void wl_xol(void)
-{
-	pthread_t t;
-	long i;
-
-	shm->tid = gettid();
-	shm->target = (long)bp_target;
-	for (i = 1; i < shm->nthreads; i++)
-		if (pthread_create(&t, NULL, wl_thread,
-				   (void *)&shm->slot[i]))
-			_exit(3);
-	if (pthread_create(&t, NULL, wl_mprotect, NULL))
-		_exit(3);
-	wl_thread((void *)&shm->counter);
-}
-
 static void wl_nondump(void)
 {
 	prctl(PR_SET_DUMPABLE, 0);
@@ -209,7 +173,7 @@ static pid_t grab_victim(int fd, void (*fn)(void))
 {
 	pid_t pid = victim(fn);
 
-	if (fn == wl_rounds || fn == wl_nondump || fn == wl_xol)
+	if (fn == wl_rounds || fn == wl_nondump)
 		ASSERT_TRUE(wait_for(&shm->tid, 1, CU_WAIT_MS));
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
@@ -228,6 +192,16 @@ static int bp_add(int fd, pid_t pid, __u64 addr, __u32 action, __u32 flags,
 	if (!ret && id)
 		*id = b.id;
 	return ret;
+}
+
+static int bp_set(int fd, pid_t pid, __u32 id, __u32 action, __u32 flags)
+{
+	struct dtproc_bp b = {
+		.size = sizeof(b), .pid = pid, .flags = flags,
+		.action = action, .id = id,
+	};
+
+	return ioctl(fd, DTPROC_IOC_BP_SET, &b);
 }
 
 /* Breakpoint @id of @pid as BP_LIST reports it; false if not listed. */
@@ -447,22 +421,37 @@ static void *cont_thread(void *p)
 	return NULL;
 }
 
-/* Threads of @pid in uprobe_notify_resume (their kernel stack). */
-static int xol_waiters(pid_t pid)
+/* Threads of @pid waiting for an XOL slot (STATUS: held). */
+static int held_threads(int fd, pid_t pid)
 {
-	char cmd[160], buf[64];
-	FILE *f;
-	int n = 0;
+	static struct dtproc_thread th[64];
+	struct dtproc_status st = {
+		.size = sizeof(st), .pid = pid,
+		.threads = (unsigned long)th, .threads_len = 64,
+		.thread_size = sizeof(th[0]),
+	};
+	int held = 0;
+	__u32 j;
 
-	snprintf(cmd, sizeof(cmd),
-		 "cat /proc/%d/task/*/stack 2>/dev/null | grep -c uprobe_notify_resume",
-		 pid);
-	f = popen(cmd, "r");
-	if (f && fgets(buf, sizeof(buf), f))
-		n = atoi(buf);
-	if (f)
-		pclose(f);
-	return n;
+	if (ioctl(fd, DTPROC_IOC_STATUS, &st))
+		return 0;
+	for (j = 0; j < st.threads_len; j++)
+		held += th[j].state == DTPROC_THREAD_HELD;
+	return held;
+}
+
+/* Wait for a BREAK stop of @pid. */
+static void wait_break(int fd, pid_t pid)
+{
+	struct dtproc_status st = {
+		.size = sizeof(st), .pid = pid, .flags = DTPROC_STATUS_WAIT,
+	};
+
+	do {
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		cu_sleep_ms(20);
+	} while (st.why != DTPROC_STOP_BREAK ||
+		 st.state != DTPROC_STATE_STOPPED);
 }
 
 /*
@@ -476,7 +465,6 @@ static int xol_waiters(pid_t pid)
 TEST_TIMEOUT(refused_add_during_stop, 600)
 {
 	struct addarg a = { 0 }, c = { 0 };
-	struct dtproc_status st;
 	int fd = open_dtproc(), status, i, w = 0;
 	pthread_t t, t2;
 	__u32 id = 0;
@@ -484,29 +472,28 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 
 	shm_new();
 	shm->nthreads = 64;
-	pid = grab_victim(fd, wl_xol);
+	pid = grab_victim(fd, wl_rounds);
 	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
 	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
 	shm->n = 1000000000;
 	shm->go = 1;
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	st.pid = pid;
-	st.flags = DTPROC_STATUS_WAIT;
+	wait_break(fd, pid);
+	/*
+	 * a stop catching threads in flight through a COUNT breakpoint:
+	 * some hold an XOL slot, the next ones wait for one (held)
+	 */
 	for (i = 0; i < 20; i++) {
-		do {
-			ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-			cu_sleep_ms(20);
-		} while (st.why != DTPROC_STOP_BREAK ||
-			 st.state != DTPROC_STATE_STOPPED);
-		cu_sleep_ms(500);
-		w = xol_waiters(pid);
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		cu_sleep_ms(200);
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
+		wait_break(fd, pid);
+		cu_sleep_ms(300);
+		w = held_threads(fd, pid);
 		if (w)
 			break;
-		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-		cu_sleep_ms(300);
 	}
-	TH_LOG("stop %d: %d threads between a hit and its single-step", i, w);
+	TH_LOG("stop %d: %d threads waiting for an XOL slot", i, w);
 	a.fd = fd;
 	a.pid = pid;
 	ASSERT_OK(pthread_create(&t, NULL, add_locked, &a));
