@@ -12,7 +12,10 @@
  * only while a thread of the victim uses it, which also covers a vfork
  * child sharing the memory, and an exec (the exec'ing thread already uses
  * the new mm when the binary and ld.so are mapped, uprobe_mmap() then
- * consults the filter), and rejects a set-id image (not dumpable).
+ * consults the filter), and rejects a set-id image: lost (proc->state)
+ * once its exec is done, not dumpable and in_execve while it is mapped.
+ * A victim not dumpable otherwise (a daemon that dropped privileges,
+ * prctl(PR_SET_DUMPABLE)) is its controller's as any other.
  *
  * A fork child inherits the int3 bytes with the copied pages: at its first
  * hit the handler returns UPROBE_HANDLER_REMOVE, which takes the
@@ -150,8 +153,13 @@ static void dtproc_brk_put(struct dtproc_brk *brk)
 	kfree(brk);
 }
 
-/* Is @mm the memory of a thread of @proc's process now? */
-static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm)
+/*
+ * Is @mm the memory of a thread of @proc's process now?  With @exec, not
+ * if that thread is exec'ing an image not dumpable (set-id: the exec hook
+ * loses control of it once the image is mapped).
+ */
+static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm,
+			       bool exec)
 {
 	struct task_struct *leader, *t;
 	bool ret = false;
@@ -161,7 +169,8 @@ static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm)
 	if (leader) {
 		for_each_thread(leader, t) {
 			if (READ_ONCE(t->mm) == mm) {
-				ret = true;
+				ret = !exec || !t->in_execve ||
+				      get_dumpable(mm) == SUID_DUMP_USER;
 				break;
 			}
 		}
@@ -180,9 +189,9 @@ bool dtproc_uprobe_filter(struct uprobe_consumer *uc, struct mm_struct *mm)
 						  u.uc);
 	struct dtproc_proc *proc = reg->brk->proc;
 
-	if (READ_ONCE(proc->state) || get_dumpable(mm) != SUID_DUMP_USER)
+	if (READ_ONCE(proc->state))
 		return false;
-	return dtproc_brk_mm_ours(proc, mm);
+	return dtproc_brk_mm_ours(proc, mm, true);
 }
 
 /* The first integer argument at a function's first instruction. */
@@ -301,7 +310,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 
 	/* a fork child, an image lost to a set-id exec, or someone else's */
 	if (READ_ONCE(proc->state) ||
-	    (!own && !dtproc_brk_mm_ours(proc, current->mm)))
+	    (!own && !dtproc_brk_mm_ours(proc, current->mm, false)))
 		return UPROBE_HANDLER_REMOVE;
 	if (!READ_ONCE(reg->live) || (own && dtproc_brk_untaken(brk, regs)))
 		return 0;
