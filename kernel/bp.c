@@ -499,6 +499,19 @@ void dtproc_bps_release(struct dtproc_proc *proc)
 }
 
 /*
+ * The victim @proc is dead (its exit hook, which cannot unregister): its
+ * breakpoints go from the worker, dtproc_proc_bp_exit_fn().
+ */
+void dtproc_bps_exit(struct dtproc_proc *proc)
+{
+	if (!READ_ONCE(proc->bp_owner))
+		return;
+	refcount_inc(&proc->ref);
+	if (!queue_work(dtproc_bp_wq, &proc->bp_exit_work))
+		dtproc_proc_put(proc);	/* queued already: not the last */
+}
+
+/*
  * The retire worker's own queue: its wait for running handlers can last
  * as long as a stop, which must not hold up the system's workqueue.
  */

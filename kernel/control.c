@@ -790,6 +790,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	INIT_LIST_HEAD(&proc->victims);
 	INIT_LIST_HEAD(&proc->parked);
 	INIT_LIST_HEAD(&proc->bps);
+	INIT_WORK(&proc->bp_exit_work, dtproc_proc_bp_exit_fn);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
 
@@ -1281,6 +1282,41 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 out:
 	mutex_unlock(&c->lock);
 	return ret;
+}
+
+/*
+ * The victim @proc died (dtproc_bps_exit()): its breakpoints go now, not
+ * at its release, as its owner lets go of it would.  The victim and its
+ * consumer stay while dtproc_control_lock is held (dtproc_let_go()).
+ */
+void dtproc_proc_bp_exit_fn(struct work_struct *work)
+{
+	struct dtproc_proc *proc = container_of(work, struct dtproc_proc,
+						bp_exit_work);
+	struct dtproc_consumer *c = NULL;
+	struct dtproc_victim *v;
+	unsigned long flags;
+	bool bps = false;
+
+	mutex_lock(&dtproc_control_lock);
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	v = proc->bp_owner;
+	if (v)
+		c = v->consumer;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (c) {
+		mutex_lock(&c->lock);
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		bps = proc->bp_owner == v;
+		if (bps)
+			proc->bp_owner = NULL;
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		if (bps)
+			dtproc_bps_release(proc);
+		mutex_unlock(&c->lock);
+	}
+	mutex_unlock(&dtproc_control_lock);
+	dtproc_proc_put(proc);
 }
 
 /*
