@@ -24,8 +24,10 @@
  * original instruction, never seeing a SIGTRAP.
  *
  * The handler runs in the hitting thread on its way back to user mode,
- * preemptible, but under the uprobe's register_rwsem (6.1) or
- * rcu_read_lock_trace() (6.12): it never sleeps, parks or (un)registers.
+ * preemptible, under the uprobe's register_rwsem (6.1) or
+ * rcu_read_lock_trace() (6.12), both of which allow sleeping (6.12's
+ * handler_chain() itself takes the rwsem under it): it may allocate
+ * (GFP_KERNEL) but never waits long, parks or (un)registers.
  * It counts the hit, queues a note (NOTIFY, STOP) and, for the first STOP
  * hit of a stop, queues a task_work that stops the process from the
  * thread's own context, so that thread parks before it has executed the
@@ -243,7 +245,10 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 				  struct pt_regs *regs, u32 id, u64 addr,
 				  bool rewind, bool stop)
 {
-	struct dtproc_brk_work *w = kmalloc(sizeof(*w), GFP_NOWAIT);
+	struct dtproc_brk_work *w;
+
+	might_sleep();
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
 
 	if (!w)
 		return false;
@@ -630,9 +635,10 @@ static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	list_for_each_entry(b, &proc->bps, node)
 		if (b->inode == brk->inode && b->offset == brk->offset)
 			goto err;
-	brk->id = ++proc->bp_next_id;
-	if (!brk->id)
+	/* nonzero, and never a live one's once the ids wrap */
+	do {
 		brk->id = ++proc->bp_next_id;
+	} while (!brk->id || dtproc_brk_find(proc, brk->id));
 	if (!(req->flags & DTPROC_BP_DISABLED)) {
 		ret = dtproc_brk_arm_start(brk);
 		if (ret)
