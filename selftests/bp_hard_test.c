@@ -396,6 +396,7 @@ TEST(refused_instruction_einval)
 struct addarg {
 	int fd;
 	pid_t pid;
+	__u32 id;
 	int ret, err;
 	volatile int done;
 };
@@ -411,11 +412,13 @@ static void *add_locked(void *p)
 	return NULL;
 }
 
+/* End the stop for good: the breakpoint made a counting one, continue. */
 static void *cont_thread(void *p)
 {
 	struct addarg *a = p;
 
-	a->ret = cu_ioc_pid(a->fd, DTPROC_IOC_CONTINUE, a->pid);
+	a->ret = bp_set(a->fd, a->pid, a->id, DTPROC_BP_COUNT, 0) ||
+		 cu_ioc_pid(a->fd, DTPROC_IOC_CONTINUE, a->pid);
 	a->err = errno;
 	a->done = 1;
 	return NULL;
@@ -506,10 +509,11 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 		/* the consumer is not locked out of its own victim */
 		c.fd = fd;
 		c.pid = pid;
+		c.id = id;
 		ASSERT_OK(pthread_create(&t2, NULL, cont_thread, &c));
 		for (i = 0; i < 50 && !c.done; i++)
 			cu_sleep_ms(100);
-		TH_LOG("CONTINUE meanwhile: %s",
+		TH_LOG("BP_SET (count) and CONTINUE meanwhile: %s",
 		       c.done ? "returned" : "STILL BLOCKED after 5 s");
 		EXPECT_TRUE(c.done);
 		for (i = 0; i < 100 && !a.done; i++)
