@@ -34,14 +34,14 @@
  * probed instruction, and executes it once continued.
  *
  * XOL slots (32 per mm on x86): a thread parked after its handler and
- * before its single-step holds one.  On 6.12, where handle_swbp() skips
- * the single-step when a handler moves the IP, a hitting thread of a
- * stopping process instead leaves the breakpoint untaken: the IP moves off
- * it, its task_work puts it back before the thread parks, and the thread
- * takes the breakpoint once continued (counted then; the thread that
- * stopped the process is counted once, dtproc_brk_untaken()).  On 6.1 the
- * hitting thread parks in its single-step (at the XOL slot, reported at
- * the breakpoint by dtproc_bp_resume_ip()).  On both, a thread that a stop
+ * before its single-step holds one.  As handle_swbp() skips the
+ * single-step when a handler moves the IP (compat.h), a hitting thread of
+ * a stopping process instead leaves the breakpoint untaken: the IP moves
+ * off it, and back (its task_work, or its park if that runs first:
+ * dtproc_bp_resume_ip()) before the thread parks; it takes the breakpoint
+ * once continued (counted then; the thread that stopped the process is
+ * counted once, dtproc_brk_untaken()).  Other consumers of the same uprobe
+ * see such a hit twice.  A thread that a stop
  * catches between another breakpoint's handler and its single-step parks
  * holding a slot; more such threads than slots make the next ones wait
  * for a slot uninterruptibly (held, in STATUS's terms) until the stop ends
@@ -124,6 +124,8 @@ struct dtproc_brk_reg {
  */
 struct dtproc_brk_work {
 	struct callback_head	cb;
+	struct list_head	node;		/* proc->bp_rewinds */
+	struct task_struct	*task;
 	struct dtproc_proc	*proc;
 	u32			id;
 	u64			addr;
@@ -218,8 +220,14 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 	struct dtproc_brk_work *w = container_of(cb, struct dtproc_brk_work,
 						 cb);
 	unsigned long flags;
+	bool rewind;
 
-	if (w->rewind)
+	/* unless a park came first and put it back (dtproc_bp_resume_ip) */
+	raw_spin_lock_irqsave(&w->proc->lock, flags);
+	rewind = !list_empty(&w->node);
+	list_del_init(&w->node);
+	raw_spin_unlock_irqrestore(&w->proc->lock, flags);
+	if (rewind)
 		instruction_pointer_set(current_pt_regs(), w->addr);
 	if (w->stop && !(current->flags & PF_EXITING)) {
 		dtproc_proc_break(w->proc, w->id, w->addr);
@@ -246,12 +254,14 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 				  bool rewind, bool stop)
 {
 	struct dtproc_brk_work *w;
+	unsigned long flags;
 
 	might_sleep();
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
-
 	if (!w)
 		return false;
+	INIT_LIST_HEAD(&w->node);
+	w->task = current;
 	w->proc = proc;
 	w->id = id;
 	w->addr = addr;
@@ -266,8 +276,12 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 		kfree(w);
 		return false;
 	}
-	if (rewind)
+	if (rewind) {
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		list_add(&w->node, &proc->bp_rewinds);
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		instruction_pointer_set(regs, addr + 1);
+	}
 	return true;
 }
 
@@ -287,7 +301,22 @@ static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 
 	if (!DTPROC_UPROBE_CAN_REWIND)
 		return false;
-	if (READ_ONCE(proc->why) || READ_ONCE(proc->bp_pending))
+	if (READ_ONCE(proc->why)) {
+		/*
+		 * Leave it only with a park of its own queued first: one the
+		 * stop queued may be lost (no memory), and a thread that
+		 * leaves breakpoints without parking would spin on them.
+		 */
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		skip = proc->why && !proc->state &&
+		       !dtproc_park_task(proc, current, TWA_RESUME);
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		return skip && dtproc_brk_work_queue(proc, regs, brk->id,
+						     instruction_pointer(regs),
+						     true, false);
+	}
+	/* a stop on its way (it clears bp_pending): leave it, come back */
+	if (READ_ONCE(proc->bp_pending))
 		return dtproc_brk_work_queue(proc, regs, brk->id,
 					     instruction_pointer(regs), true,
 					     false);
@@ -364,9 +393,22 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
  * handler and the single-step of the probed instruction is at its XOL
  * slot, but resumes (as far as the program can tell) at the breakpoint.
  */
-unsigned long dtproc_bp_resume_ip(void)
+unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc)
 {
 	struct uprobe_task *ut = current->utask;
+	struct dtproc_brk_work *w;
+	unsigned long flags;
+
+	/* left a breakpoint untaken, its task_work not run yet: back on it */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	list_for_each_entry(w, &proc->bp_rewinds, node) {
+		if (w->task == current) {
+			list_del_init(&w->node);
+			instruction_pointer_set(current_pt_regs(), w->addr);
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 
 	if (ut && ut->active_uprobe && ut->state == UTASK_SSTEP)
 		return ut->vaddr;

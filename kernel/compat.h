@@ -90,13 +90,6 @@ static inline void dtproc_uprobe_unregister_sync(void)
 {
 	uprobe_unregister_sync();
 }
-
-/*
- * Since 6.11 handle_swbp() skips the single-step of the probed instruction
- * when a handler moved the IP: a thread can then leave a breakpoint without
- * taking it (and without holding an XOL slot), and take it again later.
- */
-#define DTPROC_UPROBE_CAN_REWIND	1
 #else
 static inline bool dtproc_uprobe_filter_fn(struct uprobe_consumer *uc,
 					   enum uprobe_filter_ctx ctx,
@@ -118,8 +111,14 @@ static inline void dtproc_uprobe_unregister_nosync(struct dtproc_uprobe *u)
 static inline void dtproc_uprobe_unregister_sync(void)
 {
 }
-
-#define DTPROC_UPROBE_CAN_REWIND	0
 #endif
+
+/*
+ * handle_swbp() skips the single-step of the probed instruction when a
+ * handler moved the IP (6.12; Debian's 6.1.192 has it too, uprobes.c:2259):
+ * a thread can leave a breakpoint untaken, holding no XOL slot, and take it
+ * again later.  A 6.1 kernel older than that backport must set this to 0.
+ */
+#define DTPROC_UPROBE_CAN_REWIND	1
 
 #endif /* _DTPROC_COMPAT_H */

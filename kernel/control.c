@@ -198,7 +198,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	DEFINE_WAIT(wait);
 
 	pk->task = current;
-	pk->addr = dtproc_bp_resume_ip();
+	pk->addr = dtproc_bp_resume_ip(proc);
 	INIT_LIST_HEAD(&pk->node);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
@@ -618,7 +618,6 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	proc->bp_pending = false;
 	v = proc->control;
 	if (v && !proc->why && !proc->state) {
 		old = proc->bp_tid;
@@ -632,6 +631,13 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
 	put_pid(tid);
 	if (v)
 		dtproc_proc_stop(proc, v, DTPROC_STOP_BREAK);
+	/*
+	 * Only now, with proc->why set: until then another hit must not
+	 * take itself for the first of a new stop.
+	 */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	proc->bp_pending = false;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 }
 
 /* Tell every consumer of @proc.  Caller holds proc->lock. */
@@ -790,6 +796,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	INIT_LIST_HEAD(&proc->victims);
 	INIT_LIST_HEAD(&proc->parked);
 	INIT_LIST_HEAD(&proc->bps);
+	INIT_LIST_HEAD(&proc->bp_rewinds);
 	INIT_WORK(&proc->bp_exit_work, dtproc_proc_bp_exit_fn);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
@@ -1264,8 +1271,6 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 	mutex_lock(&c->lock);
 	v = dtproc_victim_of(c, nr);
 	ret = PTR_ERR_OR_ZERO(v);
-	if (!ret && control)
-		ret = dtproc_consumer_grow_notes(c);
 	if (ret)
 		goto out;
 	raw_spin_lock_irqsave(&v->proc->lock, flags);
@@ -1277,6 +1282,8 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 			proc->bp_owner = v;
 	}
 	raw_spin_unlock_irqrestore(&v->proc->lock, flags);
+	if (!ret && control)
+		ret = dtproc_consumer_grow_notes(c);
 	if (!ret)
 		ret = fn(proc, c->ns, arg);
 out:

@@ -54,6 +54,8 @@ struct dtproc_park;
  * @bp_pending:	a STOP breakpoint was hit, its stop is on its way
  * @bp_tid:	the thread of the last BREAK stop, its breakpoint's @bp_id
  *		and @bp_addr (reported while @why is DTPROC_STOP_BREAK)
+ * @bp_rewinds: threads that left a breakpoint untaken and have their IP
+ *		to put back (bp.c), under @lock
  * @bp_skip:	the thread that stopped at breakpoint @bp_skip_id without
  *		taking it (bp.c): its next hit there is the same one (only
  *		compared, never dereferenced)
@@ -94,6 +96,7 @@ struct dtproc_proc {
 	u64			bp_addr;
 	struct task_struct	*bp_skip;
 	u32			bp_skip_id;
+	struct list_head	bp_rewinds;
 	struct work_struct	bp_exit_work;
 };
 
@@ -120,7 +123,7 @@ void dtproc_proc_bp_exit_fn(struct work_struct *work);
 /* bp.c */
 void dtproc_bps_release(struct dtproc_proc *proc);
 void dtproc_bps_exit(struct dtproc_proc *proc);
-unsigned long dtproc_bp_resume_ip(void);
+unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc);
 
 /* control_hooks.c */
 int dtproc_control_hooks_on(void);

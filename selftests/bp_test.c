@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include "control_util.h"
@@ -47,6 +48,7 @@ struct vshm {
 	volatile long stop_execs; /* test: re-exec loop ends */
 	volatile long slot[64];	/* bp_target's of threads 1..63 */
 	volatile long started;	/* victim: threads running */
+	volatile long traps;	/* tracer: SIGTRAPs it saw */
 };
 
 
@@ -744,7 +746,12 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	for (i = 0; i < 64; i++) {
 		wait_for(i ? &shm->slot[i] : &shm->counter, 1, CU_WAIT_MS);
 		if (!(i ? shm->slot[i] : shm->counter)) {
-			TH_LOG("thread %d never ran the instruction", i);
+			struct dtproc_status s2;
+
+			cu_ioc_status(fd, pid, &s2);
+			TH_LOG("thread %d never ran the instruction: state %u why %u nstopped %u of %u bp %u",
+			       i, s2.state, s2.why, s2.nstopped, s2.nthreads,
+			       s2.bp_id);
 			dump_tasks(pid);
 		}
 		EXPECT_NE(i ? shm->slot[i] : shm->counter, 0);
@@ -774,6 +781,8 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 		for (j = 0; j < st.threads_len; j++) {
 			parked += th[j].state == DTPROC_THREAD_PARKED;
 			held += th[j].state == DTPROC_THREAD_HELD;
+			/* one that left the breakpoint parks back on it */
+			EXPECT_NE(th[j].addr, BP_ADDR + 1);
 		}
 		TH_LOG("second stop: %d parked, %d held", parked, held);
 		if (held && getenv("BP_TEST_DUMP"))
@@ -786,6 +795,58 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	ASSERT_TRUE(cu_reap(pid, &status, 60000));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(fd);
+}
+
+/*
+ * A victim under a debugger (gdb-style ptrace): its breakpoints count, the
+ * debugger sees no SIGTRAP of theirs, and nothing hangs.
+ */
+TEST_TIMEOUT(count_under_ptrace, 300)
+{
+	int fd = open_dtproc(), st;
+	pid_t pid, tracer;
+	__u32 id = 0;
+
+	shm_new();
+	pid = victim(wl_rounds);
+	ASSERT_TRUE(wait_for(&shm->tid, 1, CU_WAIT_MS));
+	tracer = fork();
+	ASSERT_GE(tracer, 0);
+	if (tracer == 0) {
+		if (ptrace(PTRACE_SEIZE, pid, 0, 0))
+			_exit(2);
+		while (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+			int sig = WSTOPSIG(st);
+
+			if (sig == SIGTRAP)
+				shm->traps++;
+			ptrace(PTRACE_CONT, pid, 0, sig == SIGTRAP ? 0 : sig);
+		}
+		_exit(0);
+	}
+	{
+		long long until = cu_now_ms() + CU_WAIT_MS;
+
+		while (cu_status_field(pid, "TracerPid:") != tracer &&
+		       cu_now_ms() < until)
+			cu_sleep_ms(10);
+		ASSERT_EQ(cu_status_field(pid, "TracerPid:"), tracer);
+	}
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	round_run(100);
+	EXPECT_EQ(bp_hits(fd, pid, id), 100);
+	EXPECT_EQ(shm->counter, 100);
+	EXPECT_EQ(shm->traps, 0);
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	EXPECT_EQ(text_byte(pid, BP_ADDR), 0x48);
+	round_run(10);
+	EXPECT_EQ(shm->counter, 110);
+	EXPECT_EQ(shm->traps, 0);
+	close(fd);
+	cu_kill(pid);
+	ASSERT_TRUE(cu_reap(tracer, &st, CU_WAIT_MS));
 }
 
 TEST(text_restored_after_release)
