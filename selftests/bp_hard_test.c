@@ -498,6 +498,11 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 			break;
 	}
 	TH_LOG("stop %d: %d threads waiting for an XOL slot", i, w);
+	if (!w) {
+		/* nothing to test (the debug kernel is slow to catch one) */
+		finish(fd, pid);
+		SKIP("no stop caught a thread waiting for an XOL slot");
+	}
 	a.fd = fd;
 	a.pid = pid;
 	ASSERT_OK(pthread_create(&t, NULL, add_locked, &a));
