@@ -4,13 +4,18 @@
  *
  * A breakpoint (struct dtproc_brk) is placed by user address: at
  * DTPROC_IOC_BP_ADD the address is resolved, through the victim's memory
- * map under mmap_read_lock, to a file (inode) and an offset in it, and a
- * uprobe consumer is registered there.  It is kept by (inode, offset) and
- * by the victim's struct pid, never by an mm: its filter accepts an mm
+ * map under mmap_read_lock, to a file and an offset in it, and a uprobe
+ * consumer is registered there.  It holds the mapping's file (and so its
+ * mount: the filesystem cannot be unmounted under the uprobe's inode), is
+ * kept by (inode, offset) and by the victim's struct pid, never by an mm:
+ * its filter accepts an mm
  * only while a thread of the victim uses it, which also covers a vfork
  * child sharing the memory, and an exec (the exec'ing thread already uses
  * the new mm when the binary and ld.so are mapped, uprobe_mmap() then
- * consults the filter), and rejects a set-id image (not dumpable).
+ * consults the filter), and rejects a set-id image: lost (proc->state)
+ * once its exec is done, not dumpable and in_execve while it is mapped.
+ * A victim not dumpable otherwise (a daemon that dropped privileges,
+ * prctl(PR_SET_DUMPABLE)) is its controller's as any other.
  *
  * A fork child inherits the int3 bytes with the copied pages: at its first
  * hit the handler returns UPROBE_HANDLER_REMOVE, which takes the
@@ -19,8 +24,10 @@
  * original instruction, never seeing a SIGTRAP.
  *
  * The handler runs in the hitting thread on its way back to user mode,
- * preemptible, but under the uprobe's register_rwsem (6.1) or
- * rcu_read_lock_trace() (6.12): it never sleeps, parks or (un)registers.
+ * preemptible, under the uprobe's register_rwsem (6.1) or
+ * rcu_read_lock_trace() (6.12), both of which allow sleeping (6.12's
+ * handler_chain() itself takes the rwsem under it): it may allocate
+ * (GFP_KERNEL) but never waits long, parks or (un)registers.
  * It counts the hit, queues a note (NOTIFY, STOP) and, for the first STOP
  * hit of a stop, queues a task_work that stops the process from the
  * thread's own context, so that thread parks before it has executed the
@@ -78,17 +85,21 @@ struct dtproc_brk_reg;
  * @node:	in proc->bps
  * @ref:	the list's, and one per registration not yet retired
  * @proc:	the victim (a reference)
- * @inode:	its file (igrab'd), @offset in it
+ * @file:	its file (a reference: the file, its mount and inode)
+ * @inode:	@file's inode, @offset in it
  * @peek:	the user address whose 8 bytes a note carries, or 0
  * @id:		its id in the victim
  * @action:	DTPROC_BP_* (read by the handler)
  * @hits:	hits counted
  * @reg:	its registration while armed, or NULL (disabled)
+ * @arming:	its registration being made (without the consumer's lock),
+ *		or NULL; cleared by whoever disarms or drops it meanwhile
  */
 struct dtproc_brk {
 	struct list_head	node;
 	refcount_t		ref;
 	struct dtproc_proc	*proc;
+	struct file		*file;
 	struct inode		*inode;
 	loff_t			offset;
 	u64			peek;
@@ -96,6 +107,7 @@ struct dtproc_brk {
 	u32			action;
 	atomic64_t		hits;
 	struct dtproc_brk_reg	*reg;
+	struct dtproc_brk_reg	*arming;
 };
 
 /* One registration of a breakpoint; retired ones are handled no more. */
@@ -121,21 +133,37 @@ struct dtproc_brk_work {
 	bool			stop;
 };
 
+/*
+ * Registrations retired and not yet freed, at most DTPROC_BP_RETIRE_MAX:
+ * while the worker waits for running handlers (on 6.12 as long as a
+ * stop), a new registration is refused (EAGAIN) rather than let them pile.
+ */
+#define DTPROC_BP_RETIRE_MAX	4096
+
 static LLIST_HEAD(dtproc_bp_retired);
+static atomic_t dtproc_bp_retiring = ATOMIC_INIT(0);
+static struct workqueue_struct *dtproc_bp_wq;
 static void dtproc_bp_retire_fn(struct work_struct *work);
 static DECLARE_WORK(dtproc_bp_retire_work, dtproc_bp_retire_fn);
 
+/* Drop a reference to @brk; the last one may sleep (fput). */
 static void dtproc_brk_put(struct dtproc_brk *brk)
 {
+	might_sleep();
 	if (!refcount_dec_and_test(&brk->ref))
 		return;
-	iput(brk->inode);
+	fput(brk->file);
 	dtproc_proc_put(brk->proc);
 	kfree(brk);
 }
 
-/* Is @mm the memory of a thread of @proc's process now? */
-static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm)
+/*
+ * Is @mm the memory of a thread of @proc's process now?  With @exec, not
+ * if that thread is exec'ing an image not dumpable (set-id: the exec hook
+ * loses control of it once the image is mapped).
+ */
+static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm,
+			       bool exec)
 {
 	struct task_struct *leader, *t;
 	bool ret = false;
@@ -145,7 +173,8 @@ static bool dtproc_brk_mm_ours(struct dtproc_proc *proc, struct mm_struct *mm)
 	if (leader) {
 		for_each_thread(leader, t) {
 			if (READ_ONCE(t->mm) == mm) {
-				ret = true;
+				ret = !exec || !t->in_execve ||
+				      get_dumpable(mm) == SUID_DUMP_USER;
 				break;
 			}
 		}
@@ -164,9 +193,9 @@ bool dtproc_uprobe_filter(struct uprobe_consumer *uc, struct mm_struct *mm)
 						  u.uc);
 	struct dtproc_proc *proc = reg->brk->proc;
 
-	if (READ_ONCE(proc->state) || get_dumpable(mm) != SUID_DUMP_USER)
+	if (READ_ONCE(proc->state))
 		return false;
-	return dtproc_brk_mm_ours(proc, mm);
+	return dtproc_brk_mm_ours(proc, mm, true);
 }
 
 /* The first integer argument at a function's first instruction. */
@@ -224,9 +253,11 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 				  struct pt_regs *regs, u32 id, u64 addr,
 				  bool rewind, bool stop)
 {
-	struct dtproc_brk_work *w = kmalloc(sizeof(*w), GFP_NOWAIT);
+	struct dtproc_brk_work *w;
 	unsigned long flags;
 
+	might_sleep();
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return false;
 	INIT_LIST_HEAD(&w->node);
@@ -313,7 +344,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 
 	/* a fork child, an image lost to a set-id exec, or someone else's */
 	if (READ_ONCE(proc->state) ||
-	    (!own && !dtproc_brk_mm_ours(proc, current->mm)))
+	    (!own && !dtproc_brk_mm_ours(proc, current->mm, false)))
 		return UPROBE_HANDLER_REMOVE;
 	if (!READ_ONCE(reg->live) || (own && dtproc_brk_untaken(brk, regs)))
 		return 0;
@@ -384,12 +415,16 @@ unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc)
 	return instruction_pointer(current_pt_regs());
 }
 
-/* Arm @brk: register a uprobe consumer for it. */
-static int dtproc_brk_arm(struct dtproc_brk *brk)
+/*
+ * Start arming @brk: a registration for it (holding a reference to it),
+ * to be made by dtproc_brk_arm_finish() without the consumer's lock.
+ */
+static int dtproc_brk_arm_start(struct dtproc_brk *brk)
 {
 	struct dtproc_brk_reg *reg;
-	int ret;
 
+	if (atomic_read(&dtproc_bp_retiring) >= DTPROC_BP_RETIRE_MAX)
+		return -EAGAIN;
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
 		return -ENOMEM;
@@ -400,14 +435,70 @@ static int dtproc_brk_arm(struct dtproc_brk *brk)
 	reg->brk = brk;
 	reg->live = true;
 	refcount_inc(&brk->ref);
-	ret = dtproc_uprobe_register(&reg->u);
-	if (ret) {
-		refcount_dec(&brk->ref);	/* not the last: the caller's */
-		kfree(reg);
-		return ret;
-	}
-	brk->reg = reg;
+	brk->arming = reg;
 	return 0;
+}
+
+static void dtproc_bp_retire_kick(void)
+{
+	queue_work(dtproc_bp_wq, &dtproc_bp_retire_work);
+}
+
+/* Retire registered @reg: handled no more, freed by the worker. */
+static void dtproc_brk_reg_retire(struct dtproc_brk_reg *reg)
+{
+	WRITE_ONCE(reg->live, false);
+	dtproc_uprobe_unregister_nosync(&reg->u);
+	atomic_inc(&dtproc_bp_retiring);
+	llist_add(&reg->retire_node, &dtproc_bp_retired);
+}
+
+/*
+ * Make @c's registration @reg (dtproc_brk_arm_start()), without @c's lock:
+ * on 6.12 a refused one waits for every running handler, and a stop can
+ * hold some (a thread waiting for an XOL slot) until @c continues it.
+ * Then, under the lock again, @reg arms its breakpoint unless that was
+ * disarmed or dropped meanwhile; a breakpoint being added that cannot be
+ * armed goes (@add).  Returns the registration's error: EINVAL for an
+ * instruction uprobes refuses.
+ */
+static int dtproc_brk_arm_finish(struct dtproc_consumer *c,
+				 struct dtproc_brk_reg *reg, bool add)
+{
+	struct dtproc_brk *brk = reg->brk;
+	bool drop = false;
+	int ret;
+
+	ret = dtproc_uprobe_register(&reg->u);
+	/* kernel-internal ENOTSUPP (refused) and ENOEXEC (undecodable) */
+	if (ret == -ENOTSUPP || ret == -ENOEXEC)
+		ret = -EINVAL;
+
+	dtproc_consumer_lock(c);
+	if (brk->arming == reg) {
+		brk->arming = NULL;
+		if (!ret) {
+			brk->reg = reg;
+			reg = NULL;
+		} else if (add) {
+			list_del(&brk->node);
+			brk->proc->nbps--;
+			drop = true;
+		}
+	}
+	dtproc_consumer_unlock(c);
+
+	if (reg && !ret) {
+		/* disarmed or dropped while being armed */
+		dtproc_brk_reg_retire(reg);
+		dtproc_bp_retire_kick();
+	} else if (reg) {
+		dtproc_brk_put(brk);	/* the registration's */
+		kfree(reg);
+	}
+	if (drop)
+		dtproc_brk_put(brk);	/* the list's */
+	return ret;
 }
 
 /*
@@ -418,12 +509,11 @@ static void dtproc_brk_disarm(struct dtproc_brk *brk)
 {
 	struct dtproc_brk_reg *reg = brk->reg;
 
+	brk->arming = NULL;	/* dtproc_brk_arm_finish() retires it */
 	if (!reg)
 		return;
 	brk->reg = NULL;
-	WRITE_ONCE(reg->live, false);
-	dtproc_uprobe_unregister_nosync(&reg->u);
-	llist_add(&reg->retire_node, &dtproc_bp_retired);
+	dtproc_brk_reg_retire(reg);
 }
 
 static void dtproc_bp_retire_fn(struct work_struct *work)
@@ -437,12 +527,8 @@ static void dtproc_bp_retire_fn(struct work_struct *work)
 	llist_for_each_entry_safe(reg, tmp, list, retire_node) {
 		dtproc_brk_put(reg->brk);
 		kfree(reg);
+		atomic_dec(&dtproc_bp_retiring);
 	}
-}
-
-static void dtproc_bp_retire_kick(void)
-{
-	schedule_work(&dtproc_bp_retire_work);
 }
 
 /* Every breakpoint of @proc goes: its owner lets it go. */
@@ -459,10 +545,33 @@ void dtproc_bps_release(struct dtproc_proc *proc)
 	dtproc_bp_retire_kick();
 }
 
+/*
+ * The victim @proc is dead (its exit hook, which cannot unregister): its
+ * breakpoints go from the worker, dtproc_proc_bp_exit_fn().
+ */
+void dtproc_bps_exit(struct dtproc_proc *proc)
+{
+	if (!READ_ONCE(proc->bp_owner))
+		return;
+	refcount_inc(&proc->ref);
+	if (!queue_work(dtproc_bp_wq, &proc->bp_exit_work))
+		dtproc_proc_put(proc);	/* queued already: not the last */
+}
+
+/*
+ * The retire worker's own queue: its wait for running handlers can last
+ * as long as a stop, which must not hold up the system's workqueue.
+ */
+int dtproc_bp_init(void)
+{
+	dtproc_bp_wq = alloc_workqueue("dtproc_bp", WQ_UNBOUND, 1);
+	return dtproc_bp_wq ? 0 : -ENOMEM;
+}
+
 /* Module unload: no consumer is left; wait for the last retirements. */
 void dtproc_bp_cleanup(void)
 {
-	flush_work(&dtproc_bp_retire_work);
+	destroy_workqueue(dtproc_bp_wq);
 }
 
 static struct dtproc_brk *dtproc_brk_find(struct dtproc_proc *proc, u32 id)
@@ -506,7 +615,7 @@ static bool dtproc_vma_probeable(struct vm_area_struct *vma)
 
 /* Resolve @addr in @proc's memory to a file and an offset in it. */
 static int dtproc_brk_resolve(struct dtproc_proc *proc, u64 addr,
-			      struct inode **inode, loff_t *offset)
+			      struct file **file, loff_t *offset)
 {
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
@@ -518,10 +627,10 @@ static int dtproc_brk_resolve(struct dtproc_proc *proc, u64 addr,
 	mmap_read_lock(mm);
 	vma = addr == (unsigned long)addr ? vma_lookup(mm, addr) : NULL;
 	if (vma && dtproc_vma_probeable(vma)) {
-		*inode = igrab(file_inode(vma->vm_file));
+		*file = get_file(vma->vm_file);
 		*offset = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
 			  (addr - vma->vm_start);
-		ret = *inode ? 0 : -ESRCH;
+		ret = 0;
 	}
 	mmap_read_unlock(mm);
 	mmput(mm);
@@ -533,10 +642,17 @@ static bool dtproc_bp_action_ok(u32 action)
 	return action >= DTPROC_BP_COUNT && action <= DTPROC_BP_STOP;
 }
 
+/* A BP_ADD or BP_SET request, and the registration it leaves to make. */
+struct dtproc_bp_req {
+	struct dtproc_bp	*bp;
+	struct dtproc_brk_reg	*arm;
+};
+
 static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg)
 {
-	struct dtproc_bp *req = arg;
+	struct dtproc_bp_req *r = arg;
+	struct dtproc_bp *req = r->bp;
 	struct dtproc_brk *brk, *b;
 	int ret;
 
@@ -545,11 +661,12 @@ static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	brk = kzalloc(sizeof(*brk), GFP_KERNEL);
 	if (!brk)
 		return -ENOMEM;
-	ret = dtproc_brk_resolve(proc, req->addr, &brk->inode, &brk->offset);
+	ret = dtproc_brk_resolve(proc, req->addr, &brk->file, &brk->offset);
 	if (ret) {
 		kfree(brk);
 		return ret;
 	}
+	brk->inode = file_inode(brk->file);
 	refcount_set(&brk->ref, 1);
 	refcount_inc(&proc->ref);
 	brk->proc = proc;
@@ -560,13 +677,15 @@ static int dtproc_bp_add_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	list_for_each_entry(b, &proc->bps, node)
 		if (b->inode == brk->inode && b->offset == brk->offset)
 			goto err;
-	brk->id = ++proc->bp_next_id;
-	if (!brk->id)
+	/* nonzero, and never a live one's once the ids wrap */
+	do {
 		brk->id = ++proc->bp_next_id;
+	} while (!brk->id || dtproc_brk_find(proc, brk->id));
 	if (!(req->flags & DTPROC_BP_DISABLED)) {
-		ret = dtproc_brk_arm(brk);
+		ret = dtproc_brk_arm_start(brk);
 		if (ret)
 			goto err;
+		r->arm = brk->arming;
 	}
 	list_add_tail(&brk->node, &proc->bps);
 	proc->nbps++;
@@ -579,16 +698,23 @@ err:
 
 int dtproc_bp_add(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
+	struct dtproc_bp_req r = { .bp = req };
+	int ret;
+
 	if (req->flags & ~(DTPROC_BP_PIDFD | DTPROC_BP_DISABLED) ||
 	    !dtproc_bp_action_ok(req->action) || req->id || req->pad)
 		return -EINVAL;
-	return dtproc_bp_call(c, nr, true, dtproc_bp_add_fn, req);
+	ret = dtproc_bp_call(c, nr, true, dtproc_bp_add_fn, &r);
+	if (!ret && r.arm)
+		ret = dtproc_brk_arm_finish(c, r.arm, true);
+	return ret;
 }
 
 static int dtproc_bp_set_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg)
 {
-	struct dtproc_bp *req = arg;
+	struct dtproc_bp_req *r = arg;
+	struct dtproc_bp *req = r->bp;
 	struct dtproc_brk *brk = dtproc_brk_find(proc, req->id);
 	int ret = 0;
 
@@ -598,19 +724,26 @@ static int dtproc_bp_set_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	if (req->flags & DTPROC_BP_DISABLED) {
 		dtproc_brk_disarm(brk);
 		dtproc_bp_retire_kick();
-	} else if (!brk->reg) {
-		ret = dtproc_brk_arm(brk);
+	} else if (!brk->reg && !brk->arming) {
+		ret = dtproc_brk_arm_start(brk);
+		r->arm = brk->arming;
 	}
 	return ret;
 }
 
 int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
+	struct dtproc_bp_req r = { .bp = req };
+	int ret;
+
 	if (req->flags & ~(DTPROC_BP_PIDFD | DTPROC_BP_DISABLED) ||
 	    !dtproc_bp_action_ok(req->action) || !req->id || req->pad ||
 	    req->addr || req->peek)
 		return -EINVAL;
-	return dtproc_bp_call(c, nr, true, dtproc_bp_set_fn, req);
+	ret = dtproc_bp_call(c, nr, true, dtproc_bp_set_fn, &r);
+	if (!ret && r.arm)
+		ret = dtproc_brk_arm_finish(c, r.arm, false);
+	return ret;
 }
 
 static int dtproc_bp_del_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
@@ -682,7 +815,7 @@ static int dtproc_bp_list_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 		info = &r->out[n++];
 		info->id = brk->id;
 		info->action = READ_ONCE(brk->action);
-		info->flags = brk->reg ? 0 : DTPROC_BP_DISABLED;
+		info->flags = brk->reg || brk->arming ? 0 : DTPROC_BP_DISABLED;
 		info->offset = brk->offset;
 		info->hits = atomic64_read(&brk->hits);
 		info->addr = mm ? dtproc_brk_where(mm, brk) : 0;

@@ -910,6 +910,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	INIT_LIST_HEAD(&proc->parked);
 	INIT_LIST_HEAD(&proc->bps);
 	INIT_LIST_HEAD(&proc->bp_rewinds);
+	INIT_WORK(&proc->bp_exit_work, dtproc_proc_bp_exit_fn);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);
 
@@ -1474,6 +1475,56 @@ int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 out:
 	mutex_unlock(&c->lock);
 	return ret;
+}
+
+/*
+ * The victim @proc died (dtproc_bps_exit()): its breakpoints go now, not
+ * at its release, as its owner lets go of it would.  The victim and its
+ * consumer stay while dtproc_control_lock is held (dtproc_let_go()).
+ */
+void dtproc_proc_bp_exit_fn(struct work_struct *work)
+{
+	struct dtproc_proc *proc = container_of(work, struct dtproc_proc,
+						bp_exit_work);
+	struct dtproc_consumer *c = NULL;
+	struct dtproc_victim *v;
+	unsigned long flags;
+	bool bps = false;
+
+	mutex_lock(&dtproc_control_lock);
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	v = proc->bp_owner;
+	if (v)
+		c = v->consumer;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (c) {
+		mutex_lock(&c->lock);
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		bps = proc->bp_owner == v;
+		if (bps)
+			proc->bp_owner = NULL;
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		if (bps)
+			dtproc_bps_release(proc);
+		mutex_unlock(&c->lock);
+	}
+	mutex_unlock(&dtproc_control_lock);
+	dtproc_proc_put(proc);
+}
+
+/*
+ * The consumer's lock, for bp.c: a registration is made without it (on
+ * 6.12 a refused one waits for running handlers, which a stop can hold)
+ * and its outcome recorded under it again.
+ */
+void dtproc_consumer_lock(struct dtproc_consumer *c)
+{
+	mutex_lock(&c->lock);
+}
+
+void dtproc_consumer_unlock(struct dtproc_consumer *c)
+{
+	mutex_unlock(&c->lock);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "dtproc.h"
 
@@ -65,6 +66,7 @@ struct dtproc_park;
  * @bp_skip:	the thread that stopped at breakpoint @bp_skip_id without
  *		taking it (bp.c): its next hit there is the same one (only
  *		compared, never dereferenced)
+ * @bp_exit_work: drops the breakpoints once the process is dead (bp.c)
  */
 struct dtproc_proc {
 	struct rcu_head		rcu;
@@ -104,6 +106,7 @@ struct dtproc_proc {
 	struct task_struct	*bp_skip;
 	u32			bp_skip_id;
 	struct list_head	bp_rewinds;
+	struct work_struct	bp_exit_work;
 };
 
 /* control.c */
@@ -123,9 +126,13 @@ typedef int (*dtproc_bp_fn)(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg);
 int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,
 		   dtproc_bp_fn fn, void *arg);
+void dtproc_consumer_lock(struct dtproc_consumer *c);
+void dtproc_consumer_unlock(struct dtproc_consumer *c);
+void dtproc_proc_bp_exit_fn(struct work_struct *work);
 
 /* bp.c */
 void dtproc_bps_release(struct dtproc_proc *proc);
+void dtproc_bps_exit(struct dtproc_proc *proc);
 unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc);
 
 /* control_hooks.c */

@@ -121,6 +121,7 @@ static void dtproc_tp_exit(void *data, struct task_struct *p)
 	dtproc_proc_dead_locked(proc, status);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	dtproc_proc_kick(proc);
+	dtproc_bps_exit(proc);
 	dtproc_proc_put(proc);
 }
 

@@ -205,6 +205,7 @@ int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
 int dtproc_bp_del(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
 int dtproc_bp_list(struct dtproc_consumer *c, pid_t nr,
 		   struct dtproc_bp_list *l);
+int dtproc_bp_init(void);
 void dtproc_bp_cleanup(void);
 void dtproc_control_cleanup(void);
 

@@ -26,6 +26,10 @@ static int __init dtproc_init(void)
 	if (ret)
 		goto err_feed;
 
+	ret = dtproc_bp_init();
+	if (ret)
+		goto err_bp;
+
 	ret = dtproc_genl_init();
 	if (ret)
 		goto err_genl;
@@ -41,6 +45,8 @@ static int __init dtproc_init(void)
 err_dev:
 	dtproc_genl_exit();
 err_genl:
+	dtproc_bp_cleanup();
+err_bp:
 	dtproc_feed_exit();
 err_feed:
 err_hooks:

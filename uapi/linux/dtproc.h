@@ -143,9 +143,12 @@
  *    is mapped again.  Breakpoints go with their victim (RELEASE, exit,
  *    close) and the victim's text is then as before.
  *      DTPROC_IOC_BP_ADD (struct dtproc_bp): place one; EINVAL: no file
- *        mapping at @addr, an unknown action or flag; EEXIST: this victim
- *        already has a breakpoint there; ENOSPC: DTPROC_BP_MAX already;
- *        EPERM: the victim is watched, not controlled.
+ *        mapping at @addr, an instruction there that cannot be probed
+ *        (a lock prefix, say), an unknown action or flag; EEXIST: this
+ *        victim already has a breakpoint there; ENOSPC: DTPROC_BP_MAX
+ *        already; EPERM: the victim is watched, not controlled; EAGAIN:
+ *        too many removed breakpoints still wait for running hits (BP_SET
+ *        arming one too).
  *      DTPROC_IOC_BP_SET (struct dtproc_bp): change the action or the
  *        DTPROC_BP_DISABLED flag of breakpoint @id; ENOENT: no such id.
  *      DTPROC_IOC_BP_DEL (struct dtproc_bp): remove breakpoint @id.

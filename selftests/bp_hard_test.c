@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Breakpoints (DTPROC_IOC_BP_*): the hard cases of an adversarial review
+ * (the breakpoint's file and its mount, the victim's exit, a non-dumpable
+ * victim, instructions uprobes refuses, a refused BP_ADD during a stop
+ * that starves the XOL slots).
+ *
+ * The victim is a child of the test calling bp_target(), whose first
+ * instruction increments the long its argument points to (shared memory
+ * the test reads).  A victim run from another file is a copy of this very
+ * binary, which the constructor below turns into the workload again.
+ */
+#include <pthread.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "control_util.h"
+
+/* bp_target(p): "incq (%rdi); ret" (uprobes refuses a lock prefix) */
+void bp_target(volatile long *p);
+__asm__(".pushsection .text\n"
+	".globl bp_target\n"
+	".type bp_target, @function\n"
+	"bp_target:\n"
+	"\tincq (%rdi)\n"
+	"\tret\n"
+	".size bp_target, .-bp_target\n"
+	".popsection\n");
+
+#define BP_ADDR		((__u64)(unsigned long)bp_target)
+
+/* "lock incq (%rdi); ret": uprobes refuses the lock prefix */
+void bp_locked(volatile long *p);
+__asm__(".pushsection .text\n"
+	".globl bp_locked\n"
+	".type bp_locked, @function\n"
+	"bp_locked:\n"
+	"\tlock incq (%rdi)\n"
+	"\tret\n"
+	".size bp_locked, .-bp_locked\n"
+	".popsection\n");
+
+/* What the test and its victim share. */
+struct vshm {
+	volatile long go;	/* test: rounds asked for */
+	volatile long n;	/* test: calls per round (per thread) */
+	volatile long done;	/* victim: rounds (thread rounds) done */
+	volatile long counter;	/* bp_target's (the first thread's) */
+	volatile long tid;	/* victim: its (first) thread's tid */
+	volatile long nthreads;	/* test: threads to run */
+	volatile long target;	/* victim: bp_target's address there */
+	volatile long started;	/* victim: threads running */
+	volatile long slot[64];	/* bp_target's of threads 1..63 */
+};
+
+static struct vshm *shm;
+static int shm_fd = -1;
+
+static void wait_go(long round)
+{
+	while (shm->go < round)
+		usleep(200);
+}
+
+/* Rounds of n calls, in shm->nthreads threads (each counts a round). */
+static void *wl_thread(void *arg)
+{
+	volatile long *c = arg;
+	long r, i;
+
+	__atomic_fetch_add(&shm->started, 1, __ATOMIC_SEQ_CST);
+	for (r = 1;; r++) {
+		wait_go(r);
+		for (i = 0; i < shm->n; i++)
+			bp_target(c);
+		__atomic_fetch_add(&shm->done, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static void wl_rounds(void)
+{
+	pthread_t t;
+	long i;
+
+	shm->tid = gettid();
+	shm->target = (long)bp_target;
+	for (i = 1; i < shm->nthreads; i++)
+		if (pthread_create(&t, NULL, wl_thread,
+				   (void *)&shm->slot[i]))
+			_exit(3);
+	wl_thread((void *)&shm->counter);
+}
+static void wl_nondump(void)
+{
+	prctl(PR_SET_DUMPABLE, 0);
+	wl_rounds();
+}
+
+/* A copy of this binary run as a victim: the workload on the same memory. */
+__attribute__((constructor)) static void bp_victim_ctor(void)
+{
+	const char *fd = getenv("BP_VICTIM_FD");
+
+	if (!fd)
+		return;
+	shm_fd = atoi(fd);
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   shm_fd, 0);
+	if (shm == MAP_FAILED)
+		_exit(6);
+	wl_rounds();
+	_exit(7);
+}
+
+/* --- the test's side --- */
+
+static void shm_new(void)
+{
+	shm_fd = memfd_create("bp_test", 0);	/* inherited through exec */
+	ASSERT_GE(shm_fd, 0);
+	ASSERT_OK(ftruncate(shm_fd, sizeof(*shm)));
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   shm_fd, 0);
+	ASSERT_TRUE(shm != MAP_FAILED);
+	memset((void *)shm, 0, sizeof(*shm));
+	shm->nthreads = 1;
+}
+
+static pid_t victim(void (*fn)(void))
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* no descriptor of ours but the shared memory */
+		close_range(3, shm_fd - 1, 0);
+		close_range(shm_fd + 1, ~0U, 0);
+		fn();
+		_exit(0);
+	}
+	return pid;
+}
+
+static bool wait_for(volatile long *v, long want, int ms)
+{
+	long long end = cu_now_ms() + ms;
+
+	while (*v < want) {
+		if (cu_now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/* A round of @n calls per thread; returns once every thread did it. */
+static void round_run(long n)
+{
+	long want = (shm->go + 1) * shm->nthreads;
+
+	shm->n = n;
+	__atomic_fetch_add(&shm->go, 1, __ATOMIC_SEQ_CST);
+	if (!wait_for(&shm->done, want, 120000))
+		DT_FAIL(1, "round of %ld: done %ld of %ld", n, shm->done, want);
+}
+
+/* A controlled victim running @fn, grabbed and running. */
+static pid_t grab_victim(int fd, void (*fn)(void))
+{
+	pid_t pid = victim(fn);
+
+	if (fn == wl_rounds || fn == wl_nondump)
+		ASSERT_TRUE(wait_for(&shm->tid, 1, CU_WAIT_MS));
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	return pid;
+}
+
+static int bp_add(int fd, pid_t pid, __u64 addr, __u32 action, __u32 flags,
+		  __u64 peek, __u32 *id)
+{
+	struct dtproc_bp b = {
+		.size = sizeof(b), .pid = pid, .flags = flags,
+		.action = action, .addr = addr, .peek = peek,
+	};
+	int ret = ioctl(fd, DTPROC_IOC_BP_ADD, &b);
+
+	if (!ret && id)
+		*id = b.id;
+	return ret;
+}
+
+static int bp_set(int fd, pid_t pid, __u32 id, __u32 action, __u32 flags)
+{
+	struct dtproc_bp b = {
+		.size = sizeof(b), .pid = pid, .flags = flags,
+		.action = action, .id = id,
+	};
+
+	return ioctl(fd, DTPROC_IOC_BP_SET, &b);
+}
+
+/* Breakpoint @id of @pid as BP_LIST reports it; false if not listed. */
+static bool bp_info(int fd, pid_t pid, __u32 id, struct dtproc_bp_info *out,
+		    __u32 *count)
+{
+	struct dtproc_bp_info infos[16];
+	struct dtproc_bp_list l = {
+		.size = sizeof(l), .pid = pid,
+		.bps = (__u64)(unsigned long)infos, .bps_len = 16,
+		.info_size = sizeof(infos[0]),
+	};
+	__u32 i;
+
+	if (ioctl(fd, DTPROC_IOC_BP_LIST, &l))
+		DT_FAIL(1, "BP_LIST: %s", strerror(errno));
+	if (count)
+		*count = l.count;
+	for (i = 0; i < l.bps_len; i++) {
+		if (infos[i].id == id) {
+			*out = infos[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static __u64 bp_hits(int fd, pid_t pid, __u32 id)
+{
+	struct dtproc_bp_info info;
+
+	if (!bp_info(fd, pid, id, &info, NULL))
+		DT_FAIL(1, "breakpoint %u not listed", id);
+	return info.hits;
+}
+
+/* The next note within @ms, or false. */
+
+static void finish(int fd, pid_t pid)
+{
+	close(fd);
+	cu_kill(pid);
+}
+
+#define MNT_DIR		"/tmp/bp_hard_mnt"
+#define MNT_EXE		MNT_DIR "/bpv"
+
+/*
+ * A controlled victim running a copy of this binary from a fresh tmpfs,
+ * with a COUNT breakpoint at its bp_target hit 3 times; its id in *@id.
+ */
+static pid_t mounted_victim(int fd, __u32 *id)
+{
+	char fdstr[16];
+	pid_t pid;
+
+	mkdir(MNT_DIR, 0755);
+	ASSERT_OK(mount("none", MNT_DIR, "tmpfs", 0, NULL));
+	cu_copy_file("/proc/self/exe", MNT_EXE, 0755);
+	shm_new();
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		snprintf(fdstr, sizeof(fdstr), "%d", shm_fd);
+		setenv("BP_VICTIM_FD", fdstr, 1);
+		execl(MNT_EXE, "bpv", (char *)NULL);
+		_exit(9);
+	}
+	ASSERT_TRUE(wait_for(&shm->target, 1, 60000));
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_OK(bp_add(fd, pid, shm->target, DTPROC_BP_COUNT, 0, 0, id));
+	round_run(3);
+	EXPECT_EQ(bp_hits(fd, pid, *id), 3);
+	return pid;
+}
+
+/* umount(MNT_DIR), retried for up to @ms while EBUSY; its result. */
+static int umount_within(int ms)
+{
+	long long end = cu_now_ms() + ms;
+	int r;
+
+	while ((r = umount2(MNT_DIR, 0)) && errno == EBUSY &&
+	       cu_now_ms() < end)
+		cu_sleep_ms(50);
+	return r ? -errno : 0;
+}
+
+/*
+ * The breakpoint's file is on a filesystem its victim no longer uses: the
+ * breakpoint pins the file's mount (umount EBUSY, never a kernel BUG for
+ * an inode left behind) until it goes, then the umount succeeds.
+ */
+TEST_TIMEOUT(umount_under_breakpoint_file, 300)
+{
+	int fd = open_dtproc(), status, r;
+	__u32 id = 0;
+	pid_t pid;
+
+	pid = mounted_victim(fd, &id);
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	r = umount2(MNT_DIR, 0);
+	TH_LOG("umount after the victim's exit, breakpoints held: %s",
+	       r ? strerror(errno) : "unmounted");
+	EXPECT_TRUE(!r || errno == EBUSY);
+	close(fd);
+	if (r)
+		ASSERT_EQ(umount_within(10000), 0);
+}
+
+/* Same, while the victim still runs: EBUSY; the release frees the mount. */
+TEST_TIMEOUT(umount_after_release, 300)
+{
+	int fd = open_dtproc(), status;
+	__u32 id = 0;
+	pid_t pid;
+
+	pid = mounted_victim(fd, &id);
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_EQ(umount_within(10000), 0);
+	close(fd);
+}
+
+/*
+ * A victim's breakpoints go at its exit (uapi: "dropped at the victim's
+ * exit"), not at the consumer's release: the consumer keeps its
+ * descriptor open and the file's filesystem unmounts.
+ */
+TEST_TIMEOUT(exit_drops_breakpoints, 300)
+{
+	int fd = open_dtproc(), status, r;
+	__u32 id = 0;
+	pid_t pid;
+
+	pid = mounted_victim(fd, &id);
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	r = umount_within(10000);
+	TH_LOG("umount within 10 s of the victim's exit, its consumer open: %s",
+	       r ? strerror(-r) : "unmounted");
+	EXPECT_EQ(r, 0);
+	close(fd);
+	if (r)
+		ASSERT_EQ(umount_within(10000), 0);
+}
+
+/* A victim that is not dumpable (dropped privileges, prctl): root controls it. */
+TEST(nondumpable_victim_breakpoint)
+{
+	struct dtproc_bp_info info;
+	int fd = open_dtproc();
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_nondump);
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	ASSERT_TRUE(bp_info(fd, pid, id, &info, NULL));
+	round_run(10);
+	TH_LOG("10 calls made, %llu hits counted",
+	       (unsigned long long)bp_hits(fd, pid, id));
+	EXPECT_EQ(bp_hits(fd, pid, id), 10);
+	finish(fd, pid);
+}
+
+/* An instruction uprobes refuses (lock prefix): EINVAL, nothing left. */
+TEST(refused_instruction_einval)
+{
+	int fd = open_dtproc(), r;
+	__u32 count = 0;
+	struct dtproc_bp_info info;
+	pid_t pid;
+
+	shm_new();
+	pid = grab_victim(fd, wl_rounds);
+	r = bp_add(fd, pid, (__u64)(unsigned long)bp_locked, DTPROC_BP_COUNT,
+		   0, 0, NULL);
+	TH_LOG("BP_ADD at a lock-prefixed instruction: %d (%s, errno %d)", r,
+	       r ? strerror(errno) : "added", r ? errno : 0);
+	EXPECT_EQ(r, -1);
+	EXPECT_EQ(errno, EINVAL);
+	bp_info(fd, pid, 1, &info, &count);
+	EXPECT_EQ(count, 0);
+	finish(fd, pid);
+}
+
+struct addarg {
+	int fd;
+	pid_t pid;
+	__u32 id;
+	int ret, err;
+	volatile int done;
+};
+
+static void *add_locked(void *p)
+{
+	struct addarg *a = p;
+
+	a->ret = bp_add(a->fd, a->pid, (__u64)(unsigned long)bp_locked,
+			DTPROC_BP_COUNT, 0, 0, NULL);
+	a->err = errno;
+	a->done = 1;
+	return NULL;
+}
+
+/* End the stop for good: the breakpoint made a counting one, continue. */
+static void *cont_thread(void *p)
+{
+	struct addarg *a = p;
+
+	a->ret = bp_set(a->fd, a->pid, a->id, DTPROC_BP_COUNT, 0) ||
+		 cu_ioc_pid(a->fd, DTPROC_IOC_CONTINUE, a->pid);
+	a->err = errno;
+	a->done = 1;
+	return NULL;
+}
+
+/* Threads of @pid waiting for an XOL slot (STATUS: held). */
+static int held_threads(int fd, pid_t pid)
+{
+	static struct dtproc_thread th[64];
+	struct dtproc_status st = {
+		.size = sizeof(st), .pid = pid,
+		.threads = (unsigned long)th, .threads_len = 64,
+		.thread_size = sizeof(th[0]),
+	};
+	int held = 0;
+	__u32 j;
+
+	if (ioctl(fd, DTPROC_IOC_STATUS, &st))
+		return 0;
+	for (j = 0; j < st.threads_len; j++)
+		held += th[j].state == DTPROC_THREAD_HELD;
+	return held;
+}
+
+/* Wait for a BREAK stop of @pid. */
+static void wait_break(int fd, pid_t pid)
+{
+	struct dtproc_status st = {
+		.size = sizeof(st), .pid = pid, .flags = DTPROC_STATUS_WAIT,
+	};
+
+	do {
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		cu_sleep_ms(20);
+	} while (st.why != DTPROC_STOP_BREAK ||
+		 st.state != DTPROC_STATE_STOPPED);
+}
+
+/*
+ * A BREAK stop of 64 spinners (threads in the kernel between a hit and its
+ * single-step: a stop catches some holding or waiting for an XOL slot),
+ * then a BP_ADD that uprobes refuses.  On 6.12 a refused registration
+ * waits for every running handler (synchronize_rcu_tasks_trace()), and a
+ * thread waiting for an XOL slot is one until the stop ends: the consumer
+ * must not wait for it with its lock held, or its own CONTINUE, which
+ * ends the stop, never comes.
+ */
+TEST_TIMEOUT(refused_add_during_stop, 600)
+{
+	struct addarg a = { 0 }, c = { 0 };
+	int fd = open_dtproc(), status, i, w = 0;
+	pthread_t t, t2;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 64;
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	shm->n = 1000000000;
+	shm->go = 1;
+	wait_break(fd, pid);
+	/*
+	 * a stop catching threads in flight through a COUNT breakpoint:
+	 * some hold an XOL slot, the next ones wait for one (held)
+	 */
+	for (i = 0; i < 20; i++) {
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		cu_sleep_ms(200);
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
+		wait_break(fd, pid);
+		cu_sleep_ms(300);
+		w = held_threads(fd, pid);
+		if (w)
+			break;
+	}
+	TH_LOG("stop %d: %d threads waiting for an XOL slot", i, w);
+	if (!w) {
+		/* nothing to test (the debug kernel is slow to catch one) */
+		finish(fd, pid);
+		SKIP("no stop caught a thread waiting for an XOL slot");
+	}
+	a.fd = fd;
+	a.pid = pid;
+	ASSERT_OK(pthread_create(&t, NULL, add_locked, &a));
+	for (i = 0; i < 100 && !a.done; i++)
+		cu_sleep_ms(100);
+	TH_LOG("BP_ADD of a refused instruction: %s",
+	       a.done ? "returned" : "waits (for the stop's end)");
+	if (!a.done) {
+		/* the consumer is not locked out of its own victim */
+		c.fd = fd;
+		c.pid = pid;
+		c.id = id;
+		ASSERT_OK(pthread_create(&t2, NULL, cont_thread, &c));
+		for (i = 0; i < 50 && !c.done; i++)
+			cu_sleep_ms(100);
+		TH_LOG("BP_SET (count) and CONTINUE meanwhile: %s",
+		       c.done ? "returned" : "STILL BLOCKED after 5 s");
+		EXPECT_TRUE(c.done);
+		for (i = 0; i < 100 && !a.done; i++)
+			cu_sleep_ms(100);
+	}
+	TH_LOG("BP_ADD: %s (ret %d, %s)",
+	       a.done ? "returned" : "STILL BLOCKED after the continue",
+	       a.ret, a.done ? strerror(a.err) : "-");
+	EXPECT_TRUE(a.done);
+	if (a.done) {
+		EXPECT_EQ(a.ret, -1);
+		EXPECT_EQ(a.err, EINVAL);
+	}
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	pthread_join(t, NULL);
+	if (c.fd)
+		pthread_join(t2, NULL);
+	close(fd);
+}
