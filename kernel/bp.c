@@ -268,7 +268,7 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 	w->rewind = rewind;
 	w->stop = stop;
 	refcount_inc(&proc->ref);
-	__module_get(THIS_MODULE);
+	dtproc_task_work_module_get();
 	init_task_work(&w->cb, dtproc_brk_work_fn);
 	if (task_work_add(current, &w->cb, TWA_RESUME)) {
 		module_put(THIS_MODULE);

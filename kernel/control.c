@@ -117,6 +117,18 @@ static unsigned int dtproc_consumers;	/* active ones; dtproc_control_lock */
 static bool dtproc_hooked;		/* dtproc_control_lock */
 static bool dtproc_parks_queued;	/* ever, since the load: see the unload */
 
+/*
+ * A task_work of ours (a park, a breakpoint's work) is about to be queued:
+ * take the module reference its last instructions drop, after the flag
+ * that makes the unload wait for those instructions (synchronize_rcu_tasks
+ * in dtproc_control_cleanup()).
+ */
+void dtproc_task_work_module_get(void)
+{
+	WRITE_ONCE(dtproc_parks_queued, true);	/* before the reference */
+	__module_get(THIS_MODULE);
+}
+
 /* --- procs --- */
 
 static void dtproc_parks_free(struct dtproc_park *list)
@@ -301,8 +313,7 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 	pk->proc = proc;
 	pk->gen = proc->gen;
 	refcount_inc(&proc->ref);
-	WRITE_ONCE(dtproc_parks_queued, true);	/* before the reference */
-	__module_get(THIS_MODULE);
+	dtproc_task_work_module_get();
 	if (dtproc_task_work_add_noalloc(t, &pk->cb, mode)) {
 		module_put(THIS_MODULE);
 		dtproc_proc_put(proc);	/* not the last: the caller has one */
@@ -1783,8 +1794,8 @@ void dtproc_control_cleanup(void)
 	mutex_unlock(&dtproc_control_lock);
 	irq_work_sync(&dtproc_kick_work);
 	/*
-	 * What is left of each park after its module_put() (see
-	 * dtproc_park_fn()), if a park was ever queued: its flag was set
+	 * What is left of each park or breakpoint work after its module_put()
+	 * (see dtproc_park_fn()), if one was ever queued: its flag was set
 	 * before its module reference, whose drop made the unload possible.
 	 * Then the RCU frees of procs.
 	 */

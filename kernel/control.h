@@ -120,6 +120,7 @@ int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 		     enum task_work_notify_mode mode);
 int dtproc_park_exec_locked(struct dtproc_proc *proc);
 void dtproc_proc_kick(struct dtproc_proc *proc);
+void dtproc_task_work_module_get(void);
 void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n);
 void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr);
 typedef int (*dtproc_bp_fn)(struct dtproc_proc *proc, struct pid_namespace *ns,
