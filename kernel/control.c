@@ -1030,20 +1030,31 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 		kfree(v);
 		goto out;
 	}
-	proc = dtproc_proc_get(pid);
-	if (IS_ERR(proc)) {
-		xa_erase(&c->victims, nr);
-		kfree(v);
-		ret = PTR_ERR(proc);
-		goto out;
+	for (;;) {
+		proc = dtproc_proc_get(pid);
+		if (IS_ERR(proc)) {
+			xa_erase(&c->victims, nr);
+			kfree(v);
+			ret = PTR_ERR(proc);
+			goto out;
+		}
+		raw_spin_lock_irqsave(&proc->lock, irqflags);
+		if (proc->listed)
+			break;
+		/*
+		 * Unlisted since dtproc_proc_get() looked (a SIGCONT's kick
+		 * found it unwanted): a victim of it would never be seen to
+		 * die.  Look again; once the victim is on the list below,
+		 * under this lock, no kick finds the proc unwanted.
+		 */
+		raw_spin_unlock_irqrestore(&proc->lock, irqflags);
+		dtproc_proc_put(proc);
 	}
 	/* the victim holds the caller's reference of dtproc_proc_get() */
 	v->consumer = c;
 	v->proc = proc;
 	v->nr = nr;
 	v->flags = flags;
-
-	raw_spin_lock_irqsave(&proc->lock, irqflags);
 	list_add_tail(&v->proc_node, &proc->victims);
 	if (!(flags & DTPROC_GRAB_RDONLY)) {
 		if (proc->control) {

@@ -690,6 +690,24 @@ TEST(stop_before_the_instruction)
 	finish(fd, pid);
 }
 
+/*
+ * Wait for a BREAK stop to begin, then for it to settle: WAIT returns at
+ * once for a running victim, so a stop that begins after that check and
+ * before STATUS's snapshot is seen STOPPING; a second WAIT waits it out.
+ */
+static void wait_break_settled(int fd, struct dtproc_status *st)
+{
+	for (;;) {
+		st->flags = DTPROC_STATUS_WAIT;
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, st));
+		if (st->why == DTPROC_STOP_BREAK)
+			break;
+		cu_sleep_ms(20);
+	}
+	st->flags = DTPROC_STATUS_WAIT;
+	ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, st));
+}
+
 TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 {
 	struct dtproc_status st;
@@ -711,12 +729,7 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	st.flags = DTPROC_STATUS_WAIT;
 	/* the grab's continue may come before a thread hits */
 	ASSERT_TRUE(wait_for(&shm->tid, 1, CU_WAIT_MS));
-	for (;;) {
-		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-		if (st.why == DTPROC_STOP_BREAK)
-			break;
-		cu_sleep_ms(20);
-	}
+	wait_break_settled(fd, &st);
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nthreads, 64);
 	EXPECT_EQ(st.nstopped, 64);
@@ -759,13 +772,7 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 
 	/* stopping again */
 	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
-	st.flags = DTPROC_STATUS_WAIT;
-	for (;;) {
-		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-		if (st.why == DTPROC_STOP_BREAK)
-			break;
-		cu_sleep_ms(20);
-	}
+	wait_break_settled(fd, &st);
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nstopped, 64);
 	{
