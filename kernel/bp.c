@@ -41,11 +41,10 @@
  * dtproc_bp_resume_ip()) before the thread parks; it takes the breakpoint
  * once continued (counted then; the thread that stopped the process is
  * counted once, dtproc_brk_untaken()).  Other consumers of the same uprobe
- * see such a hit twice.  A thread that a stop
- * catches between another breakpoint's handler and its single-step parks
- * holding a slot; more such threads than slots make the next ones wait
- * for a slot uninterruptibly (held, in STATUS's terms) until the stop ends
- * or the process is killed (the parked threads free theirs on exit).
+ * see such a hit twice.  A thread that a stop catches between a hit's
+ * handler (before the stop began) and its single-step parks only once the
+ * step is over and its slot free (bp_xol.c): it has then executed the
+ * probed instruction, as a thread caught in a system call completes it.
  *
  * Registrations are retired without waiting for running handlers: a
  * retired one does nothing, and dtproc_bp_retire_fn() waits for them
@@ -389,13 +388,12 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 }
 
 /*
- * Where a parked thread resumes: a thread parked between a breakpoint's
- * handler and the single-step of the probed instruction is at its XOL
- * slot, but resumes (as far as the program can tell) at the breakpoint.
+ * Where a parking thread resumes: a thread that left a breakpoint untaken
+ * is put back on it first.  (No thread parks stepping out of line, at an
+ * XOL slot: its park waits for the step's end, bp_xol.c.)
  */
 unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc)
 {
-	struct uprobe_task *ut = current->utask;
 	struct dtproc_brk_work *w;
 	unsigned long flags;
 
@@ -409,9 +407,6 @@ unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc)
 		}
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-
-	if (ut && ut->active_uprobe && ut->state == UTASK_SSTEP)
-		return ut->vaddr;
 	return instruction_pointer(current_pt_regs());
 }
 
@@ -564,13 +559,21 @@ void dtproc_bps_exit(struct dtproc_proc *proc)
  */
 int dtproc_bp_init(void)
 {
+	int ret;
+
 	dtproc_bp_wq = alloc_workqueue("dtproc_bp", WQ_UNBOUND, 1);
-	return dtproc_bp_wq ? 0 : -ENOMEM;
+	if (!dtproc_bp_wq)
+		return -ENOMEM;
+	ret = dtproc_xol_init();
+	if (ret)
+		destroy_workqueue(dtproc_bp_wq);
+	return ret;
 }
 
 /* Module unload: no consumer is left; wait for the last retirements. */
 void dtproc_bp_cleanup(void)
 {
+	dtproc_xol_cleanup();
 	destroy_workqueue(dtproc_bp_wq);
 }
 

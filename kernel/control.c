@@ -109,6 +109,7 @@ struct dtproc_park {
 	struct task_struct	*task;
 	unsigned long		addr;		/* user IP it resumes at */
 	u32			why;
+	struct dtproc_xol_wait	xol;		/* held back (bp_xol.c) */
 };
 
 static DEFINE_MUTEX(dtproc_control_lock);
@@ -213,6 +214,17 @@ static struct hlist_head *dtproc_parked_bucket(struct dtproc_proc *proc,
 	return &proc->parked_hash[hash_ptr(t, DTPROC_PARKED_HASH_BITS)];
 }
 
+/* A park held back for a thread that exited meanwhile (bp_xol.c). */
+static void dtproc_park_drop(struct callback_head *cb)
+{
+	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
+	struct dtproc_proc *proc = pk->proc;
+
+	kfree(pk);
+	dtproc_proc_put(proc);
+	module_put(THIS_MODULE);
+}
+
 static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
@@ -220,6 +232,19 @@ static void dtproc_park_fn(struct callback_head *cb)
 	bool told = false, park;
 	unsigned long flags;
 	DEFINE_WAIT(wait);
+
+	/*
+	 * Stepping out of line after a breakpoint hit (one begun before the
+	 * stop), the thread holds an XOL slot: it parks once the step is
+	 * over and the slot free, not now (bp_xol.c).  Until then it is not
+	 * parked, so not counted as stopped.
+	 */
+	dtproc_xol_resumed(&pk->xol);
+	if (dtproc_xol_stepping() && READ_ONCE(proc->gen) == pk->gen &&
+	    !(current->flags & PF_EXITING) && !fatal_signal_pending(current)) {
+		dtproc_xol_hold(&pk->xol, &pk->cb, dtproc_park_drop);
+		return;
+	}
 
 	pk->task = current;
 	pk->addr = dtproc_bp_resume_ip(proc);
@@ -312,6 +337,7 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 						dtproc_park_fn);
 	pk->proc = proc;
 	pk->gen = proc->gen;
+	pk->xol.task = NULL;
 	refcount_inc(&proc->ref);
 	dtproc_task_work_module_get();
 	if (dtproc_task_work_add_noalloc(t, &pk->cb, mode)) {

@@ -136,6 +136,31 @@ void dtproc_bps_release(struct dtproc_proc *proc);
 void dtproc_bps_exit(struct dtproc_proc *proc);
 unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc);
 
+/**
+ * struct dtproc_xol_wait - a park held back while its thread steps out of
+ * line (bp_xol.c)
+ * @node:	in bp_xol.c's table, while held
+ * @cb:		the park's task_work, queued again once the step ends
+ * @drop:	disposes of @cb if its thread exits held
+ * @task:	the thread (a reference) while held, else NULL
+ * @since:	jiffies when it was held back
+ */
+struct dtproc_xol_wait {
+	struct hlist_node	node;
+	struct callback_head	*cb;
+	void			(*drop)(struct callback_head *cb);
+	struct task_struct	*task;
+	unsigned long		since;
+};
+
+/* bp_xol.c */
+bool dtproc_xol_stepping(void);
+void dtproc_xol_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
+		     void (*drop)(struct callback_head *cb));
+void dtproc_xol_resumed(struct dtproc_xol_wait *w);
+int dtproc_xol_init(void);
+void dtproc_xol_cleanup(void);
+
 /* control_hooks.c */
 int dtproc_control_hooks_on(void);
 void dtproc_control_hooks_off(void);

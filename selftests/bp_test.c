@@ -400,6 +400,79 @@ static void dump_tasks(pid_t pid)
 		TH_LOG("cannot dump %d", pid);
 }
 
+/* Where thread @tid of @pid sleeps. */
+static void log_wchan(pid_t pid, const char *tid)
+{
+	char path[320], wchan[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan", pid, tid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(wchan, sizeof(wchan), f))
+			wchan[0] = '\0';
+		fclose(f);
+	}
+	TH_LOG("thread %s in D, wchan %s", tid, wchan);
+}
+
+/*
+ * Threads of @pid whose user IP is in the XOL area ("[uprobes]" in its
+ * maps: a thread stopped there holds a single-step slot) and threads in
+ * state D (one waits for a slot, uninterruptibly, when all are held).
+ * A parked thread is in a task_work, not a system call: its
+ * /proc/PID/task/TID/syscall reads "-1 SP PC", PC its user IP.
+ */
+static void xol_census(pid_t pid, int *at_xol, int *in_d, bool log)
+{
+	unsigned long lo = 0, hi = 0, a, b, pc;
+	char path[320], line[512];
+	struct dirent *d;
+	FILE *f;
+	DIR *dir;
+
+	*at_xol = 0;
+	*in_d = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[uprobes]") &&
+		    sscanf(line, "%lx-%lx", &a, &b) == 2) {
+			lo = a;
+			hi = b;
+		}
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		long nr;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
+			 d->d_name);
+		if (cu_stat_state_of(path) == 'D') {
+			(*in_d)++;
+			if (log)
+				log_wchan(pid, d->d_name);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    sscanf(line, "%ld %*s %lx", &nr, &pc) == 2 &&
+		    pc >= lo && pc < hi)
+			(*at_xol)++;
+		fclose(f);
+	}
+	closedir(dir);
+}
+
 static void finish(int fd, pid_t pid)
 {
 	close(fd);
@@ -770,30 +843,54 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 		EXPECT_NE(i ? shm->slot[i] : shm->counter, 0);
 	}
 
-	/* stopping again */
+	/*
+	 * stopping again, with hits under way: a thread the stop catches
+	 * between a hit's handler and its single-step parks after the
+	 * single-step, not holding its XOL slot (32 of them): no thread is
+	 * left waiting for one, every one parks
+	 */
 	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
 	wait_break_settled(fd, &st);
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nstopped, 64);
 	{
-		/* how many parked, how many held (waiting for an XOL slot) */
+		long long until = cu_now_ms() + 20000;
 		struct dtproc_thread th[64];
-		int parked = 0, held = 0;
+		int parked, held, at_xol, in_d;
 		__u32 j;
 
 		st.threads = (unsigned long)th;
 		st.threads_len = 64;
 		st.thread_size = sizeof(th[0]);
-		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-		for (j = 0; j < st.threads_len; j++) {
-			parked += th[j].state == DTPROC_THREAD_PARKED;
-			held += th[j].state == DTPROC_THREAD_HELD;
-			/* one that left the breakpoint parks back on it */
-			EXPECT_NE(th[j].addr, BP_ADDR + 1);
+		for (;;) {
+			st.flags = 0;
+			ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+			parked = 0;
+			held = 0;
+			for (j = 0; j < st.threads_len; j++) {
+				parked += th[j].state == DTPROC_THREAD_PARKED;
+				held += th[j].state == DTPROC_THREAD_HELD;
+			}
+			xol_census(pid, &at_xol, &in_d, false);
+			if (parked == 64 && !at_xol && !in_d)
+				break;
+			if (cu_now_ms() >= until) {
+				xol_census(pid, &at_xol, &in_d, true);
+				break;
+			}
+			cu_sleep_ms(200);
 		}
-		TH_LOG("second stop: %d parked, %d held", parked, held);
-		if (held && getenv("BP_TEST_DUMP"))
+		TH_LOG("second stop: %d parked, %d held, %d parked at an XOL slot, %d in D",
+		       parked, held, at_xol, in_d);
+		if ((held || at_xol) && getenv("BP_TEST_DUMP"))
 			dump_tasks(pid);
+		EXPECT_EQ(parked, 64);
+		EXPECT_EQ(held, 0);
+		EXPECT_EQ(at_xol, 0);
+		EXPECT_EQ(in_d, 0);
+		/* one that left the breakpoint parks back on it */
+		for (j = 0; j < st.threads_len; j++)
+			EXPECT_NE(th[j].addr, BP_ADDR + 1);
 		st.threads = 0;
 	}
 
