@@ -15,7 +15,10 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <ucontext.h>
+
 #include "control_util.h"
+#include "bp_util.h"
 
 /* bp_target(p): "incq (%rdi); ret" (uprobes refuses a lock prefix) */
 void bp_target(volatile long *p);
@@ -41,6 +44,19 @@ __asm__(".pushsection .text\n"
 	".size bp_locked, .-bp_locked\n"
 	".popsection\n");
 
+/* bp_fault(p): "movq (%rdi), %rax; ret": a load, which faults for NULL */
+void bp_fault(volatile long *p);
+__asm__(".pushsection .text\n"
+	".globl bp_fault\n"
+	".type bp_fault, @function\n"
+	"bp_fault:\n"
+	"\tmovq (%rdi), %rax\n"
+	"\tret\n"
+	".size bp_fault, .-bp_fault\n"
+	".popsection\n");
+
+#define BP_FAULT_ADDR	((__u64)(unsigned long)bp_fault)
+
 /* What the test and its victim share. */
 struct vshm {
 	volatile long go;	/* test: rounds asked for */
@@ -52,6 +68,8 @@ struct vshm {
 	volatile long target;	/* victim: bp_target's address there */
 	volatile long started;	/* victim: threads running */
 	volatile long slot[64];	/* bp_target's of threads 1..63 */
+	volatile long faults;	/* victim: bp_fault's SIGSEGVs */
+	volatile long spin;	/* test: a SIGSEGV spins for good */
 };
 
 static struct vshm *shm;
@@ -92,6 +110,44 @@ static void wl_rounds(void)
 			_exit(3);
 	wl_thread((void *)&shm->counter);
 }
+/*
+ * SIGSEGV of bp_fault's load: go past it (3 bytes); once the test says so,
+ * spin here for good instead, in user mode, never hitting a breakpoint.
+ */
+static void wl_segv(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	__atomic_fetch_add(&shm->faults, 1, __ATOMIC_RELAXED);
+	while (shm->spin)
+		;
+	uc->uc_mcontext.gregs[REG_RIP] += 3;
+}
+
+static void *wl_fault_thread(void *arg)
+{
+	__atomic_fetch_add(&shm->started, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		bp_fault(NULL);
+	return NULL;
+}
+
+/* shm->nthreads threads calling bp_fault(NULL) in a loop. */
+static void wl_faults(void)
+{
+	struct sigaction sa = { .sa_sigaction = wl_segv,
+				.sa_flags = SA_SIGINFO };
+	pthread_t t;
+	long i;
+
+	if (sigaction(SIGSEGV, &sa, NULL))
+		_exit(3);
+	for (i = 1; i < shm->nthreads; i++)
+		if (pthread_create(&t, NULL, wl_fault_thread, NULL))
+			_exit(3);
+	wl_fault_thread(NULL);
+}
+
 static void wl_nondump(void)
 {
 	prctl(PR_SET_DUMPABLE, 0);
@@ -537,5 +593,65 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 	pthread_join(t, NULL);
 	if (c.fd)
 		pthread_join(t2, NULL);
+	close(fd);
+}
+
+/*
+ * A stop that catches threads between a breakpoint's handler and a
+ * single-step that traps: the copied load faults, uprobes aborts the step
+ * (no #DB ends it) and the thread runs its SIGSEGV handler, which spins
+ * for good in user mode.  Their parks, held back while they held an XOL
+ * slot, must still park them (bp_xol.c's worker queues them again): every
+ * thread parks, none at an XOL slot, none waiting for one.
+ */
+TEST_TIMEOUT(stop_catches_trapping_steps, 300)
+{
+	long long until;
+	struct dtproc_thread th[64];
+	struct dtproc_status st = {
+		.size = sizeof(st), .threads = (unsigned long)th,
+		.threads_len = 64, .thread_size = sizeof(th[0]),
+	};
+	int fd = open_dtproc(), status, parked = 0, at_xol = 0, in_d = 0;
+	__u32 id = 0, j;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 64;
+	pid = grab_victim(fd, wl_faults);
+	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
+	ASSERT_OK(bp_add(fd, pid, BP_FAULT_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	until = cu_now_ms() + CU_WAIT_MS;
+	while (bp_hits(fd, pid, id) < 2000 && cu_now_ms() < until)
+		cu_sleep_ms(10);
+	ASSERT_GE(bp_hits(fd, pid, id), 2000);
+	shm->spin = 1;
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+	st.pid = pid;
+	until = cu_now_ms() + 30000;
+	for (;;) {
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		parked = 0;
+		for (j = 0; j < st.threads_len; j++)
+			parked += th[j].state == DTPROC_THREAD_PARKED;
+		xol_census(pid, &at_xol, &in_d, false);
+		if (parked == 64 && !at_xol && !in_d)
+			break;
+		if (cu_now_ms() >= until) {
+			xol_census(pid, &at_xol, &in_d, true);
+			break;
+		}
+		cu_sleep_ms(100);
+	}
+	TH_LOG("%ld faults, %llu hits; stop: state %u, %u of %u stopped, %d parked, %d at an XOL slot, %d in D",
+	       shm->faults, (unsigned long long)bp_hits(fd, pid, id),
+	       st.state, st.nstopped, st.nthreads, parked, at_xol, in_d);
+	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
+	EXPECT_EQ(parked, 64);
+	EXPECT_EQ(at_xol, 0);
+	EXPECT_EQ(in_d, 0);
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(fd);
 }
