@@ -295,6 +295,7 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 {
 	struct dtproc_proc *proc = brk->proc;
+	struct dtproc_park *pk;
 	unsigned long flags;
 	bool skip;
 
@@ -305,11 +306,19 @@ static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 		 * Leave it only with a park of its own queued first: one the
 		 * stop queued may be lost (no memory), and a thread that
 		 * leaves breakpoints without parking would spin on them.
+		 * Allocated here, where the handler may sleep: the stop's
+		 * spares are for the fork hook (PREEMPT_RT cannot allocate
+		 * there), not for hits.
 		 */
+		pk = dtproc_park_alloc();
+		if (!pk)
+			return false;
 		raw_spin_lock_irqsave(&proc->lock, flags);
-		skip = proc->why && !proc->state &&
-		       !dtproc_park_task(proc, current, TWA_RESUME);
+		skip = proc->why && !proc->state;
+		if (skip)
+			pk = dtproc_park_current_locked(proc, pk, TWA_RESUME);
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
+		kfree(pk);	/* unused */
 		return skip && dtproc_brk_work_queue(proc, regs, brk->id,
 						     instruction_pointer(regs),
 						     true, false);

@@ -394,6 +394,34 @@ int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 }
 
 /*
+ * A park for dtproc_park_current_locked(), allocated where the caller may
+ * sleep (a breakpoint's handler): the spares are the fork hook's, which
+ * cannot allocate on PREEMPT_RT.
+ */
+struct dtproc_park *dtproc_park_alloc(void)
+{
+	might_sleep();
+	return kmalloc(sizeof(struct dtproc_park), GFP_KERNEL);
+}
+
+/*
+ * Park current for the current stop of @proc on @pk (dtproc_park_alloc()).
+ * Caller holds proc->lock.  Returns @pk if it was not used (current is not
+ * a thread of the program), for the caller to free without the lock; else
+ * NULL.
+ */
+struct dtproc_park *dtproc_park_current_locked(struct dtproc_proc *proc,
+					       struct dtproc_park *pk,
+					       enum task_work_notify_mode mode)
+{
+	lockdep_assert_held(&proc->lock);
+	if (!dtproc_program_thread(current))
+		return pk;
+	dtproc_park_queue(proc, current, pk, mode);
+	return NULL;
+}
+
+/*
  * Park the current thread of armed @proc, exec'ing, from the exec hook,
  * on the park dtproc_hold() set apart for it: no allocation, no spare to
  * run out of.  Caller holds proc->lock.

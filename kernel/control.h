@@ -119,6 +119,10 @@ void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status);
 int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 		     enum task_work_notify_mode mode);
 int dtproc_park_exec_locked(struct dtproc_proc *proc);
+struct dtproc_park *dtproc_park_alloc(void);
+struct dtproc_park *dtproc_park_current_locked(struct dtproc_proc *proc,
+					       struct dtproc_park *pk,
+					       enum task_work_notify_mode mode);
 void dtproc_proc_kick(struct dtproc_proc *proc);
 void dtproc_task_work_module_get(void);
 void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n);
