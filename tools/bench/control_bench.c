@@ -8,6 +8,16 @@
  *                              PTRACE_CONT: ns each
  *   control_bench roundtrip N  stop -> continue of a running victim, then
  *                              PTRACE_INTERRUPT -> PTRACE_CONT: ns each
+ *   control_bench breakpoint N
+ *                              a victim calling a function in a loop with a
+ *                              STOP breakpoint on its first instruction: hit
+ *                              -> stop -> continue (the consumer sees the
+ *                              note, waits for the stop, continues) until
+ *                              the next hit; then the same as a debugger
+ *                              does it with ptrace (int3 by POKETEXT, CONT,
+ *                              waitpid, the byte restored and the IP moved
+ *                              back, SINGLESTEP, waitpid, int3 again): ns
+ *                              per hit
  *   control_bench pingpong N [same]
  *                              one process writes an eventfd, a second reads
  *                              it and writes another back, that the first
@@ -26,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <poll.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +144,119 @@ static int roundtrip(long n)
 	waitpid(pid, NULL, 0);
 	printf("roundtrip_dtproc_ns %lld\nroundtrip_ptrace_ns %lld\n",
 	       (t1 - t0) / n, (t2 - t1) / n);
+	return 0;
+}
+
+/* bench_target(p): "incq (%rdi); ret", where the breakpoints go */
+void bench_target(volatile long *p);
+__asm__(".pushsection .text\n"
+	".globl bench_target\n"
+	".type bench_target, @function\n"
+	"bench_target:\n"
+	"\tincq (%rdi)\n"
+	"\tret\n"
+	".size bench_target, .-bench_target\n"
+	".popsection\n");
+
+static pid_t caller(void)
+{
+	static volatile long calls;
+	pid_t pid = fork();
+
+	if (!pid)
+		for (;;)
+			bench_target(&calls);
+	return pid;
+}
+
+static void note_fn(struct dtproc_handle *h, const struct dtproc_note *note,
+		    const char *msg, void *arg)
+{
+	*(int *)arg += note->what == DTPROC_NOTE_BREAK;
+}
+
+/* Until @h's victim hits its STOP breakpoint and is stopped. */
+static int wait_break(struct dtproc *dp, struct dtproc_handle *h)
+{
+	struct pollfd p = { .fd = dtproc_fd(dp), .events = POLLIN };
+	struct dtproc_stopinfo si = { .size = sizeof(si) };
+	int hits = 0;
+
+	while (!hits) {
+		if (poll(&p, 1, 10000) != 1)
+			return -ETIMEDOUT;
+		if (dtproc_notifications(dp, note_fn, &hits) < 0)
+			return -EIO;
+	}
+	if (dtproc_stop_info(h, &si, DTPROC_STATUS_WAIT) < 0 ||
+	    si.why != DTPROC_STOP_BREAK)
+		return -EIO;
+	return 0;
+}
+
+static int breakpoint(long n)
+{
+	unsigned long addr = (unsigned long)bench_target, word;
+	struct user_regs_struct regs;
+	struct dtproc *dp = dtproc_open();
+	struct dtproc_handle *h;
+	long long t0, t1, t2, t3;
+	uint32_t id;
+	pid_t pid;
+	long i;
+	int st;
+
+	if (!dp)
+		return die("open");
+	pid = caller();
+	h = dtproc_grab(dp, pid, 0);
+	if (!h || dtproc_continue(h) < 0)
+		return die("grab");
+	if (dtproc_bp_add(h, addr, DTPROC_BP_STOP, 0, &id) < 0)
+		return die("dtproc_bp_add");
+	if (wait_break(dp, h) || dtproc_continue(h) < 0)	/* warm */
+		return die("first hit");
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (wait_break(dp, h) || dtproc_continue(h) < 0)
+			return die("hit/stop/continue");
+	t1 = now_ns();
+	dtproc_close(dp);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+
+	pid = caller();
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) ||
+	    ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) ||
+	    waitpid(pid, &st, 0) != pid)
+		return die("PTRACE_SEIZE");
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, addr, NULL);
+	if (errno)
+		return die("PTRACE_PEEKTEXT");
+	t2 = now_ns();
+	for (i = 0; i <= n; i++) {
+		if (i == 1)
+			t2 = now_ns();	/* the first is the warm-up */
+		if (ptrace(PTRACE_POKETEXT, pid, addr, (word & ~0xffUL) | 0xcc) ||
+		    ptrace(PTRACE_CONT, pid, NULL, NULL) ||
+		    waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st) ||
+		    WSTOPSIG(st) != SIGTRAP)
+			return die("int3");
+		if (ptrace(PTRACE_POKETEXT, pid, addr, word) ||
+		    ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+			return die("restore");
+		regs.rip = addr;
+		if (ptrace(PTRACE_SETREGS, pid, NULL, &regs) ||
+		    ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) ||
+		    waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+			return die("single-step");
+	}
+	t3 = now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	printf("bp_dtproc_ns %lld\nbp_ptrace_ns %lld\n", (t1 - t0) / n,
+	       (t3 - t2) / n);
 	return 0;
 }
 
@@ -249,10 +374,12 @@ int main(int argc, char **argv)
 		return create(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "roundtrip"))
 		return roundtrip(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "breakpoint"))
+		return breakpoint(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "pingpong"))
 		return pingpong(atol(argv[2]), argc > 3 && !strcmp(argv[3], "same"));
 	if (argc >= 4 && !strcmp(argv[1], "scale"))
 		return scale(atol(argv[2]), atol(argv[3]));
-	fprintf(stderr, "usage: control_bench create N | roundtrip N | pingpong N [same] | scale RDONLY CONTROL\n");
+	fprintf(stderr, "usage: control_bench create N | roundtrip N | breakpoint N | pingpong N [same] | scale RDONLY CONTROL\n");
 	return 2;
 }

@@ -9,6 +9,7 @@ ROUNDS=${ROUNDS:-5}
 STORM=${STORM:-10000}
 CREATE=${CREATE:-20}
 RTRIP=${RTRIP:-2000}
+BPTRIP=${BPTRIP:-1000}
 # the command a pid-filtered subscriber follows in P1-filtered: a shell that
 # sleeps a second at a time (a program run once a second)
 FOLLOWED="sh -c 'while :; do sleep 1; done'"
@@ -55,16 +56,19 @@ while [ $r -le "$ROUNDS" ]; do
 	fev=$(val follow_events /tmp/bg.out)
 	control_bench create "$CREATE" > /tmp/ctl || rc=1
 	control_bench roundtrip "$RTRIP" >> /tmp/ctl || rc=1
+	control_bench breakpoint "$BPTRIP" >> /tmp/ctl || rc=1
 	control_bench pingpong "$RTRIP" >> /tmp/ctl || rc=1
 	control_bench pingpong "$RTRIP" same >> /tmp/ctl || rc=1
 	cd_=$(val create_dtproc_ns /tmp/ctl); cp_=$(val create_ptrace_ns /tmp/ctl)
 	rd=$(val roundtrip_dtproc_ns /tmp/ctl); rp=$(val roundtrip_ptrace_ns /tmp/ctl)
 	pp=$(val pingpong_ns /tmp/ctl); p1=$(val pingpong_onecpu_ns /tmp/ctl)
+	bd=$(val bp_dtproc_ns /tmp/ctl); bpt=$(val bp_ptrace_ns /tmp/ctl)
 	tag=; [ $r = 0 ] && tag=" (warm-up, not counted)"
 	echo "round $r$tag: loop of $N fork+exec+exit, ns: base $base cn_proc $cn idle $idle subscribed $sub" \
 		"beside-followed $fbase beside-followed-subscribed $fsub (follower got $fev events);" \
-		"create dtproc $cd_ ptrace $cp_; stop/continue dtproc $rd ptrace $rp eventfd $pp (one CPU: $p1)"
-	[ $r = 0 ] || echo "$base $cn $idle $sub $fbase $fsub $cd_ $cp_ $rd $rp $pp $p1" >> /tmp/rounds
+		"create dtproc $cd_ ptrace $cp_; stop/continue dtproc $rd ptrace $rp eventfd $pp (one CPU: $p1);" \
+		"breakpoint hit/stop/continue dtproc $bd ptrace $bpt"
+	[ $r = 0 ] || echo "$base $cn $idle $sub $fbase $fsub $cd_ $cp_ $rd $rp $pp $p1 $bd $bpt" >> /tmp/rounds
 	r=$((r + 1))
 done
 
@@ -113,7 +117,9 @@ END {
 	row("stop->continue: dtproc / eventfd ping-pong, 2 CPUs", 9, 11, "-")
 	row("stop->continue: dtproc / eventfd ping-pong, 1 CPU", 9, 12, "-")
 	row("PTRACE_INTERRUPT+CONT / eventfd ping-pong, 2 CPUs", 10, 11, "-")
-	printf "(per round: %d fork+exec+exit per loop, %s creates, %s stop/continue round trips)\n", n, ENVIRON["CREATE"], ENVIRON["RTRIP"]
+	row("P3 bp hit->stop->continue: dtproc / ptrace int3+step", 13, 14, "<=0.5")
+	row("P3 bp hit->stop->continue: dtproc / eventfd, 2 CPUs", 13, 11, "-")
+	printf "(per round: %d fork+exec+exit per loop, %s creates, %s stop/continue round trips, %s breakpoint hits)\n", n, ENVIRON["CREATE"], ENVIRON["RTRIP"], ENVIRON["BPTRIP"]
 }' /tmp/rounds
 awk '/storm_forks/ {f=$2} /storm_creates/ {c=$2} /storm_dropped/ {d=$2}
      END { printf "%-58s %21s %7s\n", "P5 creates delivered, default buffers", c "/" f, "all" }' /tmp/storm1
