@@ -1374,7 +1374,10 @@ static void dtproc_let_go(struct dtproc_consumer *c, struct dtproc_victim *v)
 	if (unlist)
 		dtproc_proc_unlist_finish(proc);
 	dtproc_proc_wake(proc);
-	/* after the wake-up: a thread parked in a single-step holds a slot */
+	/*
+	 * after the wake-up: on 6.12 the retirement waits for running
+	 * handlers, and a thread waiting for an XOL slot is one
+	 */
 	if (bps)
 		dtproc_bps_release(proc);
 	dtproc_proc_put(proc);

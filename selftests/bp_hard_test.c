@@ -14,24 +14,10 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-
 #include <ucontext.h>
 
 #include "control_util.h"
 #include "bp_util.h"
-
-/* bp_target(p): "incq (%rdi); ret" (uprobes refuses a lock prefix) */
-void bp_target(volatile long *p);
-__asm__(".pushsection .text\n"
-	".globl bp_target\n"
-	".type bp_target, @function\n"
-	"bp_target:\n"
-	"\tincq (%rdi)\n"
-	"\tret\n"
-	".size bp_target, .-bp_target\n"
-	".popsection\n");
-
-#define BP_ADDR		((__u64)(unsigned long)bp_target)
 
 /* "lock incq (%rdi); ret": uprobes refuses the lock prefix */
 void bp_locked(volatile long *p);
@@ -57,59 +43,6 @@ __asm__(".pushsection .text\n"
 
 #define BP_FAULT_ADDR	((__u64)(unsigned long)bp_fault)
 
-/* What the test and its victim share. */
-struct vshm {
-	volatile long go;	/* test: rounds asked for */
-	volatile long n;	/* test: calls per round (per thread) */
-	volatile long done;	/* victim: rounds (thread rounds) done */
-	volatile long counter;	/* bp_target's (the first thread's) */
-	volatile long tid;	/* victim: its (first) thread's tid */
-	volatile long nthreads;	/* test: threads to run */
-	volatile long target;	/* victim: bp_target's address there */
-	volatile long started;	/* victim: threads running */
-	volatile long slot[64];	/* bp_target's of threads 1..63 */
-	volatile long faults;	/* victim: bp_fault's SIGSEGVs */
-	volatile long spin;	/* test: a SIGSEGV spins for good */
-};
-
-static struct vshm *shm;
-static int shm_fd = -1;
-
-static void wait_go(long round)
-{
-	while (shm->go < round)
-		usleep(200);
-}
-
-/* Rounds of n calls, in shm->nthreads threads (each counts a round). */
-static void *wl_thread(void *arg)
-{
-	volatile long *c = arg;
-	long r, i;
-
-	__atomic_fetch_add(&shm->started, 1, __ATOMIC_SEQ_CST);
-	for (r = 1;; r++) {
-		wait_go(r);
-		for (i = 0; i < shm->n; i++)
-			bp_target(c);
-		__atomic_fetch_add(&shm->done, 1, __ATOMIC_SEQ_CST);
-	}
-	return NULL;
-}
-
-static void wl_rounds(void)
-{
-	pthread_t t;
-	long i;
-
-	shm->tid = gettid();
-	shm->target = (long)bp_target;
-	for (i = 1; i < shm->nthreads; i++)
-		if (pthread_create(&t, NULL, wl_thread,
-				   (void *)&shm->slot[i]))
-			_exit(3);
-	wl_thread((void *)&shm->counter);
-}
 /*
  * SIGSEGV of bp_fault's load: go past it (3 bytes); once the test says so,
  * spin here for good instead, in user mode, never hitting a breakpoint.
@@ -172,58 +105,6 @@ __attribute__((constructor)) static void bp_victim_ctor(void)
 
 /* --- the test's side --- */
 
-static void shm_new(void)
-{
-	shm_fd = memfd_create("bp_test", 0);	/* inherited through exec */
-	ASSERT_GE(shm_fd, 0);
-	ASSERT_OK(ftruncate(shm_fd, sizeof(*shm)));
-	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
-		   shm_fd, 0);
-	ASSERT_TRUE(shm != MAP_FAILED);
-	memset((void *)shm, 0, sizeof(*shm));
-	shm->nthreads = 1;
-}
-
-static pid_t victim(void (*fn)(void))
-{
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		/* no descriptor of ours but the shared memory */
-		close_range(3, shm_fd - 1, 0);
-		close_range(shm_fd + 1, ~0U, 0);
-		fn();
-		_exit(0);
-	}
-	return pid;
-}
-
-static bool wait_for(volatile long *v, long want, int ms)
-{
-	long long end = cu_now_ms() + ms;
-
-	while (*v < want) {
-		if (cu_now_ms() > end)
-			return false;
-		usleep(1000);
-	}
-	return true;
-}
-
-/* A round of @n calls per thread; returns once every thread did it. */
-static void round_run(long n)
-{
-	long want = (shm->go + 1) * shm->nthreads;
-
-	shm->n = n;
-	__atomic_fetch_add(&shm->go, 1, __ATOMIC_SEQ_CST);
-	if (!wait_for(&shm->done, want, 120000))
-		DT_FAIL(1, "round of %ld: done %ld of %ld", n, shm->done, want);
-}
-
 /* A controlled victim running @fn, grabbed and running. */
 static pid_t grab_victim(int fd, void (*fn)(void))
 {
@@ -234,72 +115,6 @@ static pid_t grab_victim(int fd, void (*fn)(void))
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 	return pid;
-}
-
-static int bp_add(int fd, pid_t pid, __u64 addr, __u32 action, __u32 flags,
-		  __u64 peek, __u32 *id)
-{
-	struct dtproc_bp b = {
-		.size = sizeof(b), .pid = pid, .flags = flags,
-		.action = action, .addr = addr, .peek = peek,
-	};
-	int ret = ioctl(fd, DTPROC_IOC_BP_ADD, &b);
-
-	if (!ret && id)
-		*id = b.id;
-	return ret;
-}
-
-static int bp_set(int fd, pid_t pid, __u32 id, __u32 action, __u32 flags)
-{
-	struct dtproc_bp b = {
-		.size = sizeof(b), .pid = pid, .flags = flags,
-		.action = action, .id = id,
-	};
-
-	return ioctl(fd, DTPROC_IOC_BP_SET, &b);
-}
-
-/* Breakpoint @id of @pid as BP_LIST reports it; false if not listed. */
-static bool bp_info(int fd, pid_t pid, __u32 id, struct dtproc_bp_info *out,
-		    __u32 *count)
-{
-	struct dtproc_bp_info infos[16];
-	struct dtproc_bp_list l = {
-		.size = sizeof(l), .pid = pid,
-		.bps = (__u64)(unsigned long)infos, .bps_len = 16,
-		.info_size = sizeof(infos[0]),
-	};
-	__u32 i;
-
-	if (ioctl(fd, DTPROC_IOC_BP_LIST, &l))
-		DT_FAIL(1, "BP_LIST: %s", strerror(errno));
-	if (count)
-		*count = l.count;
-	for (i = 0; i < l.bps_len; i++) {
-		if (infos[i].id == id) {
-			*out = infos[i];
-			return true;
-		}
-	}
-	return false;
-}
-
-static __u64 bp_hits(int fd, pid_t pid, __u32 id)
-{
-	struct dtproc_bp_info info;
-
-	if (!bp_info(fd, pid, id, &info, NULL))
-		DT_FAIL(1, "breakpoint %u not listed", id);
-	return info.hits;
-}
-
-/* The next note within @ms, or false. */
-
-static void finish(int fd, pid_t pid)
-{
-	close(fd);
-	cu_kill(pid);
 }
 
 #define MNT_DIR		"/tmp/bp_hard_mnt"
