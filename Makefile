@@ -102,6 +102,20 @@ $(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIBSO)
 	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/lib -ldtproc \
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
 
+# lib_compat_test: built against the LIBDTPROC_1.2 header and linked
+# against a stand-in with that day's version nodes, as a program built then
+# was; it runs against today's library.
+$(B)/selftests/abi/libdtproc.so.$(ABI_MAJOR): selftests/abi/libdtproc-1.2-stub.c \
+		selftests/abi/libdtproc-1.2.map
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -Wl,-soname,libdtproc.so.$(ABI_MAJOR) \
+		-Wl,--version-script=selftests/abi/libdtproc-1.2.map -o $@ $<
+
+$(B)/selftests/lib_compat_test: selftests/lib_compat_test.c selftests/harness.h \
+		selftests/abi/dtproc-1.2.h $(B)/selftests/abi/libdtproc.so.$(ABI_MAJOR) $(LIBSO)
+	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/selftests/abi -l:libdtproc.so.$(ABI_MAJOR) \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+
 $(B)/selftests/bp_victim: selftests/victims/bp_victim.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $< -ldl -lpthread

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -387,8 +388,8 @@ DTPROC_EXPORT int dtproc_feed_unsubscribe(struct dtproc_feed *feed)
 	return dtproc_feed_request(feed, msg, NULL, NULL);
 }
 
-DTPROC_EXPORT int dtproc_feed_next(struct dtproc_feed *feed,
-				   struct dtproc_event *ev)
+/* The next event in full into @ev: 1, 0 if none waiting, or -errno. */
+static int dtproc_feed_pop(struct dtproc_feed *feed, struct dtproc_event *ev)
 {
 	int ret;
 
@@ -400,7 +401,7 @@ DTPROC_EXPORT int dtproc_feed_next(struct dtproc_feed *feed,
 	if (feed->decode_err) {
 		ret = feed->decode_err;
 		feed->decode_err = 0;
-		return dtproc_fail(-ret, "cannot decode an event from dtproc.ko");
+		return dtproc_fail(-ret, "cannot decode an event from dtproc.ko: update libdtproc to match the module");
 	}
 	if (!feed->qlen)
 		return 0;
@@ -410,6 +411,54 @@ DTPROC_EXPORT int dtproc_feed_next(struct dtproc_feed *feed,
 	return 1;
 }
 
+/* dtproc_feed_next@@LIBDTPROC_1.3: never writes past @ev->size bytes. */
+__attribute__((symver("dtproc_feed_next@@LIBDTPROC_1.3")))
+DTPROC_EXPORT int dtproc_feed_next_v13(struct dtproc_feed *feed,
+				       struct dtproc_event *ev)
+{
+	struct dtproc_event full;
+	size_t size = ev->size;
+	int ret;
+
+	if (size < DTPROC_EVENT_SIZE_MIN)
+		return dtproc_fail(EINVAL, "struct dtproc_event's size is %zu: set it to sizeof(struct dtproc_event) (DTPROC_EVENT_INIT)",
+				   size);
+	ret = dtproc_feed_pop(feed, &full);
+	if (ret <= 0)
+		return ret;
+	if (size > sizeof(full))
+		size = sizeof(full);
+	full.size = size;
+	memcpy(ev, &full, size);
+	return 1;
+}
+
+/*
+ * dtproc_feed_next@LIBDTPROC_1: for programs built when struct
+ * dtproc_event had no size (struct dtproc_event_v1): never write past it.
+ */
+__attribute__((symver("dtproc_feed_next@LIBDTPROC_1")))
+DTPROC_EXPORT int dtproc_feed_next_v1(struct dtproc_feed *feed,
+				      struct dtproc_event_v1 *ev)
+{
+	size_t skip = offsetof(struct dtproc_event_v1, seq);
+	struct dtproc_event full;
+	int ret;
+
+	ret = dtproc_feed_pop(feed, &full);
+	if (ret <= 0)
+		return ret;
+	ev->kind = full.kind;
+	memcpy((char *)ev + skip, (char *)&full + skip, sizeof(*ev) - skip);
+	return 1;
+}
+
+/* The module's counters, as the replies to DTPROC_CMD_GET_STATS give them. */
+struct dtproc_stats_reply {
+	struct dtproc_probe_stats probe[32];	/* a probe mask has 32 bits */
+	size_t count;				/* highest probe seen + 1 */
+};
+
 static int dtproc_stats_cb(struct nl_msg *msg, void *arg)
 {
 	static struct nla_policy policy[DTPROC_STATS_A_MAX + 1] = {
@@ -418,8 +467,9 @@ static int dtproc_stats_cb(struct nl_msg *msg, void *arg)
 		[DTPROC_STATS_A_DELIVERED]	= { .type = NLA_U64 },
 		[DTPROC_STATS_A_DROPPED]	= { .type = NLA_U64 },
 	};
-	struct dtproc_probe_stats *stats = arg;
+	struct dtproc_stats_reply *r = arg;
 	struct nlattr *tb[DTPROC_STATS_A_MAX + 1];
+	struct dtproc_probe_stats *st;
 	struct nlattr *a;
 	uint32_t probe;
 	int rem;
@@ -431,44 +481,99 @@ static int dtproc_stats_cb(struct nl_msg *msg, void *arg)
 		    !tb[DTPROC_STATS_A_PROBE])
 			continue;
 		probe = nla_get_u32(tb[DTPROC_STATS_A_PROBE]);
-		if (probe >= DTPROC_PROBE_COUNT)
+		if (probe >= sizeof(r->probe) / sizeof(r->probe[0]))
 			continue;
+		st = &r->probe[probe];
+		if (probe >= r->count)
+			r->count = probe + 1;
 		if (tb[DTPROC_STATS_A_HITS])
-			stats[probe].hits = nla_get_u64(tb[DTPROC_STATS_A_HITS]);
+			st->hits = nla_get_u64(tb[DTPROC_STATS_A_HITS]);
 		if (tb[DTPROC_STATS_A_DELIVERED])
-			stats[probe].delivered = nla_get_u64(tb[DTPROC_STATS_A_DELIVERED]);
+			st->delivered = nla_get_u64(tb[DTPROC_STATS_A_DELIVERED]);
 		if (tb[DTPROC_STATS_A_DROPPED])
-			stats[probe].dropped = nla_get_u64(tb[DTPROC_STATS_A_DROPPED]);
+			st->dropped = nla_get_u64(tb[DTPROC_STATS_A_DROPPED]);
 	}
 	return NL_OK;
 }
 
-DTPROC_EXPORT int dtproc_feed_stats(struct dtproc_feed *feed,
-				    struct dtproc_probe_stats stats[DTPROC_PROBE_COUNT])
+static int dtproc_stats_get(struct dtproc_feed *feed,
+			    struct dtproc_stats_reply *r)
 {
 	struct nl_msg *msg = dtproc_feed_msg(feed, DTPROC_CMD_GET_STATS);
 
-	memset(stats, 0, DTPROC_PROBE_COUNT * sizeof(*stats));
+	memset(r, 0, sizeof(*r));
 	if (!msg)
-		return dtproc_fail(ENOMEM, "cannot build a netlink request");
-	return dtproc_feed_request(feed, msg, dtproc_stats_cb, stats);
+		return dtproc_fail(ENOMEM, "cannot build a netlink request: out of memory");
+	return dtproc_feed_request(feed, msg, dtproc_stats_cb, r);
 }
 
-DTPROC_EXPORT int dtproc_feed_join_events(struct dtproc_feed *feed)
+/*
+ * dtproc_feed_stats@@LIBDTPROC_1.3: at most @n entries of @size bytes,
+ * never written past.
+ */
+__attribute__((symver("dtproc_feed_stats@@LIBDTPROC_1.3")))
+DTPROC_EXPORT int dtproc_feed_stats_v13(struct dtproc_feed *feed,
+					struct dtproc_probe_stats *stats,
+					size_t n, size_t size)
+{
+	size_t i, copy = size < sizeof(*stats) ? size : sizeof(*stats);
+	struct dtproc_stats_reply r;
+	int ret;
+
+	if (n && !size)
+		return dtproc_fail(EINVAL, "dtproc_feed_stats: size is 0: pass sizeof(struct dtproc_probe_stats)");
+	ret = dtproc_stats_get(feed, &r);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		char *dst = (char *)stats + i * size;
+
+		if (i < sizeof(r.probe) / sizeof(r.probe[0]))
+			memcpy(dst, &r.probe[i], copy);
+		else
+			memset(dst, 0, copy);
+		if (size > copy)
+			memset(dst + copy, 0, size - copy);
+	}
+	return r.count;
+}
+
+/*
+ * dtproc_feed_stats@LIBDTPROC_1: for programs built with a
+ * stats[DTPROC_PROBE_COUNT] array of the 14 probes then: never more.
+ */
+__attribute__((symver("dtproc_feed_stats@LIBDTPROC_1")))
+DTPROC_EXPORT int dtproc_feed_stats_v1(struct dtproc_feed *feed,
+				       struct dtproc_probe_stats *stats)
+{
+	int ret = dtproc_feed_stats_v13(feed, stats, DTPROC_PROBE_COUNT_VER1,
+					sizeof(*stats));
+
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * dtproc_feed_join_events@LIBDTPROC_1, for programs built when the header
+ * had it: the events group carries nothing (events go to subscribers), so
+ * it only tells whether the module lets the caller join.
+ */
+__attribute__((symver("dtproc_feed_join_events@LIBDTPROC_1")))
+DTPROC_EXPORT int dtproc_feed_join_events_v1(struct dtproc_feed *feed)
 {
 	int grp, ret;
 
 	grp = genl_ctrl_resolve_grp(feed->sk, DTPROC_GENL_NAME,
 				    DTPROC_GENL_MCGRP_EVENTS);
 	if (grp < 0)
-		return dtproc_fail(ENOENT, "dtproc.ko has no '%s' group: %s",
+		return dtproc_fail(ENOENT, "dtproc.ko has no '%s' group (%s): install a matching dtproc.ko",
 				   DTPROC_GENL_MCGRP_EVENTS, nl_geterror(grp));
 	ret = nl_socket_add_membership(feed->sk, grp);
+	if (ret == -NLE_PERM || ret == -NLE_NOACCESS)
+		return dtproc_fail(dtproc_nlerr_errno(ret),
+				   "cannot join the dtproc event group: run as root (it needs CAP_SYS_ADMIN)");
 	if (ret < 0)
 		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot join the dtproc event feed%s: %s",
-				   ret == -NLE_PERM || ret == -NLE_NOACCESS ?
-				   " (needs CAP_SYS_ADMIN: run as root)" : "",
+				   "cannot join the dtproc event group (%s): check the socket limits",
 				   nl_geterror(ret));
 	return 0;
 }

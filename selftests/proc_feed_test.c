@@ -336,9 +336,90 @@ TEST(subscribe_refused_for_nobody)
 	EXPECT_EQ(dtproc_feed_subscribe(feed, ALL_PROBES, 0, 0), -EPERM);
 	EXPECT_EQ(dtproc_feed_subscribe(feed, PU_P(EXIT), getpid(), 0),
 		  -EPERM);
-	EXPECT_EQ(dtproc_feed_stats(feed, stats), -EPERM);
+	EXPECT_EQ(dtproc_feed_stats(feed, stats, DTPROC_PROBE_COUNT, sizeof(stats[0])), -EPERM);
 	EXPECT_EQ(dtproc_feed_unsubscribe(feed), -EPERM);
 	EXPECT_EQ(raw_subscribe(&mask, NULL, NULL), -EPERM);
+	dtproc_feed_close(feed);
+}
+
+/*
+ * LIBDTPROC_1.3: a struct dtproc_event shorter than the library's (a
+ * program built against an older header) is filled up to its size and
+ * never past it; a size not set is refused, nothing written.
+ */
+TEST(short_event_never_overrun)
+{
+	size_t short_size = offsetof(struct dtproc_event, execname), i;
+	union {
+		struct dtproc_event ev;
+		unsigned char b[sizeof(struct dtproc_event) + 16];
+	} u;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int ret = 0, tries;
+
+	pu_spawn(&c, NULL, exec_true_body, NULL);
+	feed = pu_subscribe(PU_P(EXEC_SUCCESS) | PU_P(EXIT), c.pid, 0);
+	pu_release(&c);
+	ASSERT_EXITED(pu_reap(c.pid), 0);
+
+	memset(u.b, 0xaa, sizeof(u.b));
+	u.ev.size = 0;
+	EXPECT_EQ(dtproc_feed_next(feed, &u.ev), -EINVAL);
+	EXPECT_TRUE(strstr(dtproc_errmsg(), "sizeof(struct dtproc_event)"));
+	for (i = sizeof(u.ev.size); i < sizeof(u.b); i++)
+		ASSERT_EQ(u.b[i], 0xaa);
+
+	for (tries = 0; tries < 50; tries++) {
+		memset(u.b, 0xaa, sizeof(u.b));
+		u.ev.size = short_size;
+		ret = dtproc_feed_next(feed, &u.ev);
+		ASSERT_GE(ret, 0);
+		if (ret == 1 && u.ev.kind == DTPROC_EVENT_PROBE)
+			break;
+		if (!ret)
+			dtproc_feed_wait(feed, 100);
+	}
+	ASSERT_EQ(ret, 1);
+	EXPECT_EQ(u.ev.size, short_size);
+	EXPECT_EQ(u.ev.pid, c.pid);
+	EXPECT_TRUE(u.ev.probe == DTPROC_PROBE_EXEC_SUCCESS ||
+		    u.ev.probe == DTPROC_PROBE_EXIT);
+	for (i = short_size; i < sizeof(u.b); i++)
+		ASSERT_EQ(u.b[i], 0xaa);
+	dtproc_feed_close(feed);
+}
+
+/*
+ * LIBDTPROC_1.3: dtproc_feed_stats() writes at most @n entries of @size
+ * bytes: a short array and a short entry are never overrun, and the count
+ * of probes the module has is returned.
+ */
+TEST(stats_short_array_never_overrun)
+{
+	struct dtproc_probe_stats few[3 + 1];
+	uint64_t hits[DTPROC_PROBE_COUNT + 2];
+	struct dtproc_feed *feed = dtproc_feed_open();
+	size_t i;
+
+	ASSERT_TRUE(feed != NULL);
+	memset(few, 0xaa, sizeof(few));
+	EXPECT_EQ(dtproc_feed_stats(feed, few, 3, sizeof(few[0])),
+		  DTPROC_PROBE_COUNT);
+	for (i = 0; i < sizeof(few[3]); i++)
+		ASSERT_EQ(((unsigned char *)&few[3])[i], 0xaa);
+	EXPECT_TRUE(few[DTPROC_PROBE_CREATE].hits != 0xaaaaaaaaaaaaaaaaULL);
+
+	/* entries of one member: 8 bytes apart, nothing written between */
+	memset(hits, 0xaa, sizeof(hits));
+	EXPECT_EQ(dtproc_feed_stats(feed, (struct dtproc_probe_stats *)hits,
+				    DTPROC_PROBE_COUNT, sizeof(hits[0])),
+		  DTPROC_PROBE_COUNT);
+	EXPECT_TRUE(hits[DTPROC_PROBE_CREATE] != 0xaaaaaaaaaaaaaaaaULL);
+	EXPECT_EQ(hits[DTPROC_PROBE_COUNT], 0xaaaaaaaaaaaaaaaaULL);
+	EXPECT_EQ(hits[DTPROC_PROBE_COUNT + 1], 0xaaaaaaaaaaaaaaaaULL);
+
+	EXPECT_EQ(dtproc_feed_stats(feed, few, 3, 0), -EINVAL);
 	dtproc_feed_close(feed);
 }
 
@@ -584,7 +665,7 @@ static void get_stats(struct dtproc_probe_stats *stats)
 	int ret;
 
 	ASSERT_TRUE(feed != NULL);
-	ret = dtproc_feed_stats(feed, stats);
+	ret = dtproc_feed_stats(feed, stats, DTPROC_PROBE_COUNT, sizeof(stats[0]));
 	if (ret < 0)
 		DT_FAIL(1, "dtproc_feed_stats: %s", dtproc_errmsg());
 	dtproc_feed_close(feed);
@@ -959,7 +1040,7 @@ TEST_TIMEOUT(stats_count_hits_and_deliveries, 120)
 
 static void drain_before(struct dtproc_feed *feed, uint64_t t_unload)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret;
 
 	while ((ret = dtproc_feed_next(feed, &ev)) == 1)
@@ -1015,7 +1096,7 @@ TEST_TIMEOUT(unload_with_subscribers, 180)
 		dtproc_feed_wait(f, 500);
 		drain_before(f, t_unload);
 		/* the family is gone: requests fail, they do not hang */
-		EXPECT_TRUE(dtproc_feed_stats(f, stats) < 0);
+		EXPECT_TRUE(dtproc_feed_stats(f, stats, DTPROC_PROBE_COUNT, sizeof(stats[0])) < 0);
 	}
 
 	/* load it again, for what runs next; new feeds work */

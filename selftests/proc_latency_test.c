@@ -22,7 +22,7 @@ TEST_TIMEOUT(events_delivered_within_a_second, 300)
 {
 	uint64_t worst = 0, late = 0, now, lat;
 	struct dtproc_feed *feed;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	struct pu_child c;
 	int round, got, ret;
 

@@ -171,7 +171,7 @@ static inline bool pu_collect(struct dtproc_feed *feed, struct pu_log *log,
 {
 	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) +
 			    (uint64_t)timeout_ms * 1000000;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret, left;
 
 	pu_dump_log_on_failure(log);
@@ -207,7 +207,7 @@ static inline bool pu_collect(struct dtproc_feed *feed, struct pu_log *log,
  */
 static inline void pu_drain(struct dtproc_feed *feed, struct pu_log *log)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret;
 
 	do {

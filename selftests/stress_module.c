@@ -80,7 +80,7 @@ struct st_sub {
 static void __attribute__((noreturn)) st_subscriber(struct st_sub *s,
 						    int ready_fd)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char version[DTPROC_VERSION_LEN];
 	uint32_t abi;
 	int r;

@@ -50,7 +50,7 @@ static struct st_shared *sh;
 static void __attribute__((noreturn)) st_subscriber(int ready_fd)
 {
 	struct dtproc_feed *feed = dtproc_feed_open();
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	long long quiet_since = 0;
 	int r;
 

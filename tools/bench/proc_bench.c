@@ -85,7 +85,7 @@ static int loop(long n)
 static void count(struct dtproc_feed *feed, unsigned long long *events,
 		  unsigned long long *lost, unsigned long long *trues)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 
 	while (dtproc_feed_next(feed, &ev) > 0) {
 		if (ev.kind == DTPROC_EVENT_DROP) {
@@ -222,7 +222,7 @@ static int storm(long n, int slow)
 	unsigned long long expect = 1, creates = 0, dropped = 0, gaps = 0;
 	unsigned long long received = 0;
 	struct dtproc_feed *feed;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int go[2], done = 0, tiny = 4096, reaped = 0, idle = 0;
 	pid_t root;
 	char c;

@@ -114,7 +114,7 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 	double deadline = 0, reaped_at = 0;
 	struct dtproc_handle *h = NULL;
 	struct dtproc_feed *feed;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	struct dtproc *dp = NULL;
 	pid_t target = o->pid;
 	int wstatus = 0, status = 0, ret;
