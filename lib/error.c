@@ -40,6 +40,27 @@ void *dtproc_fail_null(int err, const char *fmt, ...)
 	return NULL;
 }
 
+int dtproc_failx(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dtproc_vfail(0, fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+void *dtproc_failx_null(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dtproc_vfail(0, fmt, ap);
+	va_end(ap);
+	errno = err;
+	return NULL;
+}
+
 void dtproc_clear_error(void)
 {
 	dtproc_errbuf[0] = '\0';

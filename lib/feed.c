@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct dtproc_feed {
 	void *reply_arg;
 	int done;
 	int error;
+	char extack[256];	/* the module's reason for the error, if given */
 };
 
 /* libnl's error codes, as the errno a caller can act on. */
@@ -138,6 +140,31 @@ static int dtproc_feed_ack_cb(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * The extended ack's message (NLMSGERR_ATTR_MSG) of error @e into @buf:
+ * its TLVs follow the original request's header (NETLINK_CAP_ACK: not its
+ * payload) in the NLMSG_ERROR message.
+ */
+static void dtproc_extack_msg(const struct nlmsgerr *e, char *buf, size_t len)
+{
+	const struct nlmsghdr *hdr = (const void *)((const char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+	buf[0] = '\0';
+	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(hdr->nlmsg_flags & NLM_F_CAPPED))
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	if (off >= hdr->nlmsg_len ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)hdr + off),
+		      hdr->nlmsg_len - off, NULL) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return;
+	nla_strlcpy(buf, tb[NLMSGERR_ATTR_MSG], len);
+}
+
 static int dtproc_feed_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
 			      void *arg)
 {
@@ -145,6 +172,7 @@ static int dtproc_feed_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
 
 	feed->done = 1;
 	feed->error = e->error;
+	dtproc_extack_msg(e, feed->extack, sizeof(feed->extack));
 	return NL_STOP;
 }
 
@@ -159,6 +187,9 @@ static void dtproc_feed_tune(struct dtproc_feed *feed)
 
 	/* Losses are reported in-band; ENOBUFS would only break the reader. */
 	setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+	/* The module's reason for an error comes with it, without the request. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	nl_socket_enable_msg_peek(feed->sk);
@@ -250,12 +281,44 @@ static int dtproc_feed_receive(struct dtproc_feed *feed)
 	return 0;
 }
 
+/* What to do about an error the module answered a request with. */
+static const char *dtproc_refusal_hint(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return " (run as root)";
+	case ESRCH:
+		return " (check that the process exists)";
+	case EINVAL:
+	case EOPNOTSUPP:
+		return " (update libdtproc to match dtproc.ko)";
+	case ENOMEM:
+	case ENOBUFS:
+		return " (free some memory and try again)";
+	default:
+		return "";
+	}
+}
+
+/*
+ * "cannot WHAT: REASON (HINT)": the module's own reason (its extended
+ * ack) if it gave one, else its errno's.
+ */
+static int dtproc_feed_refused(const char *what, int err, const char *extack)
+{
+	return dtproc_failx(err, "cannot %s: dtproc.ko says \"%s\"%s", what,
+			    extack[0] ? extack : strerror(err),
+			    dtproc_refusal_hint(err));
+}
+
 /*
  * Send command @cmd with the attributes already in @msg (consumed) and
  * hand each reply to @fn, queueing any events that arrive meanwhile.
  */
 static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
-			       nl_recvmsg_msg_cb_t fn, void *arg)
+			       const char *what, nl_recvmsg_msg_cb_t fn,
+			       void *arg)
 {
 	int ret;
 
@@ -269,6 +332,7 @@ static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
 	feed->reply_arg = arg;
 	feed->done = 0;
 	feed->error = 0;
+	feed->extack[0] = '\0';
 	while (!feed->done) {
 		ret = dtproc_feed_receive(feed);
 		if (ret == -EAGAIN) {
@@ -285,7 +349,7 @@ static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
 	feed->reply_fn = NULL;
 	/* The module's own errno, not libnl's translation of it. */
 	if (feed->error)
-		return dtproc_fail(-feed->error, "dtproc.ko refused the request");
+		return dtproc_feed_refused(what, -feed->error, feed->extack);
 	if (ret < 0)
 		return ret;
 	return 0;
@@ -339,7 +403,8 @@ DTPROC_EXPORT int dtproc_feed_module_version(struct dtproc_feed *feed,
 	msg = dtproc_feed_msg(feed, DTPROC_CMD_GET_VERSION);
 	if (!msg)
 		return dtproc_fail(ENOMEM, "cannot build a netlink request");
-	ret = dtproc_feed_request(feed, msg, dtproc_version_cb, &r);
+	ret = dtproc_feed_request(feed, msg, "read the version of dtproc.ko",
+				  dtproc_version_cb, &r);
 	if (ret < 0)
 		return ret;
 	if (!r.seen)
@@ -357,8 +422,8 @@ DTPROC_EXPORT int dtproc_feed_subscribe(struct dtproc_feed *feed,
 					uint32_t probe_mask, int32_t pid,
 					uint32_t flags)
 {
+	char what[64];
 	struct nl_msg *msg;
-	int ret;
 
 	if (!probe_mask || (probe_mask & ~DTPROC_PROBE_MASK_ALL))
 		return dtproc_fail(EINVAL, "bad probe mask 0x%x", probe_mask);
@@ -371,12 +436,10 @@ DTPROC_EXPORT int dtproc_feed_subscribe(struct dtproc_feed *feed,
 		nlmsg_free(msg);
 		return dtproc_fail(ENOMEM, "cannot build a netlink request");
 	}
-	ret = dtproc_feed_request(feed, msg, NULL, NULL);
-	if (ret == -ESRCH)
-		return dtproc_fail(ESRCH, "cannot trace pid %d", pid);
-	if (ret == -EPERM)
-		return dtproc_fail(EPERM, "cannot subscribe to the dtproc feed (needs CAP_SYS_ADMIN: run as root)");
-	return ret;
+	if (pid)
+		snprintf(what, sizeof(what), "trace pid %d", pid);
+	return dtproc_feed_request(feed, msg, pid ? what : "subscribe to the dtproc feed",
+				   NULL, NULL);
 }
 
 DTPROC_EXPORT int dtproc_feed_unsubscribe(struct dtproc_feed *feed)
@@ -385,7 +448,8 @@ DTPROC_EXPORT int dtproc_feed_unsubscribe(struct dtproc_feed *feed)
 
 	if (!msg)
 		return dtproc_fail(ENOMEM, "cannot build a netlink request");
-	return dtproc_feed_request(feed, msg, NULL, NULL);
+	return dtproc_feed_request(feed, msg, "unsubscribe from the dtproc feed",
+				   NULL, NULL);
 }
 
 /* The next event in full into @ev: 1, 0 if none waiting, or -errno. */
@@ -504,7 +568,8 @@ static int dtproc_stats_get(struct dtproc_feed *feed,
 	memset(r, 0, sizeof(*r));
 	if (!msg)
 		return dtproc_fail(ENOMEM, "cannot build a netlink request: out of memory");
-	return dtproc_feed_request(feed, msg, dtproc_stats_cb, r);
+	return dtproc_feed_request(feed, msg, "read the probe counters of dtproc.ko",
+				   dtproc_stats_cb, r);
 }
 
 /*

@@ -19,6 +19,15 @@ int dtproc_fail(int err, const char *fmt, ...)
 void *dtproc_fail_null(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * As dtproc_fail() and dtproc_fail_null(), for a message that states its
+ * cause itself: nothing is appended (one cause, said once).
+ */
+int dtproc_failx(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void *dtproc_failx_null(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 void dtproc_clear_error(void);
 
 /* control.c: the handle table of a struct dtproc */

@@ -102,6 +102,28 @@ TEST(commands_refused_for_nobody)
 	dtproc_feed_close(feed);
 }
 
+/*
+ * A refused command's message is the module's own reason (its netlink
+ * extended ack), said once, with what to do.
+ */
+TEST(refusal_carries_the_modules_reason)
+{
+	struct dtproc_feed *feed;
+	uint32_t abi;
+
+	drop_to_nobody();
+	feed = dtproc_feed_open();
+	ASSERT_TRUE(feed != NULL);
+	EXPECT_EQ(dtproc_feed_module_version(feed, &abi, NULL, 0), -EPERM);
+	EXPECT_STREQ(dtproc_errmsg(),
+		     "cannot read the version of dtproc.ko: dtproc.ko says \"dtproc needs CAP_SYS_ADMIN\" (run as root)");
+	EXPECT_EQ(dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 1, 0),
+		  -EPERM);
+	EXPECT_STREQ(dtproc_errmsg(),
+		     "cannot trace pid 1: dtproc.ko says \"dtproc needs CAP_SYS_ADMIN\" (run as root)");
+	dtproc_feed_close(feed);
+}
+
 /* Issue 9 item 1: CAP_NET_ADMIN is not enough, for any command or the join. */
 static void expect_all_refused(struct dtproc_feed *feed)
 {
