@@ -518,12 +518,9 @@ static void note_message(const struct dtproc_note *n, char *buf, size_t len)
 
 int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
 {
-	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
 	ssize_t n;
 
-	/* poll first: the descriptor stays blocking (it may be shared) */
-	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
-		return 0;
+	/* the descriptor is O_NONBLOCK since dtproc_open() */
 	memset(note, 0, sizeof(*note));
 	n = read(dtproc_fd(dp), note, sizeof(*note));
 	if (n < 0)

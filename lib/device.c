@@ -46,7 +46,12 @@ DTPROC_EXPORT struct dtproc *dtproc_open(void)
 	if (!dp)
 		return dtproc_fail_null(ENOMEM, "cannot open " DTPROC_DEV_PATH);
 
-	dp->fd = open(DTPROC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	/*
+	 * Non-blocking from the start: the library never waits in read(2)
+	 * (notes are read until EAGAIN), and the flag is never changed on a
+	 * description a vfork'd child or the caller may share.
+	 */
+	dp->fd = open(DTPROC_DEV_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (dp->fd < 0) {
 		err = errno;
 		free(dp);

@@ -7,6 +7,24 @@
  * return NULL on failure and set errno.  After any failure,
  * dtproc_errmsg() describes what happened and what to do, for the calling
  * thread.
+ *
+ * Threads.  An object is used by one thread at a time; different objects
+ * may be used at the same time from different threads, with no lock of
+ * the caller's:
+ *  - a struct dtproc together with everything made from it (its
+ *    dtproc_handles, their dtproc_bps sets): one object; lock them
+ *    together to share them.  Two struct dtproc (two opens) are
+ *    independent, even for the same process;
+ *  - a struct dtproc_feed: its own object; two feeds are independent;
+ *  - a struct dtproc_syms: its own object (the symbol tables several of
+ *    them share are guarded inside the library);
+ *  - calls on no object (dtproc_probe_id/_name, dtproc_evaltime_id/_name,
+ *    dtproc_event_json, dtproc_lib_version, dtproc_errmsg): any thread,
+ *    any time.
+ * Descriptors the library opens are close-on-exec and non-blocking from
+ * their creation (dtproc_fd(), dtproc_feed_fd()): poll them, do not
+ * change their flags.  After fork(), the child must not use the parent's
+ * objects (it may only close them).
  */
 #ifndef DTPROC_H
 #define DTPROC_H
@@ -34,6 +52,7 @@ struct dtproc;
 /* Open /dev/dtproc and check the module speaks our ABI version. */
 struct dtproc *dtproc_open(void);
 void dtproc_close(struct dtproc *dp);
+/* The device's descriptor (O_NONBLOCK, O_CLOEXEC): poll it for POLLIN. */
 int dtproc_fd(const struct dtproc *dp);
 
 /* ABI version and version string (into @buf of @len bytes) of the module. */
@@ -108,7 +127,7 @@ struct dtproc_feed;
 struct dtproc_feed *dtproc_feed_open(void);
 void dtproc_feed_close(struct dtproc_feed *feed);
 
-/* The socket's fd, for poll loops. */
+/* The socket's fd (non-blocking, close-on-exec), for poll loops. */
 int dtproc_feed_fd(const struct dtproc_feed *feed);
 
 /* Family version (genl header version) of the module's family. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/family.h>
@@ -181,6 +182,35 @@ static int dtproc_feed_noseq_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * The feed's socket: close-on-exec and non-blocking from its creation (no
+ * flag is changed later), bound to a port the kernel picks, then handed to
+ * libnl, which connects it as genl_connect() would.
+ */
+static int dtproc_feed_socket(struct dtproc_feed *feed)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
+	int fd, ret;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    NETLINK_GENERIC);
+	if (fd < 0)
+		return dtproc_fail(errno, "cannot open a generic netlink socket");
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = errno;
+		close(fd);
+		return dtproc_fail(ret, "cannot bind a generic netlink socket");
+	}
+	ret = nl_socket_set_fd(feed->sk, NETLINK_GENERIC, fd);
+	if (ret < 0) {
+		close(fd);
+		return dtproc_failx(dtproc_nlerr_errno(ret),
+				    "cannot open a generic netlink socket: libnl says \"%s\"",
+				    nl_geterror(ret));
+	}
+	return 0;
+}
+
 static void dtproc_feed_tune(struct dtproc_feed *feed)
 {
 	int fd = nl_socket_get_fd(feed->sk), one = 1, size = DTPROC_FEED_RCVBUF;
@@ -193,13 +223,12 @@ static void dtproc_feed_tune(struct dtproc_feed *feed)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	nl_socket_enable_msg_peek(feed->sk);
-	nl_socket_set_nonblocking(feed->sk);
 }
 
 DTPROC_EXPORT struct dtproc_feed *dtproc_feed_open(void)
 {
 	struct dtproc_feed *feed;
-	int ret, err;
+	int ret;
 
 	feed = calloc(1, sizeof(*feed));
 	if (!feed)
@@ -210,12 +239,11 @@ DTPROC_EXPORT struct dtproc_feed *dtproc_feed_open(void)
 		dtproc_feed_close(feed);
 		return dtproc_fail_null(ENOMEM, "cannot open the dtproc feed");
 	}
-	ret = genl_connect(feed->sk);
+	ret = dtproc_feed_socket(feed);
 	if (ret < 0) {
-		err = dtproc_nlerr_errno(ret);
 		dtproc_feed_close(feed);
-		return dtproc_fail_null(err, "cannot open a generic netlink socket: %s",
-					nl_geterror(ret));
+		errno = -ret;
+		return NULL;
 	}
 	ret = dtproc_feed_resolve(feed);
 	if (ret < 0) {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The "dtproc" generic netlink family, through libdtproc and libnl-3. */
+#include <fcntl.h>
+
 #include <dtproc.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -43,6 +45,28 @@ static void drop_sys_admin(void)
  */
 __asm__(".symver join_events_v1, dtproc_feed_join_events@LIBDTPROC_1");
 int join_events_v1(struct dtproc_feed *feed);
+
+/*
+ * The library's descriptors are close-on-exec and non-blocking from their
+ * creation (it never changes their flags afterwards).
+ */
+TEST(descriptors_cloexec_nonblock)
+{
+	struct dtproc_feed *feed = dtproc_feed_open();
+	struct dtproc *dp = dtproc_open();
+	int fds[2], i;
+
+	ASSERT_TRUE(feed != NULL);
+	ASSERT_TRUE(dp != NULL);
+	fds[0] = dtproc_feed_fd(feed);
+	fds[1] = dtproc_fd(dp);
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(fcntl(fds[i], F_GETFD) & FD_CLOEXEC);
+		EXPECT_TRUE(fcntl(fds[i], F_GETFL) & O_NONBLOCK);
+	}
+	dtproc_close(dp);
+	dtproc_feed_close(feed);
+}
 
 TEST(family_resolves)
 {
