@@ -204,6 +204,45 @@ static int open_mem(pid_t pid)
 	return fd;
 }
 
+/* Why a grab of @pid failed with @err, and what to do; NULL, errno set. */
+static struct dtproc_handle *grab_fail(int err, pid_t pid)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return dtproc_failx_null(err, "failed to grab pid %d: permission denied (run as its user with ptrace allowed, or as root)", pid);
+	case EOWNERDEAD:
+		/* dt_proc's words */
+		return dtproc_failx_null(err, "failed to grab pid %d: process is a zombie", pid);
+	case EBUSY:
+		return dtproc_failx_null(err, "failed to grab pid %d: another consumer controls it (end that one, or grab read-only)", pid);
+	case EINVAL:
+		return dtproc_failx_null(err, "failed to grab pid %d: cannot control the calling process itself (grab another process)", pid);
+	case ESRCH:
+		return dtproc_failx_null(err, "failed to grab pid %d: No such process (check the pid)", pid);
+	case ENOMEM:
+		return dtproc_failx_null(err, "failed to grab pid %d: out of memory (free some, then retry)", pid);
+	default:
+		return dtproc_failx_null(err, "failed to grab pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+					 pid, strerror(err));
+	}
+}
+
+int dtproc_status_fail(int err, pid_t pid)
+{
+	switch (err) {
+	case ENOENT:
+		return dtproc_failx(err, "failed to get the status of pid %d: this consumer does not hold it (grab it first)", pid);
+	case ESRCH:
+		return dtproc_failx(err, "failed to get the status of pid %d: the process is gone", pid);
+	case EINTR:
+		return dtproc_failx(err, "failed to get the status of pid %d: a signal interrupted the wait (call it again)", pid);
+	default:
+		return dtproc_failx(err, "failed to get the status of pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+				    pid, strerror(err));
+	}
+}
+
 static struct dtproc_handle *handle_new(struct dtproc *dp,
 					struct dtproc_handles *hs, pid_t pid,
 					unsigned int flags)
@@ -232,27 +271,12 @@ again:
 	if (ret < 0 && err == ESTALE && ++tries < 100)
 		goto again;
 	errno = err;
-	if (ret < 0) {
-		if (flags & DTPROC_GRAB_CREATE)
-			return dtproc_fail_null(err, "failed to control pid %d", pid);
-		if (err == EPERM)
-			return dtproc_fail_null(err, "failed to grab pid %d: Permission denied (it needs the right to ptrace it)", pid);
-		if (err == EOWNERDEAD) {
-			/* dt_proc's message, which has no strerror() */
-			dtproc_fail_null(0, "failed to grab pid %d: process is a zombie", pid);
-			errno = err;
-			return NULL;
-		}
-		if (err == EBUSY)
-			return dtproc_fail_null(err, "failed to grab pid %d: another consumer controls it", pid);
-		if (err == EINVAL)
-			return dtproc_fail_null(err, "failed to grab pid %d: cannot control the calling process itself", pid);
-		return dtproc_fail_null(err, "failed to grab pid %d", pid);
-	}
+	if (ret < 0)
+		return grab_fail(err, pid);
 	h = handle_insert(dp, hs, pid, flags);
 	if (!h) {
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
-		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
+		return grab_fail(ENOMEM, pid);
 	}
 	return h;
 }
@@ -264,9 +288,9 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
 	struct dtproc_handle *h;
 
 	if (!hs)
-		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
+		return grab_fail(ENOMEM, pid);
 	if (flags & ~DTPROC_GRAB_RDONLY)
-		return dtproc_fail_null(EINVAL, "failed to grab pid %d: bad flags 0x%x", pid, flags);
+		return dtproc_failx_null(EINVAL, "failed to grab pid %d: unknown flags 0x%x (the only one is DTPROC_GRAB_RDONLY)", pid, flags);
 	h = lookup(hs, pid);
 	if (h && !h->refs) {
 		/* a cached handle of a process since gone: the pid is new */
@@ -281,7 +305,7 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
 	if (h && h->rdonly && !(flags & DTPROC_GRAB_RDONLY)) {
 		/* a cached read-only handle is stale for control */
 		if (h->refs)
-			return dtproc_fail_null(EBUSY, "failed to grab pid %d: held read-only", pid);
+			return dtproc_failx_null(EBUSY, "failed to grab pid %d: this consumer holds it read-only (release that handle first)", pid);
 		lru_remove(hs, h);
 		handle_destroy(hs, h);
 		h = NULL;
@@ -349,12 +373,34 @@ DTPROC_EXPORT pid_t dtproc_handle_pid(const struct dtproc_handle *h)
 	return h->pid;
 }
 
+/* An ioctl on @h's process failed with @err: why, and what to do. */
+static int dtproc_handle_fail(struct dtproc_handle *h, int err,
+			      const char *what)
+{
+	switch (err) {
+	case ENOENT:
+		return dtproc_failx(err, "failed to %s pid %d: this consumer does not hold it (grab it first)",
+				    what, h->pid);
+	case ESRCH:
+		return dtproc_failx(err, "failed to %s pid %d: the process is gone", what, h->pid);
+	case EPERM:
+		return dtproc_failx(err, "failed to %s pid %d: it is held read-only (grab it without DTPROC_GRAB_RDONLY)",
+				    what, h->pid);
+	case EINTR:
+		return dtproc_failx(err, "failed to %s pid %d: a signal interrupted the wait (call it again)",
+				    what, h->pid);
+	default:
+		return dtproc_failx(err, "failed to %s pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+				    what, h->pid, strerror(err));
+	}
+}
+
 DTPROC_EXPORT int dtproc_continue(struct dtproc_handle *h)
 {
 	int ret = pid_ioctl(h->dp, DTPROC_IOC_CONTINUE, h->pid);
 
 	if (ret)
-		return dtproc_fail(-ret, "failed to continue pid %d", h->pid);
+		return dtproc_handle_fail(h, -ret, "continue");
 	return 0;
 }
 
@@ -363,7 +409,7 @@ DTPROC_EXPORT int dtproc_stop(struct dtproc_handle *h)
 	int ret = pid_ioctl(h->dp, DTPROC_IOC_STOP, h->pid);
 
 	if (ret)
-		return dtproc_fail(-ret, "failed to stop pid %d", h->pid);
+		return dtproc_handle_fail(h, -ret, "stop");
 	return 0;
 }
 
@@ -378,7 +424,7 @@ static int status_sized(struct dtproc_handle *h, struct dtproc_status *st,
 	full.pid = h->pid;
 	full.flags = flags;
 	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &full) < 0)
-		return dtproc_fail(errno, "failed to get the status of pid %d", h->pid);
+		return dtproc_status_fail(errno, h->pid);
 	full.size = size;
 	memcpy(st, &full, size);
 	return 0;
@@ -415,7 +461,7 @@ DTPROC_EXPORT int dtproc_threads(struct dtproc_handle *h,
 	st.threads_len = len > UINT32_MAX ? UINT32_MAX : len;
 	st.thread_size = sizeof(*buf);
 	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &st) < 0)
-		return dtproc_fail(errno, "failed to list the threads of pid %d", h->pid);
+		return dtproc_handle_fail(h, errno, "list the threads of");
 	return st.threads_len;
 }
 
@@ -438,10 +484,11 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 	pid_t pid;
 
 	if (!hs)
-		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
+		return dtproc_failx_null(ENOMEM, "failed to execute %s: out of memory (free some, then retry)", file);
 	pid = vfork();
 	if (pid < 0)
-		return dtproc_fail_null(errno, "failed to execute %s", file);
+		return dtproc_failx_null(errno, "failed to execute %s: cannot fork: %s (too many processes? retry later)",
+					 file, strerror(errno));
 	if (pid == 0) {
 		struct dtproc_grab g = {
 			.size = sizeof(g), .flags = DTPROC_GRAB_CREATE, .pid = getpid(),
@@ -458,15 +505,19 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 		waitpid(pid, NULL, 0);
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
 		if (!stage)
-			return dtproc_fail_null(failure, "failed to control pid %d", pid);
-		return dtproc_fail_null(failure, "failed to execute %s", file);
+			return grab_fail(failure, pid);
+		/* dt_proc's words: the cause is exec's errno */
+		return dtproc_failx_null(failure, "failed to execute %s: %s%s", file,
+					 strerror(failure),
+					 failure == ENOENT ? " (check the name and PATH)" :
+					 failure == EACCES ? " (check that it is executable)" : "");
 	}
 
 	h = handle_insert(dp, hs, pid, DTPROC_GRAB_CREATE);
 	if (!h) {
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);	/* kills it */
 		waitpid(pid, NULL, 0);
-		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
+		return dtproc_failx_null(ENOMEM, "failed to execute %s: out of memory (free some, then retry)", file);
 	}
 	if (dtproc_status_v2(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {
@@ -477,8 +528,8 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 		handle_destroy(hs, h);
 		waitpid(pid, NULL, 0);
 		if (lost)
-			return dtproc_fail_null(err, "failed to control pid %d: process exec'd set-id or unobservable program", pid);
-		return dtproc_fail_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
+			return dtproc_failx_null(err, "failed to control pid %d: process exec'd set-id or unobservable program (run it as a user it does not change to)", pid);
+		return dtproc_failx_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
 	}
 	return h;
 }
@@ -583,6 +634,7 @@ DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 		count++;
 	}
 	if (ret < 0)
-		return dtproc_fail(-ret, "cannot read dtproc notifications");
+		return dtproc_failx(-ret, "cannot read dtproc notifications: %s (unexpected: report it, with dtproc.ko's version)",
+				    strerror(-ret));
 	return count;
 }

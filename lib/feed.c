@@ -74,14 +74,14 @@ static int dtproc_feed_resolve(struct dtproc_feed *feed)
 
 	feed->family = genl_ctrl_resolve(feed->sk, DTPROC_GENL_NAME);
 	if (feed->family < 0)
-		return dtproc_fail(ENOENT,
-			"generic netlink family '" DTPROC_GENL_NAME "' not found (is dtproc.ko loaded?)");
+		return dtproc_failx(ENOENT,
+			"cannot open the dtproc feed: no generic netlink family '" DTPROC_GENL_NAME "' (is dtproc.ko loaded? try 'modprobe dtproc' as root)");
 
 	ret = genl_ctrl_alloc_cache(feed->sk, &cache);
 	if (ret < 0)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot list generic netlink families: %s",
-				   nl_geterror(ret));
+		return dtproc_failx(dtproc_nlerr_errno(ret),
+				    "cannot open the dtproc feed: listing generic netlink families failed: libnl says \"%s\" (unexpected: report it)",
+				    nl_geterror(ret));
 	fam = genl_ctrl_search_by_name(cache, DTPROC_GENL_NAME);
 	if (fam) {
 		feed->family_version = genl_family_get_version(fam);
@@ -195,17 +195,19 @@ static int dtproc_feed_socket(struct dtproc_feed *feed)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		    NETLINK_GENERIC);
 	if (fd < 0)
-		return dtproc_fail(errno, "cannot open a generic netlink socket");
+		return dtproc_failx(errno, "cannot open the dtproc feed: no netlink socket: %s (too many open files? close some)",
+				    strerror(errno));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		ret = errno;
 		close(fd);
-		return dtproc_fail(ret, "cannot bind a generic netlink socket");
+		return dtproc_failx(ret, "cannot open the dtproc feed: cannot bind its socket: %s (unexpected: report it)",
+				    strerror(ret));
 	}
 	ret = nl_socket_set_fd(feed->sk, NETLINK_GENERIC, fd);
 	if (ret < 0) {
 		close(fd);
 		return dtproc_failx(dtproc_nlerr_errno(ret),
-				    "cannot open a generic netlink socket: libnl says \"%s\"",
+				    "cannot open the dtproc feed: libnl says \"%s\" (unexpected: report it)",
 				    nl_geterror(ret));
 	}
 	return 0;
@@ -232,12 +234,12 @@ DTPROC_EXPORT struct dtproc_feed *dtproc_feed_open(void)
 
 	feed = calloc(1, sizeof(*feed));
 	if (!feed)
-		return dtproc_fail_null(ENOMEM, "cannot open the dtproc feed");
+		return dtproc_failx_null(ENOMEM, "cannot open the dtproc feed: out of memory (free some, then retry)");
 	feed->sk = nl_socket_alloc();
 	feed->cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!feed->sk || !feed->cb) {
 		dtproc_feed_close(feed);
-		return dtproc_fail_null(ENOMEM, "cannot open the dtproc feed");
+		return dtproc_failx_null(ENOMEM, "cannot open the dtproc feed: out of memory (free some, then retry)");
 	}
 	ret = dtproc_feed_socket(feed);
 	if (ret < 0) {
@@ -292,7 +294,8 @@ DTPROC_EXPORT int dtproc_feed_wait(struct dtproc_feed *feed, int timeout_ms)
 		ret = poll(&pfd, 1, timeout_ms);
 	while (ret < 0 && errno == EINTR);
 	if (ret < 0)
-		return dtproc_fail(errno, "cannot wait for the dtproc feed");
+		return dtproc_failx(errno, "cannot wait for the dtproc feed: %s (unexpected: report it)",
+				    strerror(errno));
 	return ret > 0;
 }
 
@@ -304,8 +307,9 @@ static int dtproc_feed_receive(struct dtproc_feed *feed)
 	if (ret == -NLE_AGAIN)
 		return -EAGAIN;
 	if (ret < 0)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot read from dtproc.ko: %s", nl_geterror(ret));
+		return dtproc_failx(dtproc_nlerr_errno(ret),
+				    "cannot read from the dtproc feed: libnl says \"%s\" (close the feed and open another)",
+				    nl_geterror(ret));
 	return 0;
 }
 
@@ -353,8 +357,9 @@ static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
 	ret = nl_send_auto(feed->sk, msg);
 	nlmsg_free(msg);
 	if (ret < 0)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot send to dtproc.ko: %s", nl_geterror(ret));
+		return dtproc_failx(dtproc_nlerr_errno(ret),
+				    "cannot send to dtproc.ko: libnl says \"%s\" (is dtproc.ko still loaded?)",
+				    nl_geterror(ret));
 
 	feed->reply_fn = fn;
 	feed->reply_arg = arg;
@@ -366,7 +371,8 @@ static int dtproc_feed_request(struct dtproc_feed *feed, struct nl_msg *msg,
 		if (ret == -EAGAIN) {
 			ret = dtproc_feed_wait(feed, DTPROC_REPLY_TIMEOUT_MS);
 			if (ret == 0)
-				ret = dtproc_fail(ETIMEDOUT, "dtproc.ko did not answer");
+				ret = dtproc_failx(ETIMEDOUT, "dtproc.ko did not answer in %d s (is the machine overloaded? retry)",
+						   DTPROC_REPLY_TIMEOUT_MS / 1000);
 			if (ret < 0)
 				break;
 			ret = 0;
@@ -430,13 +436,13 @@ DTPROC_EXPORT int dtproc_feed_module_version(struct dtproc_feed *feed,
 
 	msg = dtproc_feed_msg(feed, DTPROC_CMD_GET_VERSION);
 	if (!msg)
-		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+		return dtproc_failx(ENOMEM, "cannot build a netlink request: out of memory (free some, then retry)");
 	ret = dtproc_feed_request(feed, msg, "read the version of dtproc.ko",
 				  dtproc_version_cb, &r);
 	if (ret < 0)
 		return ret;
 	if (!r.seen)
-		return dtproc_fail(EPROTO, "dtproc.ko sent no version reply");
+		return dtproc_failx(EPROTO, "dtproc.ko sent no version (install matching dtproc.ko and libdtproc)");
 	if (abi)
 		*abi = r.abi;
 	if (buf && len) {
@@ -454,15 +460,17 @@ DTPROC_EXPORT int dtproc_feed_subscribe(struct dtproc_feed *feed,
 	struct nl_msg *msg;
 
 	if (!probe_mask || (probe_mask & ~DTPROC_PROBE_MASK_ALL))
-		return dtproc_fail(EINVAL, "bad probe mask 0x%x", probe_mask);
+		return dtproc_failx(EINVAL, "bad probe mask 0x%x: set bits 1 << DTPROC_PROBE_* only, at least one",
+				    probe_mask);
 	if (pid < 0 || ((flags & DTPROC_FILTER_DESCENDANTS) && !pid))
-		return dtproc_fail(EINVAL, "bad pid filter %d", pid);
+		return dtproc_failx(EINVAL, "bad pid filter %d: give a pid >= 0, and a pid > 0 with DTPROC_FILTER_DESCENDANTS",
+				    pid);
 	msg = dtproc_feed_msg(feed, DTPROC_CMD_SUBSCRIBE);
 	if (!msg || nla_put_u32(msg, DTPROC_A_PROBE_MASK, probe_mask) ||
 	    (pid && nla_put_u32(msg, DTPROC_A_FILTER_PID, pid)) ||
 	    (flags && nla_put_u32(msg, DTPROC_A_FILTER_FLAGS, flags))) {
 		nlmsg_free(msg);
-		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+		return dtproc_failx(ENOMEM, "cannot build a netlink request: out of memory (free some, then retry)");
 	}
 	if (pid)
 		snprintf(what, sizeof(what), "trace pid %d", pid);
@@ -475,7 +483,7 @@ DTPROC_EXPORT int dtproc_feed_unsubscribe(struct dtproc_feed *feed)
 	struct nl_msg *msg = dtproc_feed_msg(feed, DTPROC_CMD_UNSUBSCRIBE);
 
 	if (!msg)
-		return dtproc_fail(ENOMEM, "cannot build a netlink request");
+		return dtproc_failx(ENOMEM, "cannot build a netlink request: out of memory (free some, then retry)");
 	return dtproc_feed_request(feed, msg, "unsubscribe from the dtproc feed",
 				   NULL, NULL);
 }
@@ -493,7 +501,7 @@ static int dtproc_feed_pop(struct dtproc_feed *feed, struct dtproc_event *ev)
 	if (feed->decode_err) {
 		ret = feed->decode_err;
 		feed->decode_err = 0;
-		return dtproc_fail(-ret, "cannot decode an event from dtproc.ko: update libdtproc to match the module");
+		return dtproc_failx(-ret, "cannot decode an event from dtproc.ko (install matching dtproc.ko and libdtproc)");
 	}
 	if (!feed->qlen)
 		return 0;
@@ -513,7 +521,7 @@ DTPROC_EXPORT int dtproc_feed_next_v13(struct dtproc_feed *feed,
 	int ret;
 
 	if (size < DTPROC_EVENT_SIZE_MIN)
-		return dtproc_fail(EINVAL, "struct dtproc_event's size is %zu: set it to sizeof(struct dtproc_event) (DTPROC_EVENT_INIT)",
+		return dtproc_failx(EINVAL, "struct dtproc_event's size is %zu: set it to sizeof(struct dtproc_event) (DTPROC_EVENT_INIT)",
 				   size);
 	ret = dtproc_feed_pop(feed, &full);
 	if (ret <= 0)
@@ -595,7 +603,7 @@ static int dtproc_stats_get(struct dtproc_feed *feed,
 
 	memset(r, 0, sizeof(*r));
 	if (!msg)
-		return dtproc_fail(ENOMEM, "cannot build a netlink request: out of memory");
+		return dtproc_failx(ENOMEM, "cannot build a netlink request: out of memory (free some, then retry)");
 	return dtproc_feed_request(feed, msg, "read the probe counters of dtproc.ko",
 				   dtproc_stats_cb, r);
 }
@@ -614,7 +622,7 @@ DTPROC_EXPORT int dtproc_feed_stats_v13(struct dtproc_feed *feed,
 	int ret;
 
 	if (n && !size)
-		return dtproc_fail(EINVAL, "dtproc_feed_stats: size is 0: pass sizeof(struct dtproc_probe_stats)");
+		return dtproc_failx(EINVAL, "dtproc_feed_stats: size is 0: pass sizeof(struct dtproc_probe_stats)");
 	ret = dtproc_stats_get(feed, &r);
 	if (ret < 0)
 		return ret;
@@ -658,15 +666,15 @@ DTPROC_EXPORT int dtproc_feed_join_events_v1(struct dtproc_feed *feed)
 	grp = genl_ctrl_resolve_grp(feed->sk, DTPROC_GENL_NAME,
 				    DTPROC_GENL_MCGRP_EVENTS);
 	if (grp < 0)
-		return dtproc_fail(ENOENT, "dtproc.ko has no '%s' group (%s): install a matching dtproc.ko",
+		return dtproc_failx(ENOENT, "dtproc.ko has no '%s' group (%s): install a matching dtproc.ko",
 				   DTPROC_GENL_MCGRP_EVENTS, nl_geterror(grp));
 	ret = nl_socket_add_membership(feed->sk, grp);
 	if (ret == -NLE_PERM || ret == -NLE_NOACCESS)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot join the dtproc event group: run as root (it needs CAP_SYS_ADMIN)");
+		return dtproc_failx(dtproc_nlerr_errno(ret),
+				    "cannot join the dtproc event group: it needs CAP_SYS_ADMIN (run as root)");
 	if (ret < 0)
-		return dtproc_fail(dtproc_nlerr_errno(ret),
-				   "cannot join the dtproc event group (%s): check the socket limits",
+		return dtproc_failx(dtproc_nlerr_errno(ret),
+				    "cannot join the dtproc event group: libnl says \"%s\" (unexpected: report it)",
 				   nl_geterror(ret));
 	return 0;
 }

@@ -8,20 +8,11 @@
 #define DTPROC_EXPORT __attribute__((visibility("default")))
 
 /*
- * Record the calling thread's last failure: a printf-style message, to
- * which ": <strerror(err)>" is appended when err is non-zero.  Returns
- * -err so callers can "return dtproc_fail(...)".
- */
-int dtproc_fail(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* As dtproc_fail(), for functions returning a pointer: sets errno. */
-void *dtproc_fail_null(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/*
- * As dtproc_fail() and dtproc_fail_null(), for a message that states its
- * cause itself: nothing is appended (one cause, said once).
+ * Record the calling thread's last failure: a printf-style message that
+ * names what failed, its one cause and what to do ("failed to grab pid 7:
+ * another consumer controls it (end that one, or grab read-only)"), with
+ * strerror() in it only when the errno is the cause worth saying.
+ * Returns -err (dtproc_failx) or NULL with errno set (dtproc_failx_null).
  */
 int dtproc_failx(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -29,6 +20,9 @@ void *dtproc_failx_null(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void dtproc_clear_error(void);
+
+/* control.c: DTPROC_IOC_STATUS of @pid failed with @err: say why, return -err. */
+int dtproc_status_fail(int err, pid_t pid);
 
 /* control.c: the handle table of a struct dtproc */
 struct dtproc_handles;

@@ -270,7 +270,7 @@ DTPROC_EXPORT int dtproc_event_json_v13(const struct dtproc_event *ev,
 	size_t size = ev->size;
 
 	if (size < DTPROC_EVENT_SIZE_MIN)
-		return dtproc_fail(EINVAL, "struct dtproc_event's size is %zu: set it to sizeof(struct dtproc_event) (DTPROC_EVENT_INIT)",
+		return dtproc_failx(EINVAL, "struct dtproc_event's size is %zu: set it to sizeof(struct dtproc_event) (DTPROC_EVENT_INIT)",
 				   size);
 	if (size >= sizeof(full))
 		return dtproc_event_json_full(ev, buf, len);

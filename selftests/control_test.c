@@ -162,13 +162,13 @@ TEST(create_nonexistent_fails)
 	ASSERT_TRUE(dtproc_create(dp, argv[0], argv) == NULL);
 	ASSERT_EQ(errno, ENOENT);
 	ASSERT_STREQ(dtproc_errmsg(),
-		     "failed to execute dtproc-no-such-program: No such file or directory");
+		     "failed to execute dtproc-no-such-program: No such file or directory (check the name and PATH)");
 
 	errno = 0;
 	ASSERT_TRUE(dtproc_create(dp, argv2[0], argv2) == NULL);
 	ASSERT_EQ(errno, ENOENT);
 	ASSERT_STREQ(dtproc_errmsg(),
-		     "failed to execute /nonexistent/dtproc-prog: No such file or directory");
+		     "failed to execute /nonexistent/dtproc-prog: No such file or directory (check the name and PATH)");
 
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 	/* the failed children were reaped */
@@ -247,8 +247,8 @@ TEST(grab_unused_pid_fails)
 	pid_t pid = cu_unused_pid();
 	char msg[96];
 
-	snprintf(msg, sizeof(msg), "failed to grab pid %d: No such process",
-		 pid);
+	snprintf(msg, sizeof(msg),
+		 "failed to grab pid %d: No such process (check the pid)", pid);
 	errno = 0;
 	ASSERT_TRUE(dtproc_grab(dp, pid, 0) == NULL);
 	ASSERT_EQ(errno, ESRCH);

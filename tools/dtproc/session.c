@@ -100,11 +100,10 @@ static int session_status(int wstatus)
 /* dtproc_create() failed: say why, and what to do about it. */
 int session_create_failed(const char *file)
 {
+	/* the library's message, with the CLI's own advice for -c */
 	if (errno == ENOENT)
-		return fail("%s (-c runs a program, not a shell: is '%s' in PATH? for shell syntax use -c \"sh -c '...'\")",
-			    dtproc_errmsg(), file);
-	if (errno == EACCES)
-		return fail("%s (is it executable?)", dtproc_errmsg());
+		return fail("failed to execute %s: no such program (-c runs a program, not a shell: is '%s' in PATH? for shell syntax use -c \"sh -c '...'\")",
+			    file, file);
 	return fail("%s", dtproc_errmsg());
 }
 
