@@ -11,16 +11,6 @@
 
 #define DTPROC_DEV_PATH "/dev/" DTPROC_DEVICE_NAME
 
-struct dtproc {
-	int fd;
-	struct dtproc_handles *handles;
-};
-
-struct dtproc_handles **dtproc_handles_slot(struct dtproc *dp)
-{
-	return &dp->handles;
-}
-
 static const char *dtproc_open_hint(int err)
 {
 	switch (err) {
@@ -46,8 +36,10 @@ DTPROC_EXPORT struct dtproc *dtproc_open(void)
 	int err;
 
 	dp = calloc(1, sizeof(*dp));
-	if (!dp)
+	if (!dp || dtproc_handles_init(dp)) {
+		free(dp);
 		return dtproc_failx_null(ENOMEM, "cannot open " DTPROC_DEV_PATH ": out of memory (free some, then retry)");
+	}
 
 	/*
 	 * Non-blocking from the start: the library never waits in read(2)
@@ -57,6 +49,7 @@ DTPROC_EXPORT struct dtproc *dtproc_open(void)
 	dp->fd = open(DTPROC_DEV_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (dp->fd < 0) {
 		err = errno;
+		dtproc_handles_fini(dp);
 		free(dp);
 		return dtproc_failx_null(err, "cannot open " DTPROC_DEV_PATH ": %s (%s)",
 					 strerror(err), dtproc_open_hint(err));
@@ -84,7 +77,7 @@ DTPROC_EXPORT void dtproc_close(struct dtproc *dp)
 		return;
 	/* closing the device releases every victim by its rule */
 	close(dp->fd);
-	dtproc_handles_free(dp->handles);
+	dtproc_handles_fini(dp);
 	free(dp);
 }
 

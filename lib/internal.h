@@ -3,7 +3,10 @@
 #ifndef DTPROC_INTERNAL_H
 #define DTPROC_INTERNAL_H
 
+#include <sys/queue.h>
+
 #include "dtproc.h"
+#include "table.h"
 
 #define DTPROC_EXPORT __attribute__((visibility("default")))
 
@@ -24,10 +27,26 @@ void dtproc_clear_error(void);
 /* control.c: DTPROC_IOC_STATUS of @pid failed with @err: say why, return -err. */
 int dtproc_status_fail(int err, pid_t pid);
 
-/* control.c: the handle table of a struct dtproc */
-struct dtproc_handles;
-struct dtproc_handles **dtproc_handles_slot(struct dtproc *dp);
-void dtproc_handles_free(struct dtproc_handles *hs);
+/*
+ * An open /dev/dtproc (dtproc_open()) and the handles held through it:
+ * one object for threads (dtproc.h).
+ */
+TAILQ_HEAD(dtproc_lru, dtproc_handle);
+
+struct dtproc {
+	int			fd;
+	struct table		handles;	/* pid -> struct dtproc_handle */
+	struct dtproc_lru	lru;		/* unreferenced read-only
+						 * handles, most recent first */
+	unsigned int		lru_count, lru_limit;
+	/* notes the library read on its own (dtproc_create_at) for the caller */
+	struct dtproc_note	*deferred;
+	size_t			ndeferred, deferred_cap;
+};
+
+/* control.c: @dp's handle table, empty (0 or -ENOMEM); and its end. */
+int dtproc_handles_init(struct dtproc *dp);
+void dtproc_handles_fini(struct dtproc *dp);
 
 /* The device a handle belongs to. */
 struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h);
