@@ -5,8 +5,8 @@
  * unwanted probe costs nothing.
  *
  * Tracepoints are not exported to modules, so they are found by name; the
- * syscall entry points hooked by kretprobes are x86-64's: native, ia32
- * (int $0x80, sysenter) and x32 (__x64_compat_*).
+ * system call entry points hooked by kretprobes are every ABI's: native,
+ * ia32 and x32, named in arch.h.
  *
  * Locking: dtproc_hooks_lock (a mutex) protects the table below (which hook
  * is placed, the kretprobes' miss counts seen) and the writes of
@@ -23,6 +23,7 @@
 #include <linux/rethook.h>
 #include <linux/tracepoint.h>
 
+#include "arch.h"
 #include "dtproc.h"
 
 /* Probes whose records are being taken; read locklessly by probe context. */
@@ -119,7 +120,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.probes = P(EXEC_SUCCESS),
 		.tp_func = dtproc_probe_exec,
 	}, {
-		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execve",
+		.kind = DTPROC_HOOK_KRETPROBE, .name = DTPROC_ARCH_SYS(execve),
 		.probes = P(EXEC) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execve_entry,
 		.ret = dtproc_krp_exec_return,
@@ -129,7 +130,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.exec = true,
 		.sticky = true,
 	}, {
-		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
+		.kind = DTPROC_HOOK_KRETPROBE, .name = DTPROC_ARCH_SYS(execveat),
 		.probes = P(EXEC) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execveat_entry,
 		.ret = dtproc_krp_exec_return,
@@ -139,12 +140,12 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.exec = true,
 		.sticky = true,
 	},
-	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execve",
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_IA32_SYS(execve),
 			   dtproc_krp_ia32_execve_entry),
-	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execveat",
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_IA32_SYS(execveat),
 			   dtproc_krp_ia32_execveat_entry),
-	DTPROC_COMPAT_EXEC("__x64_compat_sys_execve", dtproc_krp_execve_entry),
-	DTPROC_COMPAT_EXEC("__x64_compat_sys_execveat",
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_X32_SYS(execve), dtproc_krp_execve_entry),
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_X32_SYS(execveat),
 			   dtproc_krp_execveat_entry),
 	{
 		.kind = DTPROC_HOOK_KPROBE, .name = "exit_signals",
@@ -164,7 +165,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.tp_func = dtproc_probe_signal_deliver,
 	}, {
 		.kind = DTPROC_HOOK_KRETPROBE,
-		.name = "__x64_sys_rt_sigtimedwait",
+		.name = DTPROC_ARCH_SYS(rt_sigtimedwait),
 		.probes = P(SIGNAL_CLEAR),
 		.entry = dtproc_krp_sigtimedwait_entry,
 		.ret = dtproc_krp_sigtimedwait_return,
@@ -172,10 +173,10 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.miss_probes = P(SIGNAL_CLEAR),
 		.sticky = true,
 	},
-	DTPROC_COMPAT_SIGWAIT("__ia32_compat_sys_rt_sigtimedwait_time64"),
-	DTPROC_COMPAT_SIGWAIT("__ia32_compat_sys_rt_sigtimedwait_time32"),
-	DTPROC_COMPAT_SIGWAIT("__x64_compat_sys_rt_sigtimedwait_time64"),
-	DTPROC_COMPAT_SIGWAIT("__x64_compat_sys_rt_sigtimedwait_time32"),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_IA32_SYS(rt_sigtimedwait_time64)),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_IA32_SYS(rt_sigtimedwait_time32)),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_X32_SYS(rt_sigtimedwait_time64)),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_X32_SYS(rt_sigtimedwait_time32)),
 };
 
 #undef P
