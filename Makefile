@@ -66,7 +66,8 @@ modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 $(B)/%/dtproc.ko: $(KSRC)
 	@mkdir -p $(B)/$*
 	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
-	$(MAKE) -C "$$(tools/build/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y modules
+	$(MAKE) -C "$$(tools/build/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y \
+		DTPROC_FAULT_INJECTION=$(if $(filter %-dtproc-debug,$*),y) modules
 
 user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(VICTIMS) $(BENCH)
 
