@@ -33,7 +33,7 @@ USER_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Kernel releases to build the module for: KVER, or every installed kernel
 # of series 6.1 and later that has its headers.
 ifeq ($(KVER),)
-KVERS := $(shell tools/kernels)
+KVERS := $(shell tools/build/kernels)
 else
 KVERS := $(KVER)
 endif
@@ -52,12 +52,12 @@ BENCH := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 .PHONY: all deps modules user check demo bench style install install-module \
 	install-user clean FORCE
 
-# Only deps, check, demo, bench and style install packages (tools/deps);
+# Only deps, check, demo, bench and style install packages (tools/build/deps);
 # building and installing never touch the package manager.
 all: modules user
 
 deps:
-	@tools/deps
+	@tools/build/deps
 
 modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 
@@ -66,7 +66,8 @@ modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 $(B)/%/dtproc.ko: $(KSRC)
 	@mkdir -p $(B)/$*
 	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
-	$(MAKE) -C "$$(tools/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y modules
+	$(MAKE) -C "$$(tools/build/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y \
+		DTPROC_FAULT_INJECTION=$(if $(filter %-dtproc-debug,$*),y) modules
 
 user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(VICTIMS) $(BENCH)
 
@@ -130,18 +131,18 @@ $(B)/bench/%: tools/bench/%.c $(LIBSO)
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
 
 check: deps
-	@tools/check
+	@tools/test/check
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@tools/demo
+	@tools/demo/run
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench/run
 
 style: deps
-	@tools/style
+	@tools/test/style
 
 # install: the module for KVER (default: the running kernel) and the
 # userland; DESTDIR stages both (the module under DESTDIR/lib/modules).
@@ -149,7 +150,7 @@ IKVER ?= $(if $(KVER),$(firstword $(KVER)),$(shell uname -r))
 install: install-module install-user
 
 install-module: $(B)/$(IKVER)/dtproc.ko
-	$(MAKE) -C "$$(tools/kdir $(IKVER))" M=$(CURDIR)/$(B)/$(IKVER) \
+	$(MAKE) -C "$$(tools/build/kdir $(IKVER))" M=$(CURDIR)/$(B)/$(IKVER) \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(IKVER)
 
