@@ -533,13 +533,4 @@ static inline int pu_self_args(char psargs[DTPROC_PSARGS_LEN])
 	return argc;
 }
 
-/*
- * The old names of util.h's helpers, for proc_feed_test.c only, which
- * another branch is changing now: rename there, then drop these.
- */
-#define pu_ms_left	ut_ms_left
-#define pu_now_ns	ut_now_ns
-#define pu_reap		ut_reap
-#define pu_shared	ut_shared
-
 #endif /* DTPROC_SELFTEST_PROC_UTIL_H */
