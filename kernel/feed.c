@@ -258,16 +258,12 @@ static bool dtproc_sub_match(struct dtproc_sub *sub,
 			rec->probe == DTPROC_PROBE_SIGNAL_DISCARD) &&
 		       dtproc_sub_tracks(sub, rec->lwp.proc.pid);
 	}
-	/*
-	 * A child not followed would lose every event of its own, uncounted:
-	 * the store waits for memory instead (an xa_node, from the worker).
-	 * Marking an exit replaces an entry in place and allocates nothing.
-	 */
 	if (rec->probe == DTPROC_PROBE_CREATE &&
-	    (sub->flags & DTPROC_FILTER_DESCENDANTS))
-		xa_store(&sub->tracked, rec->child.pid,
-			 xa_mk_value(DTPROC_TRACKED_LIVE),
-			 GFP_KERNEL | __GFP_NOFAIL);
+	    (sub->flags & DTPROC_FILTER_DESCENDANTS) &&
+	    xa_err(xa_store(&sub->tracked, rec->child.pid,
+			    xa_mk_value(DTPROC_TRACKED_LIVE), GFP_KERNEL)))
+		pr_warn_ratelimited("out of memory following pid %u\n",
+				    rec->child.pid);
 	if (rec->probe == DTPROC_PROBE_EXIT)
 		xa_store(&sub->tracked, rec->pid,
 			 xa_mk_value(DTPROC_TRACKED_EXITED), GFP_KERNEL);
