@@ -33,7 +33,7 @@ USER_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Kernel releases to build the module for: KVER, or every installed kernel
 # of series 6.1 and later that has its headers.
 ifeq ($(KVER),)
-KVERS := $(shell tools/kernels)
+KVERS := $(shell tools/build/kernels)
 else
 KVERS := $(KVER)
 endif
@@ -52,12 +52,12 @@ BENCH := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 .PHONY: all deps modules user check demo bench style install install-module \
 	install-user clean FORCE
 
-# Only deps, check, demo, bench and style install packages (tools/deps);
+# Only deps, check, demo, bench and style install packages (tools/build/deps);
 # building and installing never touch the package manager.
 all: modules user
 
 deps:
-	@tools/deps
+	@tools/build/deps
 
 modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 
@@ -66,7 +66,8 @@ modules: $(foreach k,$(KVERS),$(B)/$(k)/dtproc.ko)
 $(B)/%/dtproc.ko: $(KSRC)
 	@mkdir -p $(B)/$*
 	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/kernel $(CURDIR)/uapi $(B)/$*/
-	$(MAKE) -C "$$(tools/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y modules
+	$(MAKE) -C "$$(tools/build/kdir $*)" M=$(CURDIR)/$(B)/$* DTPROC_WERROR=y \
+		DTPROC_FAULT_INJECTION=$(if $(filter %-dtproc-debug,$*),y) modules
 
 user: $(LIBSO) $(LIBA) $(B)/lib/libdtproc.pc $(CLI) $(TESTS) $(VICTIMS) $(BENCH)
 
@@ -102,6 +103,20 @@ $(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIBSO)
 	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/lib -ldtproc \
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
 
+# lib_compat_test: built against the LIBDTPROC_1.2 header and linked
+# against a stand-in with that day's version nodes, as a program built then
+# was; it runs against today's library.
+$(B)/selftests/abi/libdtproc.so.$(ABI_MAJOR): selftests/abi/libdtproc-1.2-stub.c \
+		selftests/abi/libdtproc-1.2.map
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -Wl,-soname,libdtproc.so.$(ABI_MAJOR) \
+		-Wl,--version-script=selftests/abi/libdtproc-1.2.map -o $@ $<
+
+$(B)/selftests/lib_compat_test: selftests/lib_compat_test.c selftests/harness.h \
+		selftests/abi/dtproc-1.2.h $(B)/selftests/abi/libdtproc.so.$(ABI_MAJOR) $(LIBSO)
+	$(CC) $(USER_CFLAGS) -Iselftests -o $@ $< -L$(B)/selftests/abi -l:libdtproc.so.$(ABI_MAJOR) \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+
 $(B)/selftests/bp_victim: selftests/victims/bp_victim.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $< -ldl -lpthread
@@ -116,18 +131,18 @@ $(B)/bench/%: tools/bench/%.c $(LIBSO)
 		-Wl,-rpath,'$$ORIGIN/../lib' $(USER_LIBS) -lpthread
 
 check: deps
-	@tools/check
+	@tools/test/check
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@tools/demo
+	@tools/demo/run
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench/run
 
 style: deps
-	@tools/style
+	@tools/test/style
 
 # install: the module for KVER (default: the running kernel) and the
 # userland; DESTDIR stages both (the module under DESTDIR/lib/modules).
@@ -135,7 +150,7 @@ IKVER ?= $(if $(KVER),$(firstword $(KVER)),$(shell uname -r))
 install: install-module install-user
 
 install-module: $(B)/$(IKVER)/dtproc.ko
-	$(MAKE) -C "$$(tools/kdir $(IKVER))" M=$(CURDIR)/$(B)/$(IKVER) \
+	$(MAKE) -C "$$(tools/build/kdir $(IKVER))" M=$(CURDIR)/$(B)/$(IKVER) \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(IKVER)
 

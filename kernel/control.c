@@ -60,6 +60,7 @@
 #include <linux/xarray.h>
 
 #include "control.h"
+#include "fault.h"
 
 /* The wait of a parked thread: see the top of the file. */
 #define DTPROC_PARK_STATE	(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE)
@@ -528,7 +529,8 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 	}
 	for (;;) {
 		for (; have < want; have++) {
-			pk = kmalloc(sizeof(*pk), GFP_KERNEL);
+			pk = dtproc_should_fail() ? NULL :
+			     kmalloc(sizeof(*pk), GFP_KERNEL);
 			if (!pk) {
 				ret = -ENOMEM;
 				goto out;
@@ -963,7 +965,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	int ret;
 
 	lockdep_assert_held(&dtproc_control_lock);
-	proc = kzalloc(sizeof(*proc), GFP_KERNEL);
+	proc = dtproc_should_fail() ? NULL : kzalloc(sizeof(*proc), GFP_KERNEL);
 	if (!proc)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&proc->ref, 2);	/* dtproc_procs and the caller */
@@ -1007,7 +1009,8 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 			continue;
 		}
 		/* only this mutex's holder adds: the slot stays empty */
-		ret = xa_err(xa_store_irq(&dtproc_procs, proc->key, proc,
+		ret = dtproc_should_fail() ? -ENOMEM :
+		      xa_err(xa_store_irq(&dtproc_procs, proc->key, proc,
 					  GFP_KERNEL));
 		if (ret) {
 			put_pid(proc->pid);
@@ -1059,7 +1062,8 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 
 	/* created: the exec hook's park, allocated now */
 	if (flags & DTPROC_GRAB_CREATE) {
-		pk = kzalloc(sizeof(*pk), GFP_KERNEL);
+		pk = dtproc_should_fail() ? NULL :
+		     kzalloc(sizeof(*pk), GFP_KERNEL);
 		if (!pk)
 			return -ENOMEM;
 	}
@@ -1076,10 +1080,11 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 	if (xa_load(&c->victims, nr))
 		goto out;
 	ret = -ENOMEM;
-	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	v = dtproc_should_fail() ? NULL : kzalloc(sizeof(*v), GFP_KERNEL);
 	if (!v)
 		goto out;
-	ret = xa_err(xa_store(&c->victims, nr, v, GFP_KERNEL));
+	ret = dtproc_should_fail() ? -ENOMEM :
+	      xa_err(xa_store(&c->victims, nr, v, GFP_KERNEL));
 	if (ret) {
 		kfree(v);
 		goto out;

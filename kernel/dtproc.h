@@ -157,7 +157,10 @@ int dtproc_krp_sigtimedwait_entry(struct kretprobe_instance *ri,
 int dtproc_krp_sigtimedwait_return(struct kretprobe_instance *ri,
 				   struct pt_regs *regs);
 
-/* hooks.c: kernel hooks, placed while some subscriber needs them */
+/*
+ * hooks.c: kernel hooks, placed while some subscriber needs them, under
+ * hooks.c's own lock; the feed calls in with its lock held (feed before hooks)
+ */
 extern u32 dtproc_enabled_mask;
 int dtproc_hooks_init(void);
 int dtproc_hooks_update(u32 probe_mask);
@@ -165,8 +168,7 @@ void dtproc_hooks_exit(void);
 void dtproc_hooks_collect_missed(u64 *lost);
 void *dtproc_exec_krp_data(void);	/* probe context */
 
-/* feed.c: subscribers and delivery; dtproc_feed_lock serialises them */
-extern struct mutex dtproc_feed_lock;
+/* feed.c: subscribers and delivery, serialised by feed.c's own lock */
 int dtproc_feed_init(void);
 void dtproc_feed_exit(void);
 void dtproc_feed_kick(void);

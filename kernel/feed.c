@@ -19,11 +19,19 @@
  * earlier one is already visible: each thread's events go out in the order
  * they fired.
  *
- * Locking: dtproc_feed_lock (a mutex) protects the subscriber list, every
- * subscriber, the delivery counters and the hooks.  The worker holds it
- * while it delivers; probe context never takes it.  Nothing that reads
- * another process's memory runs under it: arguments of other processes
- * are read before the worker takes it, without faulting (procinfo.c).
+ * Locking: dtproc_feed_lock (a mutex, this file's own) protects the
+ * subscriber list, every subscriber and the delivery counters.  The worker
+ * holds it while it delivers; probe context never takes it.  Nothing that
+ * reads another process's memory runs under it: arguments of other
+ * processes are read before the worker takes it, without faulting
+ * (procinfo.c).  The hooks are hooks.c's, under its dtproc_hooks_lock: the
+ * feed tells it the probes its subscribers need (dtproc_hooks_update())
+ * and asks for the kretprobes' misses with dtproc_feed_lock held, so the
+ * order is dtproc_feed_lock, then dtproc_hooks_lock.
+ *
+ * The module brings the feed up before the hooks and takes it down after
+ * them (main.c): while any hook is placed, the worker and its workqueue
+ * exist for the kicks of its handlers.
  */
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -52,8 +60,8 @@
  */
 #define DTPROC_POLL_DELAY	msecs_to_jiffies(50)
 
-/* Serialises subscribers, delivery and hook changes: see the top of this file. */
-DEFINE_MUTEX(dtproc_feed_lock);
+/* Serialises subscribers and delivery: see the top of this file. */
+static DEFINE_MUTEX(dtproc_feed_lock);
 
 struct dtproc_sub {
 	struct list_head	node;
@@ -266,6 +274,7 @@ static void dtproc_dispatch(struct dtproc_rec *rec)
 {
 	struct dtproc_sub *sub;
 
+	lockdep_assert_held(&dtproc_feed_lock);
 	list_for_each_entry(sub, &dtproc_subs, node) {
 		if (dtproc_sub_dead(sub) || rec->ts < sub->since ||
 		    !dtproc_sub_match(sub, rec) ||
@@ -287,6 +296,7 @@ static void dtproc_dispatch_lost(const struct dtproc_rec *rec,
 	u64 n;
 	int p;
 
+	lockdep_assert_held(&dtproc_feed_lock);
 	for (p = 0; p < DTPROC_PROBE_COUNT; p++)
 		dtproc_dropped[p] += lost[p];
 	list_for_each_entry(sub, &dtproc_subs, node) {
@@ -311,6 +321,7 @@ static void dtproc_report_lost(void)
 	struct dtproc_sub *sub;
 	int p;
 
+	lockdep_assert_held(&dtproc_feed_lock);
 	dtproc_hooks_collect_missed(lost);
 	for (p = 0; p < DTPROC_PROBE_COUNT; p++) {
 		lost[p] += dtproc_ring_take_lost(p);
@@ -460,6 +471,7 @@ static u32 dtproc_feed_mask(void)
 	struct dtproc_sub *sub;
 	u32 mask = 0;
 
+	lockdep_assert_held(&dtproc_feed_lock);
 	list_for_each_entry(sub, &dtproc_subs, node) {
 		mask |= sub->mask;
 		if (sub->pid)
@@ -612,7 +624,10 @@ err_wq:
 	return ret;
 }
 
-/* After the genl family is gone: no new subscriber can appear. */
+/*
+ * After the genl family is gone (no new subscriber can appear) and after
+ * dtproc_hooks_exit() (no probe fires, nothing records or kicks).
+ */
 void dtproc_feed_exit(void)
 {
 	struct dtproc_sub *sub, *tmp;
@@ -622,9 +637,8 @@ void dtproc_feed_exit(void)
 	list_for_each_entry_safe(sub, tmp, &dtproc_subs, node)
 		dtproc_sub_free(sub);
 	mutex_unlock(&dtproc_feed_lock);
-	dtproc_hooks_exit();
 
-	/* No probe fires now; stop the last kick and the worker. */
+	/* Stop the last kick and the worker. */
 	dtproc_ring_sync();
 	cancel_delayed_work_sync(&dtproc_drain_work);
 	destroy_workqueue(dtproc_wq);

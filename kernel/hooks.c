@@ -5,18 +5,34 @@
  * unwanted probe costs nothing.
  *
  * Tracepoints are not exported to modules, so they are found by name; the
- * syscall entry points hooked by kretprobes are x86-64's: native, ia32
- * (int $0x80, sysenter) and x32 (__x64_compat_*).
+ * system call entry points hooked by kretprobes are every ABI's: native,
+ * ia32 and x32, named in arch.h.
+ *
+ * Locking: dtproc_hooks_lock (a mutex) protects the table below (which hook
+ * is placed, the kretprobes' miss counts seen) and the writes of
+ * dtproc_enabled_mask.  Its one user, the feed, calls in with its own
+ * dtproc_feed_lock held, so the order is dtproc_feed_lock, then
+ * dtproc_hooks_lock, then the kernel's kprobe and tracepoint locks.  Probe
+ * context never takes it: it reads dtproc_enabled_mask and the placed
+ * hooks locklessly.  Once dtproc_hooks_exit() has run nothing is placed
+ * again, so a feed still winding down cannot put hooks back.
  */
 #include <linux/kprobes.h>
 #include <linux/llist.h>
+#include <linux/mutex.h>
 #include <linux/rethook.h>
 #include <linux/tracepoint.h>
 
+#include "arch.h"
 #include "dtproc.h"
 
 /* Probes whose records are being taken; read locklessly by probe context. */
 u32 dtproc_enabled_mask;
+
+/* Serialises placing and removing hooks: see the top of this file. */
+static DEFINE_MUTEX(dtproc_hooks_lock);
+/* Set by dtproc_hooks_exit(): no hook is placed any more. */
+static bool dtproc_hooks_closed;
 
 enum dtproc_hook_kind {
 	DTPROC_HOOK_TRACEPOINT,
@@ -104,7 +120,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.probes = P(EXEC_SUCCESS),
 		.tp_func = dtproc_probe_exec,
 	}, {
-		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execve",
+		.kind = DTPROC_HOOK_KRETPROBE, .name = DTPROC_ARCH_SYS(execve),
 		.probes = P(EXEC) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execve_entry,
 		.ret = dtproc_krp_exec_return,
@@ -114,7 +130,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.exec = true,
 		.sticky = true,
 	}, {
-		.kind = DTPROC_HOOK_KRETPROBE, .name = "__x64_sys_execveat",
+		.kind = DTPROC_HOOK_KRETPROBE, .name = DTPROC_ARCH_SYS(execveat),
 		.probes = P(EXEC) | P(EXEC_FAILURE),
 		.entry = dtproc_krp_execveat_entry,
 		.ret = dtproc_krp_exec_return,
@@ -124,12 +140,12 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.exec = true,
 		.sticky = true,
 	},
-	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execve",
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_IA32_SYS(execve),
 			   dtproc_krp_ia32_execve_entry),
-	DTPROC_COMPAT_EXEC("__ia32_compat_sys_execveat",
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_IA32_SYS(execveat),
 			   dtproc_krp_ia32_execveat_entry),
-	DTPROC_COMPAT_EXEC("__x64_compat_sys_execve", dtproc_krp_execve_entry),
-	DTPROC_COMPAT_EXEC("__x64_compat_sys_execveat",
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_X32_SYS(execve), dtproc_krp_execve_entry),
+	DTPROC_COMPAT_EXEC(DTPROC_ARCH_X32_SYS(execveat),
 			   dtproc_krp_execveat_entry),
 	{
 		.kind = DTPROC_HOOK_KPROBE, .name = "exit_signals",
@@ -149,7 +165,7 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.tp_func = dtproc_probe_signal_deliver,
 	}, {
 		.kind = DTPROC_HOOK_KRETPROBE,
-		.name = "__x64_sys_rt_sigtimedwait",
+		.name = DTPROC_ARCH_SYS(rt_sigtimedwait),
 		.probes = P(SIGNAL_CLEAR),
 		.entry = dtproc_krp_sigtimedwait_entry,
 		.ret = dtproc_krp_sigtimedwait_return,
@@ -157,10 +173,10 @@ static struct dtproc_hook dtproc_hooks[] = {
 		.miss_probes = P(SIGNAL_CLEAR),
 		.sticky = true,
 	},
-	DTPROC_COMPAT_SIGWAIT("__ia32_compat_sys_rt_sigtimedwait_time64"),
-	DTPROC_COMPAT_SIGWAIT("__ia32_compat_sys_rt_sigtimedwait_time32"),
-	DTPROC_COMPAT_SIGWAIT("__x64_compat_sys_rt_sigtimedwait_time64"),
-	DTPROC_COMPAT_SIGWAIT("__x64_compat_sys_rt_sigtimedwait_time32"),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_IA32_SYS(rt_sigtimedwait_time64)),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_IA32_SYS(rt_sigtimedwait_time32)),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_X32_SYS(rt_sigtimedwait_time64)),
+	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_X32_SYS(rt_sigtimedwait_time32)),
 };
 
 #undef P
@@ -246,19 +262,18 @@ static void dtproc_hook_off(struct dtproc_hook *h)
  * first error met placing a hook (the others are still placed as asked;
  * the caller goes back to its previous mask).
  */
-int dtproc_hooks_update(u32 mask)
+static int dtproc_hooks_set(u32 mask)
 {
 	u32 enabled = mask & ~dtproc_enabled_mask;
-	u32 hook_mask = mask;
 	bool unhooked_tp = false;
 	int i, ret = 0, err;
 
-	lockdep_assert_held(&dtproc_feed_lock);
+	lockdep_assert_held(&dtproc_hooks_lock);
 
 	WRITE_ONCE(dtproc_enabled_mask, mask);
 	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
 		struct dtproc_hook *h = &dtproc_hooks[i];
-		bool want = h->probes & hook_mask;
+		bool want = h->probes & mask;
 
 		/*
 		 * A sticky kretprobe kept placed while its probes were not
@@ -284,17 +299,41 @@ int dtproc_hooks_update(u32 mask)
 	return ret;
 }
 
-/* Module unload: every hook goes, sticky ones too. */
+/*
+ * The feed's probes are now @mask: place the hooks they need, remove those
+ * no probe needs.  Called with dtproc_feed_lock held, so that the mask is
+ * the subscribers' of the moment.  After dtproc_hooks_exit(), places
+ * nothing: -ESHUTDOWN for a non-empty @mask.
+ */
+int dtproc_hooks_update(u32 mask)
+{
+	int ret = 0;
+
+	mutex_lock(&dtproc_hooks_lock);
+	if (!dtproc_hooks_closed)
+		ret = dtproc_hooks_set(mask);
+	else if (mask)
+		ret = -ESHUTDOWN;
+	mutex_unlock(&dtproc_hooks_lock);
+	return ret;
+}
+
+/*
+ * Module unload, before the feed goes: every hook goes, sticky ones too,
+ * and none is placed again.  When this returns no handler of ours runs, so
+ * none records or kicks the feed's worker any more.
+ */
 void dtproc_hooks_exit(void)
 {
 	int i;
 
-	mutex_lock(&dtproc_feed_lock);
-	dtproc_hooks_update(0);
+	mutex_lock(&dtproc_hooks_lock);
+	dtproc_hooks_closed = true;
+	dtproc_hooks_set(0);
 	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++)
 		if (dtproc_hooks[i].on)
 			dtproc_hook_off(&dtproc_hooks[i]);
-	mutex_unlock(&dtproc_feed_lock);
+	mutex_unlock(&dtproc_hooks_lock);
 	tracepoint_synchronize_unregister();
 }
 
@@ -303,8 +342,7 @@ void dtproc_hooks_collect_missed(u64 *lost)
 {
 	int i, p;
 
-	lockdep_assert_held(&dtproc_feed_lock);
-
+	mutex_lock(&dtproc_hooks_lock);
 	for (i = 0; i < ARRAY_SIZE(dtproc_hooks); i++) {
 		struct dtproc_hook *h = &dtproc_hooks[i];
 		unsigned long missed, delta;
@@ -318,6 +356,7 @@ void dtproc_hooks_collect_missed(u64 *lost)
 			if (h->miss_probes & BIT(p) & dtproc_enabled_mask)
 				lost[p] += delta;
 	}
+	mutex_unlock(&dtproc_hooks_lock);
 }
 
 /*

@@ -18,13 +18,14 @@ static int __init dtproc_init(void)
 	if (ret)
 		goto err_ring;
 
-	ret = dtproc_hooks_init();
-	if (ret)
-		goto err_hooks;
-
+	/* the feed before the hooks: their handlers kick its worker */
 	ret = dtproc_feed_init();
 	if (ret)
 		goto err_feed;
+
+	ret = dtproc_hooks_init();
+	if (ret)
+		goto err_hooks;
 
 	ret = dtproc_bp_init();
 	if (ret)
@@ -47,9 +48,10 @@ err_dev:
 err_genl:
 	dtproc_bp_cleanup();
 err_bp:
+	dtproc_hooks_exit();
+err_hooks:
 	dtproc_feed_exit();
 err_feed:
-err_hooks:
 	dtproc_ring_exit();
 err_ring:
 	return ret;
@@ -61,6 +63,7 @@ static void __exit dtproc_exit(void)
 	dtproc_genl_exit();
 	dtproc_bp_cleanup();
 	dtproc_control_cleanup();
+	dtproc_hooks_exit();
 	dtproc_feed_exit();
 	dtproc_ring_exit();
 }

@@ -13,10 +13,8 @@
 #include <linux/uaccess.h>
 #include <linux/timekeeping.h>
 #include <linux/binfmts.h>
-#include <asm/syscall.h>
-#include <asm/trapnr.h>
-#include <asm/unistd.h>
 
+#include "arch.h"
 #include "dtproc.h"
 
 /* The result argument of the signal_generate tracepoint. */
@@ -27,10 +25,6 @@ enum {
 	DTPROC_SIGGEN_OVERFLOW_FAIL,
 	DTPROC_SIGGEN_LOSE_INFO,
 };
-
-/* ia32 numbers of rt_sigqueueinfo and rt_tgsigqueueinfo */
-#define DTPROC_IA32_RT_SIGQUEUEINFO	178
-#define DTPROC_IA32_RT_TGSIGQUEUEINFO	335
 
 static bool dtproc_wants(int probe)
 {
@@ -223,8 +217,7 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 						BIT(DTPROC_PROBE_EXEC_FAILURE))))
 		return 1;
 
-	/* The syscall wrappers take the user's pt_regs. */
-	uregs = (struct pt_regs *)regs_get_kernel_argument(regs, 0);
+	uregs = dtproc_arch_syscall_user_regs(regs);
 	dtproc_set_context(&ctx);
 	d->pid = ctx.pid;
 	d->tid = ctx.tid;
@@ -241,29 +234,28 @@ static int dtproc_exec_entry(struct kretprobe_instance *ri,
 int dtproc_krp_execve_entry(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, di),
+	return dtproc_exec_entry(ri, regs, DTPROC_ARCH_SYSCALL_ARG0,
 				 false);
 }
 
 int dtproc_krp_execveat_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, si),
+	return dtproc_exec_entry(ri, regs, DTPROC_ARCH_SYSCALL_ARG1,
 				 false);
 }
 
-/* ia32 system calls take their arguments in ebx, ecx, edx, ... */
 int dtproc_krp_ia32_execve_entry(struct kretprobe_instance *ri,
 				 struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, bx),
+	return dtproc_exec_entry(ri, regs, DTPROC_ARCH_IA32_SYSCALL_ARG0,
 				 true);
 }
 
 int dtproc_krp_ia32_execveat_entry(struct kretprobe_instance *ri,
 				   struct pt_regs *regs)
 {
-	return dtproc_exec_entry(ri, regs, offsetof(struct pt_regs, cx),
+	return dtproc_exec_entry(ri, regs, DTPROC_ARCH_IA32_SYSCALL_ARG1,
 				 true);
 }
 
@@ -406,7 +398,7 @@ int dtproc_kp_acct_collect(struct kprobe *kp, struct pt_regs *regs)
 
 /*
  * Solaris fault code of a fault-induced signal with a fault's si_code (the
- * SI_KERNEL ones are dtproc_trap_fault()'s).
+ * SI_KERNEL ones are dtproc_arch_trap_fault()'s).
  */
 static u32 dtproc_fault_code(int sig, int code)
 {
@@ -433,99 +425,6 @@ static u32 dtproc_fault_code(int sig, int code)
 }
 
 /*
- * An SI_KERNEL signal is a fault only when it comes from one of the x86
- * traps that send one (#GP, #TS, #OF, #BR: SIGSEGV; #NP, #SS: SIGBUS;
- * int3: SIGTRAP), not when the kernel makes it for another reason (a
- * signal frame it cannot build, a bad sigreturn frame, rseq, an exec that
- * failed past its point of no return, ...).  Such a trap sets the thread's
- * trap_nr and error_code right before it sends the signal, and its entry
- * code leaves -1 in the frame's orig_ax, where a system call keeps its
- * number: a trap_nr left over from an earlier trap does not make a signal
- * the kernel makes in a later system call a fault (one made on the way
- * back to user mode from an interrupt still can be taken for one).
- * Returns the fault code, or 0.
- */
-static u32 dtproc_trap_fault(int sig)
-{
-	const struct thread_struct *th = &current->thread;
-	long frame_code = task_pt_regs(current)->orig_ax;
-	unsigned long trap_nr = READ_ONCE(th->trap_nr);
-	long error_code = READ_ONCE(th->error_code);
-	bool has_error_code;
-	int trap_sig;
-	u32 fault;
-
-	switch (trap_nr) {
-	case X86_TRAP_GP:
-	case X86_TRAP_TS:
-		trap_sig = SIGSEGV;
-		fault = DTPROC_FLTPRIV;
-		has_error_code = true;
-		break;
-	case X86_TRAP_NP:
-	case X86_TRAP_SS:
-		trap_sig = SIGBUS;
-		fault = DTPROC_FLTACCESS;
-		has_error_code = true;
-		break;
-	case X86_TRAP_OF:
-		trap_sig = SIGSEGV;
-		fault = DTPROC_FLTIOVF;
-		has_error_code = false;
-		break;
-	case X86_TRAP_BR:
-		trap_sig = SIGSEGV;
-		fault = DTPROC_FLTBOUNDS;
-		has_error_code = false;
-		break;
-	case X86_TRAP_BP:
-		trap_sig = SIGTRAP;
-		fault = DTPROC_FLTBPT;
-		has_error_code = false;
-		break;
-	default:
-		return 0;
-	}
-	if (sig != trap_sig)
-		return 0;
-	if (frame_code != -1 || (!has_error_code && error_code))
-		return 0;
-	return fault;
-}
-
-/* x32 numbers of rt_sigqueueinfo and rt_tgsigqueueinfo */
-#define DTPROC_X32_RT_SIGQUEUEINFO	524
-#define DTPROC_X32_RT_TGSIGQUEUEINFO	536
-
-/*
- * Is the current task inside a system call that queues a caller-made
- * siginfo?  Such a siginfo may carry a fault's si_code (to oneself, the
- * kernel allows it), but no machine fault happened.  Every ABI's entry
- * points count: native, ia32 and x32 (which any x86-64 process may call
- * with __X32_SYSCALL_BIT in the number).  A fault taken in user mode
- * leaves -1 where a system call number would be.
- */
-static bool dtproc_in_sigqueue_syscall(void)
-{
-	long nr = syscall_get_nr(current, task_pt_regs(current));
-
-	if (nr < 0)
-		return false;
-	if (in_ia32_syscall())
-		return nr == DTPROC_IA32_RT_SIGQUEUEINFO ||
-		       nr == DTPROC_IA32_RT_TGSIGQUEUEINFO ||
-		       nr == __NR_pidfd_send_signal;
-	if (nr & __X32_SYSCALL_BIT) {
-		nr &= ~__X32_SYSCALL_BIT;
-		return nr == DTPROC_X32_RT_SIGQUEUEINFO ||
-		       nr == DTPROC_X32_RT_TGSIGQUEUEINFO ||
-		       nr == __NR_pidfd_send_signal;
-	}
-	return nr == __NR_rt_sigqueueinfo || nr == __NR_rt_tgsigqueueinfo ||
-	       nr == __NR_pidfd_send_signal;
-}
-
-/*
  * The fault code if @sig with @info, sent to @task, is a machine fault of
  * the current thread; 0 if it is not one.  A fault's signal is made by the
  * kernel, for the faulting thread, with a positive si_code.
@@ -537,8 +436,8 @@ static u32 dtproc_fault_of(int sig, struct kernel_siginfo *info,
 	    task != current || info->si_code <= 0)
 		return 0;
 	if (info->si_code == SI_KERNEL)
-		return dtproc_trap_fault(sig);
-	if (dtproc_in_sigqueue_syscall())
+		return dtproc_arch_trap_fault(sig);
+	if (dtproc_arch_in_sigqueue_syscall())
 		return 0;
 	return dtproc_fault_code(sig, info->si_code);
 }

@@ -22,6 +22,7 @@
 #include <linux/uidgid.h>
 #include <asm/syscall.h>
 
+#include "arch.h"
 #include "dtproc.h"
 
 static u32 dtproc_uid(kuid_t uid)
@@ -48,11 +49,6 @@ static void dtproc_join_args(char *buf, size_t n)
 	while (n && buf[n - 1] == ' ')
 		n--;
 	buf[n] = '\0';
-}
-
-static bool dtproc_task_is_32bit(struct task_struct *t)
-{
-	return test_tsk_thread_flag(t, TIF_ADDR32);
 }
 
 /* The system call the current task is in, or 0. */
@@ -118,7 +114,7 @@ void dtproc_fill_psinfo(struct dtproc_psinfo_rec *ps, struct task_struct *t,
 
 	ps->nlwp = READ_ONCE(t->signal->nr_threads);
 	ps->start_boottime = leader->start_boottime;
-	ps->dmodel = dtproc_task_is_32bit(t) ? DTPROC_MODEL_ILP32 :
+	ps->dmodel = dtproc_arch_task_is_32bit(t) ? DTPROC_MODEL_ILP32 :
 					       DTPROC_MODEL_LP64;
 	memcpy(ps->fname, t->comm, sizeof(ps->fname));
 	ps->fname[sizeof(ps->fname) - 1] = '\0';

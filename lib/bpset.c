@@ -167,7 +167,7 @@ static int bps_arm_one(const struct dtproc_sym *sym, void *arg)
 
 		e = realloc(b->e, cap * sizeof(*e));
 		if (!e)
-			return a->err = dtproc_fail(ENOMEM, "failed to place a breakpoint");
+			return a->err = dtproc_failx(ENOMEM, "failed to place a breakpoint: out of memory (free some, then retry)");
 		b->e = e;
 		b->cap = cap;
 	}
@@ -192,7 +192,7 @@ static int bps_arm_one(const struct dtproc_sym *sym, void *arg)
 		free((char *)e->pub.object);
 		free((char *)e->pub.function);
 		dtproc_bp_del(b->h, id);
-		return a->err = dtproc_fail(ENOMEM, "failed to place a breakpoint");
+		return a->err = dtproc_failx(ENOMEM, "failed to place a breakpoint: out of memory (free some, then retry)");
 	}
 	b->n++;
 	a->armed++;
@@ -268,7 +268,7 @@ DTPROC_EXPORT struct dtproc_bps *dtproc_bps_open(struct dtproc_handle *h)
 	int ret;
 
 	if (!b)
-		return dtproc_fail_null(ENOMEM, "failed to set up breakpoints");
+		return dtproc_failx_null(ENOMEM, "failed to set up breakpoints: out of memory (free some, then retry)");
 	b->h = h;
 	b->s = dtproc_syms_open(dtproc_handle_pid(h));
 	if (!b->s) {
@@ -316,10 +316,10 @@ DTPROC_EXPORT int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
 	int ret, up;
 
 	if (action < DTPROC_BP_COUNT || action > DTPROC_BP_STOP)
-		return dtproc_fail(EINVAL, "dtproc_bps_add: action %u is not DTPROC_BP_COUNT, _NOTIFY or _STOP", action);
+		return dtproc_failx(EINVAL, "dtproc_bps_add: action %u is not DTPROC_BP_COUNT, _NOTIFY or _STOP", action);
 	p = realloc(b->probes, (b->nprobes + 1) * sizeof(*p));
 	if (!p)
-		return dtproc_fail(ENOMEM, "failed to add probe %s", probe);
+		return dtproc_failx(ENOMEM, "failed to add probe %s: out of memory (free some, then retry)", probe);
 	b->probes = p;
 	p = &b->probes[b->nprobes];
 	memset(p, 0, sizeof(*p));
@@ -331,7 +331,7 @@ DTPROC_EXPORT int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
 	if (!p->text || (tick && !p->object)) {
 		free(p->text);
 		free(p->object);
-		return dtproc_fail(ENOMEM, "failed to add probe %s", probe);
+		return dtproc_failx(ENOMEM, "failed to add probe %s: out of memory (free some, then retry)", probe);
 	}
 	b->nprobes++;
 
@@ -344,8 +344,8 @@ DTPROC_EXPORT int dtproc_bps_add(struct dtproc_bps *b, const char *probe,
 		 */
 		if (!bps_before_rtld(b) && p->object &&
 		    !strpbrk(p->object, "*?[") && bps_object_loaded(b, p->object)) {
-			ret = dtproc_fail(0, "%s has no function matching '%s'",
-					  p->object, tick + 1) - ENOENT;
+			ret = dtproc_failx(ENOENT, "%s has no function matching '%s' (list them with nm)",
+					   p->object, tick + 1);
 			goto drop;
 		}
 		dtproc_clear_error();
@@ -373,7 +373,7 @@ DTPROC_EXPORT int dtproc_bps_update(struct dtproc_bps *b)
 		return n;
 	bps = calloc(n, sizeof(*bps));
 	if (!bps)
-		return dtproc_fail(ENOMEM, "failed to read the hit counts");
+		return dtproc_failx(ENOMEM, "failed to read the hit counts: out of memory (free some, then retry)");
 	n = dtproc_bp_list(b->h, bps, n, sizeof(*bps));
 	for (i = 0; i < n; i++)
 		for (j = 0; j < b->n; j++)

@@ -22,33 +22,34 @@ static int bp_fail(struct dtproc_handle *h, int err, const char *what,
 
 	switch (err) {
 	case ENOTTY:
-		return dtproc_fail(0, "failed to %s in pid %d: dtproc.ko has no breakpoints (ABI 1): load a dtproc.ko of ABI 2 or later",
-				   what, pid) - ENOTTY;
+		return dtproc_failx(ENOTTY, "failed to %s in pid %d: dtproc.ko has no breakpoints (ABI 1): load a dtproc.ko of ABI 2 or later",
+				   what, pid);
 	case EINVAL:
 		if (addr)
-			return dtproc_fail(0, "failed to %s at 0x%llx in pid %d: no file is mapped there (a breakpoint goes in a program's or a library's text)",
-					   what, (unsigned long long)addr, pid) - EINVAL;
+			return dtproc_failx(EINVAL, "failed to %s at 0x%llx in pid %d: no file is mapped there (a breakpoint goes in a program's or a library's text)",
+					   what, (unsigned long long)addr, pid);
 		break;
 	case 524:	/* the kernel's ENOTSUPP: uprobes cannot step it */
-		return dtproc_fail(0, "failed to %s at 0x%llx in pid %d: uprobes cannot probe the instruction there (a lock prefix, for one): choose another offset",
-				   what, (unsigned long long)addr, pid) - EOPNOTSUPP;
+		return dtproc_failx(EOPNOTSUPP, "failed to %s at 0x%llx in pid %d: uprobes cannot probe the instruction there (a lock prefix, for one): choose another offset",
+				   what, (unsigned long long)addr, pid);
 	case EEXIST:
-		return dtproc_fail(0, "failed to %s at 0x%llx in pid %d: it already has a breakpoint there",
-				   what, (unsigned long long)addr, pid) - EEXIST;
+		return dtproc_failx(EEXIST, "failed to %s at 0x%llx in pid %d: it already has a breakpoint there",
+				   what, (unsigned long long)addr, pid);
 	case ENOSPC:
-		return dtproc_fail(0, "failed to %s in pid %d: it has %d breakpoints already, the most there can be: remove some",
-				   what, pid, DTPROC_BP_MAX) - ENOSPC;
+		return dtproc_failx(ENOSPC, "failed to %s in pid %d: it has %d breakpoints already, the most there can be: remove some",
+				   what, pid, DTPROC_BP_MAX);
 	case EPERM:
-		return dtproc_fail(0, "failed to %s in pid %d: it is watched (grabbed read-only), not controlled: grab it without DTPROC_GRAB_RDONLY",
-				   what, pid) - EPERM;
+		return dtproc_failx(EPERM, "failed to %s in pid %d: it is watched (grabbed read-only), not controlled: grab it without DTPROC_GRAB_RDONLY",
+				   what, pid);
 	case ENOENT:
-		return dtproc_fail(0, "failed to %s in pid %d: no such breakpoint",
-				   what, pid) - ENOENT;
+		return dtproc_failx(ENOENT, "failed to %s in pid %d: no such breakpoint (dtproc_bp_list() lists them)",
+				   what, pid);
 	case ESRCH:
-		return dtproc_fail(0, "failed to %s in pid %d: the process is gone",
-				   what, pid) - ESRCH;
+		return dtproc_failx(ESRCH, "failed to %s in pid %d: the process is gone",
+				   what, pid);
 	}
-	return dtproc_fail(err, "failed to %s in pid %d", what, pid);
+	return dtproc_failx(err, "failed to %s in pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+			    what, pid, strerror(err));
 }
 
 DTPROC_EXPORT int dtproc_bp_add(struct dtproc_handle *h, uint64_t addr,
@@ -103,14 +104,14 @@ DTPROC_EXPORT int dtproc_bp_list(struct dtproc_handle *h,
 	uint32_t i;
 
 	if (len && !size)
-		return dtproc_fail(EINVAL, "dtproc_bp_list: pass sizeof(struct dtproc_breakpoint) as the size");
+		return dtproc_failx(EINVAL, "dtproc_bp_list: pass sizeof(struct dtproc_breakpoint) as the size");
 	if (len > DTPROC_BP_MAX)
 		len = DTPROC_BP_MAX;
 	if (len) {
 		info = calloc(len, sizeof(*info));
 		if (!info)
-			return dtproc_fail(ENOMEM, "failed to list the breakpoints of pid %d",
-					   dtproc_handle_pid(h));
+			return dtproc_failx(ENOMEM, "failed to list the breakpoints of pid %d: out of memory (ask for fewer)",
+					    dtproc_handle_pid(h));
 		l.bps = (uintptr_t)info;
 		l.bps_len = len;
 	}
@@ -140,14 +141,13 @@ DTPROC_EXPORT int dtproc_stop_info(struct dtproc_handle *h,
 	struct dtproc_status st;
 
 	if (si->size < offsetof(struct dtproc_stopinfo, why))
-		return dtproc_fail(EINVAL, "dtproc_stop_info: set si->size to sizeof(struct dtproc_stopinfo)");
+		return dtproc_failx(EINVAL, "dtproc_stop_info: set si->size to sizeof(struct dtproc_stopinfo)");
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	st.pid = dtproc_handle_pid(h);
 	st.flags = flags & DTPROC_STATUS_WAIT;
 	if (ioctl(dtproc_fd(dtproc_handle_dp(h)), DTPROC_IOC_STATUS, &st) < 0)
-		return dtproc_fail(errno, "failed to get the status of pid %d",
-				   dtproc_handle_pid(h));
+		return dtproc_status_fail(errno, dtproc_handle_pid(h));
 	out.state = st.state;
 	out.why = st.why;
 	out.tid = st.bp_tid;
@@ -171,8 +171,8 @@ DTPROC_EXPORT int dtproc_evaltime_id(const char *name)
 	for (i = DTPROC_EVALTIME_EXEC; i <= DTPROC_EVALTIME_MAIN; i++)
 		if (!strcmp(name, evaltime_names[i]))
 			return i;
-	return dtproc_fail(0, "no evaltime '%s': it is exec, preinit, postinit (the default) or main",
-			   name) - EINVAL;
+	return dtproc_failx(EINVAL, "no evaltime '%s': it is exec, preinit, postinit (the default) or main",
+			   name);
 }
 
 DTPROC_EXPORT const char *dtproc_evaltime_name(int evaltime)
@@ -250,7 +250,8 @@ static int run_to(struct dtproc_handle *h, struct dtproc_syms *s,
 			int n = poll(&pfd, 1, 250);
 
 			if (n < 0 && errno != EINTR) {
-				ret = dtproc_fail(errno, "cannot poll /dev/dtproc");
+				ret = dtproc_failx(errno, "cannot poll /dev/dtproc: %s (the process ran out of resources: retry)",
+						   strerror(errno));
 				break;
 			}
 			ret = run_drain_notes(dp, &rn);
@@ -271,10 +272,10 @@ static int run_to(struct dtproc_handle *h, struct dtproc_syms *s,
 			break;
 		if (rn.gone || si.state == DTPROC_STATE_DEAD ||
 		    si.state == DTPROC_STATE_LOST) {
-			ret = dtproc_fail(0, "pid %d %s before its evaltime",
+			ret = dtproc_failx(ESRCH, "pid %d %s before its evaltime: choose an earlier evaltime",
 					  rn.pid, si.state == DTPROC_STATE_LOST ?
 					  "exec'd a set-id or unobservable program" :
-					  "exited") - ESRCH;
+					  "exited");
 			break;
 		}
 		if (si.state != DTPROC_STATE_STOPPED ||
@@ -303,8 +304,8 @@ static struct dtproc_handle *create_fail(struct dtproc_handle *h,
 	snprintf(why, sizeof(why), "%s", dtproc_errmsg());
 	dtproc_release(h);	/* kills it */
 	waitpid(pid, NULL, 0);
-	dtproc_fail_null(0, "failed to run %s to its %s evaltime: %s", file,
-			 dtproc_evaltime_name(evaltime), why);
+	dtproc_failx(err, "failed to run %s to its %s evaltime: %s", file,
+		     dtproc_evaltime_name(evaltime), why);
 	errno = err;
 	return NULL;
 }
@@ -323,7 +324,7 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create_at(struct dtproc *dp,
 	if (evaltime == DTPROC_EVALTIME_DEFAULT)
 		evaltime = DTPROC_EVALTIME_POSTINIT;
 	if (!dtproc_evaltime_name(evaltime))
-		return dtproc_fail_null(EINVAL, "dtproc_create_at: no evaltime %d (DTPROC_EVALTIME_*)",
+		return dtproc_failx_null(EINVAL, "dtproc_create_at: no evaltime %d (DTPROC_EVALTIME_*)",
 					evaltime);
 	h = dtproc_create(dp, file, argv);
 	if (!h || evaltime == DTPROC_EVALTIME_EXEC)
@@ -346,8 +347,8 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create_at(struct dtproc *dp,
 	if (ev.exec != ev.postinit) {
 		/* preinit, also on the way to main: libc is mapped from there */
 		if (!ev.preinit) {
-			ret = dtproc_fail(0, "no _dl_debug_state in the dynamic linker of pid %d",
-					  dtproc_handle_pid(h)) - ENOENT;
+			ret = dtproc_failx(ENOENT, "no _dl_debug_state in the dynamic linker of pid %d: use evaltime exec or postinit",
+					  dtproc_handle_pid(h));
 			goto fail;
 		}
 		ret = run_to(h, s, ev.preinit, true, NULL);
@@ -359,8 +360,8 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create_at(struct dtproc *dp,
 			goto fail;
 	}
 	if (!ev.libc_start_main) {
-		ret = dtproc_fail(0, "no __libc_start_main in pid %d (not a glibc program?): use another evaltime",
-				  dtproc_handle_pid(h)) - ENOENT;
+		ret = dtproc_failx(ENOENT, "no __libc_start_main in pid %d (not a glibc program?): use another evaltime",
+				  dtproc_handle_pid(h));
 		goto fail;
 	}
 	ret = run_to(h, s, ev.libc_start_main, false, &main_addr);
@@ -369,8 +370,8 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create_at(struct dtproc *dp,
 	if (!main_addr)		/* no note read: the symbol, if named */
 		main_addr = ev.main;
 	if (!main_addr) {
-		ret = dtproc_fail(0, "main's address of pid %d is unknown: use another evaltime",
-				  dtproc_handle_pid(h)) - ENOENT;
+		ret = dtproc_failx(ENOENT, "main's address of pid %d is unknown: use another evaltime",
+				  dtproc_handle_pid(h));
 		goto fail;
 	}
 	ret = run_to(h, s, main_addr, false, NULL);

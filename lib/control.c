@@ -20,16 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/queue.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "table.h"
 
 /* dtproc_status, as the library itself calls it (see status_sized()) */
 int dtproc_status_v2(struct dtproc_handle *h, struct dtproc_status *st,
 		     unsigned int flags);
 
-#define DTPROC_HASH_BUCKETS	4096
 #define DTPROC_LRU_DEFAULT	8
 
 struct dtproc_handle {
@@ -38,87 +39,54 @@ struct dtproc_handle {
 	unsigned int		refs;
 	bool			rdonly;
 	bool			created;
-	struct dtproc_handle	*hash_next;
-	struct dtproc_handle	*lru_prev, *lru_next;	/* on the LRU if refs == 0 */
+	TAILQ_ENTRY(dtproc_handle) lru;	/* on dp->lru while refs == 0 */
 };
 
-struct dtproc_handles {
-	struct dtproc_handle	*buckets[DTPROC_HASH_BUCKETS];
-	struct dtproc_handle	*lru_head, *lru_tail;	/* most recent first */
-	unsigned int		lru_count, lru_limit;
-	size_t			count;
-	/* notes the library read on its own (dtproc_create_at) for the caller */
-	struct dtproc_note	*deferred;
-	size_t			ndeferred, deferred_cap;
-};
-
-void dtproc_handles_free(struct dtproc_handles *hs)
+static bool handle_is(const void *item, const void *key)
 {
-	struct dtproc_handle *h, *next;
-	size_t i;
-
-	if (!hs)
-		return;
-	for (i = 0; i < DTPROC_HASH_BUCKETS; i++)
-		for (h = hs->buckets[i]; h; h = next) {
-			next = h->hash_next;
-			free(h);
-		}
-	free(hs->deferred);
-	free(hs);
+	return ((const struct dtproc_handle *)item)->pid == *(const pid_t *)key;
 }
 
-static struct dtproc_handles *handles_of(struct dtproc *dp)
+static uint64_t pid_hash(pid_t pid)
 {
-	struct dtproc_handles **hp = dtproc_handles_slot(dp);
-
-	if (!*hp) {
-		*hp = calloc(1, sizeof(**hp));
-		if (*hp)
-			(*hp)->lru_limit = DTPROC_LRU_DEFAULT;
-	}
-	return *hp;
+	return table_hash_u64((uint32_t)pid);
 }
 
-static struct dtproc_handle **bucket(struct dtproc_handles *hs, pid_t pid)
+static struct dtproc_handle *lookup(struct dtproc *dp, pid_t pid)
 {
-	return &hs->buckets[(unsigned int)pid % DTPROC_HASH_BUCKETS];
+	return table_find(&dp->handles, pid_hash(pid), handle_is, &pid);
 }
 
-static struct dtproc_handle *lookup(struct dtproc_handles *hs, pid_t pid)
+int dtproc_handles_init(struct dtproc *dp)
+{
+	TAILQ_INIT(&dp->lru);
+	dp->lru_limit = DTPROC_LRU_DEFAULT;
+	return table_init(&dp->handles, 64);
+}
+
+/* Free every handle (the kernel lets the victims go at the close). */
+void dtproc_handles_fini(struct dtproc *dp)
 {
 	struct dtproc_handle *h;
+	size_t pos = 0;
 
-	for (h = *bucket(hs, pid); h; h = h->hash_next)
-		if (h->pid == pid)
-			return h;
-	return NULL;
+	while ((h = table_next(&dp->handles, &pos)))
+		free(h);
+	table_fini(&dp->handles);
+	free(dp->deferred);
+	dp->deferred = NULL;
 }
 
-static void lru_remove(struct dtproc_handles *hs, struct dtproc_handle *h)
+static void lru_remove(struct dtproc *dp, struct dtproc_handle *h)
 {
-	if (h->lru_prev)
-		h->lru_prev->lru_next = h->lru_next;
-	else
-		hs->lru_head = h->lru_next;
-	if (h->lru_next)
-		h->lru_next->lru_prev = h->lru_prev;
-	else
-		hs->lru_tail = h->lru_prev;
-	h->lru_prev = h->lru_next = NULL;
-	hs->lru_count--;
+	TAILQ_REMOVE(&dp->lru, h, lru);
+	dp->lru_count--;
 }
 
-static void lru_push(struct dtproc_handles *hs, struct dtproc_handle *h)
+static void lru_push(struct dtproc *dp, struct dtproc_handle *h)
 {
-	h->lru_prev = NULL;
-	h->lru_next = hs->lru_head;
-	if (hs->lru_head)
-		hs->lru_head->lru_prev = h;
-	else
-		hs->lru_tail = h;
-	hs->lru_head = h;
-	hs->lru_count++;
+	TAILQ_INSERT_HEAD(&dp->lru, h, lru);
+	dp->lru_count++;
 }
 
 static int pid_ioctl(struct dtproc *dp, unsigned long cmd, pid_t pid)
@@ -128,22 +96,16 @@ static int pid_ioctl(struct dtproc *dp, unsigned long cmd, pid_t pid)
 	return ioctl(dtproc_fd(dp), cmd, &p) < 0 ? -errno : 0;
 }
 
-/* Unlink @h from the table, let the kernel go of it, free it. */
-static void handle_destroy(struct dtproc_handles *hs, struct dtproc_handle *h)
+/* Take @h out of the table, let the kernel go of it, free it. */
+static void handle_destroy(struct dtproc *dp, struct dtproc_handle *h)
 {
-	struct dtproc_handle **pp = bucket(hs, h->pid);
-
-	while (*pp != h)
-		pp = &(*pp)->hash_next;
-	*pp = h->hash_next;
-	hs->count--;
-	pid_ioctl(h->dp, DTPROC_IOC_RELEASE, h->pid);
+	table_del(&dp->handles, pid_hash(h->pid), handle_is, &h->pid);
+	pid_ioctl(dp, DTPROC_IOC_RELEASE, h->pid);
 	free(h);
 }
 
 /* A handle for @pid, which the kernel already holds for @dp. */
-static struct dtproc_handle *handle_insert(struct dtproc *dp,
-					   struct dtproc_handles *hs, pid_t pid,
+static struct dtproc_handle *handle_insert(struct dtproc *dp, pid_t pid,
 					   unsigned int flags)
 {
 	struct dtproc_handle *h = calloc(1, sizeof(*h));
@@ -155,9 +117,10 @@ static struct dtproc_handle *handle_insert(struct dtproc *dp,
 	h->refs = 1;
 	h->rdonly = flags & DTPROC_GRAB_RDONLY;
 	h->created = flags & DTPROC_GRAB_CREATE;
-	h->hash_next = *bucket(hs, pid);
-	*bucket(hs, pid) = h;
-	hs->count++;
+	if (table_add(&dp->handles, pid_hash(pid), h)) {
+		free(h);
+		return NULL;
+	}
 	return h;
 }
 
@@ -204,8 +167,46 @@ static int open_mem(pid_t pid)
 	return fd;
 }
 
-static struct dtproc_handle *handle_new(struct dtproc *dp,
-					struct dtproc_handles *hs, pid_t pid,
+/* Why a grab of @pid failed with @err, and what to do; NULL, errno set. */
+static struct dtproc_handle *grab_fail(int err, pid_t pid)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return dtproc_failx_null(err, "failed to grab pid %d: permission denied (run as its user with ptrace allowed, or as root)", pid);
+	case EOWNERDEAD:
+		/* dt_proc's words */
+		return dtproc_failx_null(err, "failed to grab pid %d: process is a zombie", pid);
+	case EBUSY:
+		return dtproc_failx_null(err, "failed to grab pid %d: another consumer controls it (end that one, or grab read-only)", pid);
+	case EINVAL:
+		return dtproc_failx_null(err, "failed to grab pid %d: cannot control the calling process itself (grab another process)", pid);
+	case ESRCH:
+		return dtproc_failx_null(err, "failed to grab pid %d: No such process (check the pid)", pid);
+	case ENOMEM:
+		return dtproc_failx_null(err, "failed to grab pid %d: out of memory (free some, then retry)", pid);
+	default:
+		return dtproc_failx_null(err, "failed to grab pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+					 pid, strerror(err));
+	}
+}
+
+int dtproc_status_fail(int err, pid_t pid)
+{
+	switch (err) {
+	case ENOENT:
+		return dtproc_failx(err, "failed to get the status of pid %d: this consumer does not hold it (grab it first)", pid);
+	case ESRCH:
+		return dtproc_failx(err, "failed to get the status of pid %d: the process is gone", pid);
+	case EINTR:
+		return dtproc_failx(err, "failed to get the status of pid %d: a signal interrupted the wait (call it again)", pid);
+	default:
+		return dtproc_failx(err, "failed to get the status of pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+				    pid, strerror(err));
+	}
+}
+
+static struct dtproc_handle *handle_new(struct dtproc *dp, pid_t pid,
 					unsigned int flags)
 {
 	struct dtproc_grab g = { .size = sizeof(g), .flags = flags, .pid = pid };
@@ -232,27 +233,12 @@ again:
 	if (ret < 0 && err == ESTALE && ++tries < 100)
 		goto again;
 	errno = err;
-	if (ret < 0) {
-		if (flags & DTPROC_GRAB_CREATE)
-			return dtproc_fail_null(err, "failed to control pid %d", pid);
-		if (err == EPERM)
-			return dtproc_fail_null(err, "failed to grab pid %d: Permission denied (it needs the right to ptrace it)", pid);
-		if (err == EOWNERDEAD) {
-			/* dt_proc's message, which has no strerror() */
-			dtproc_fail_null(0, "failed to grab pid %d: process is a zombie", pid);
-			errno = err;
-			return NULL;
-		}
-		if (err == EBUSY)
-			return dtproc_fail_null(err, "failed to grab pid %d: another consumer controls it", pid);
-		if (err == EINVAL)
-			return dtproc_fail_null(err, "failed to grab pid %d: cannot control the calling process itself", pid);
-		return dtproc_fail_null(err, "failed to grab pid %d", pid);
-	}
-	h = handle_insert(dp, hs, pid, flags);
+	if (ret < 0)
+		return grab_fail(err, pid);
+	h = handle_insert(dp, pid, flags);
 	if (!h) {
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
-		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
+		return grab_fail(ENOMEM, pid);
 	}
 	return h;
 }
@@ -260,83 +246,75 @@ again:
 DTPROC_EXPORT struct dtproc_handle *dtproc_grab(struct dtproc *dp, pid_t pid,
 						unsigned int flags)
 {
-	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_handle *h;
 
-	if (!hs)
-		return dtproc_fail_null(ENOMEM, "failed to grab pid %d", pid);
 	if (flags & ~DTPROC_GRAB_RDONLY)
-		return dtproc_fail_null(EINVAL, "failed to grab pid %d: bad flags 0x%x", pid, flags);
-	h = lookup(hs, pid);
+		return dtproc_failx_null(EINVAL, "failed to grab pid %d: unknown flags 0x%x (the only one is DTPROC_GRAB_RDONLY)", pid, flags);
+	h = lookup(dp, pid);
 	if (h && !h->refs) {
 		/* a cached handle of a process since gone: the pid is new */
 		struct dtproc_status st;
 
 		if (dtproc_status_v2(h, &st, 0) || st.state == DTPROC_STATE_DEAD) {
-			lru_remove(hs, h);
-			handle_destroy(hs, h);
+			lru_remove(dp, h);
+			handle_destroy(dp, h);
 			h = NULL;
 		}
 	}
 	if (h && h->rdonly && !(flags & DTPROC_GRAB_RDONLY)) {
 		/* a cached read-only handle is stale for control */
 		if (h->refs)
-			return dtproc_fail_null(EBUSY, "failed to grab pid %d: held read-only", pid);
-		lru_remove(hs, h);
-		handle_destroy(hs, h);
+			return dtproc_failx_null(EBUSY, "failed to grab pid %d: this consumer holds it read-only (release that handle first)", pid);
+		lru_remove(dp, h);
+		handle_destroy(dp, h);
 		h = NULL;
 	}
 	if (h) {
 		if (!h->refs)
-			lru_remove(hs, h);
+			lru_remove(dp, h);
 		h->refs++;
 		return h;
 	}
-	return handle_new(dp, hs, pid, flags);
+	return handle_new(dp, pid, flags);
+}
+
+/* Drop the least recently used cached handles beyond the limit. */
+static void lru_trim(struct dtproc *dp)
+{
+	while (dp->lru_count > dp->lru_limit) {
+		struct dtproc_handle *old = TAILQ_LAST(&dp->lru, dtproc_lru);
+
+		lru_remove(dp, old);
+		handle_destroy(dp, old);
+	}
 }
 
 DTPROC_EXPORT void dtproc_release(struct dtproc_handle *h)
 {
-	struct dtproc_handles *hs;
+	struct dtproc *dp;
 
 	if (!h)
 		return;
-	hs = handles_of(h->dp);
+	dp = h->dp;
 	if (--h->refs)
 		return;
 	if (!h->rdonly) {
-		handle_destroy(hs, h);
+		handle_destroy(dp, h);
 		return;
 	}
-	lru_push(hs, h);
-	while (hs->lru_count > hs->lru_limit) {
-		struct dtproc_handle *old = hs->lru_tail;
-
-		lru_remove(hs, old);
-		handle_destroy(hs, old);
-	}
+	lru_push(dp, h);
+	lru_trim(dp);
 }
 
 DTPROC_EXPORT void dtproc_set_lru_limit(struct dtproc *dp, unsigned int limit)
 {
-	struct dtproc_handles *hs = handles_of(dp);
-
-	if (!hs)
-		return;
-	hs->lru_limit = limit;
-	while (hs->lru_count > hs->lru_limit) {
-		struct dtproc_handle *old = hs->lru_tail;
-
-		lru_remove(hs, old);
-		handle_destroy(hs, old);
-	}
+	dp->lru_limit = limit;
+	lru_trim(dp);
 }
 
 DTPROC_EXPORT size_t dtproc_handle_count(struct dtproc *dp)
 {
-	struct dtproc_handles *hs = handles_of(dp);
-
-	return hs ? hs->count : 0;
+	return dp->handles.n;
 }
 
 struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h)
@@ -349,12 +327,34 @@ DTPROC_EXPORT pid_t dtproc_handle_pid(const struct dtproc_handle *h)
 	return h->pid;
 }
 
+/* An ioctl on @h's process failed with @err: why, and what to do. */
+static int dtproc_handle_fail(struct dtproc_handle *h, int err,
+			      const char *what)
+{
+	switch (err) {
+	case ENOENT:
+		return dtproc_failx(err, "failed to %s pid %d: this consumer does not hold it (grab it first)",
+				    what, h->pid);
+	case ESRCH:
+		return dtproc_failx(err, "failed to %s pid %d: the process is gone", what, h->pid);
+	case EPERM:
+		return dtproc_failx(err, "failed to %s pid %d: it is held read-only (grab it without DTPROC_GRAB_RDONLY)",
+				    what, h->pid);
+	case EINTR:
+		return dtproc_failx(err, "failed to %s pid %d: a signal interrupted the wait (call it again)",
+				    what, h->pid);
+	default:
+		return dtproc_failx(err, "failed to %s pid %d: %s (unexpected: report it, with dtproc.ko's version)",
+				    what, h->pid, strerror(err));
+	}
+}
+
 DTPROC_EXPORT int dtproc_continue(struct dtproc_handle *h)
 {
 	int ret = pid_ioctl(h->dp, DTPROC_IOC_CONTINUE, h->pid);
 
 	if (ret)
-		return dtproc_fail(-ret, "failed to continue pid %d", h->pid);
+		return dtproc_handle_fail(h, -ret, "continue");
 	return 0;
 }
 
@@ -363,7 +363,7 @@ DTPROC_EXPORT int dtproc_stop(struct dtproc_handle *h)
 	int ret = pid_ioctl(h->dp, DTPROC_IOC_STOP, h->pid);
 
 	if (ret)
-		return dtproc_fail(-ret, "failed to stop pid %d", h->pid);
+		return dtproc_handle_fail(h, -ret, "stop");
 	return 0;
 }
 
@@ -378,7 +378,7 @@ static int status_sized(struct dtproc_handle *h, struct dtproc_status *st,
 	full.pid = h->pid;
 	full.flags = flags;
 	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &full) < 0)
-		return dtproc_fail(errno, "failed to get the status of pid %d", h->pid);
+		return dtproc_status_fail(errno, h->pid);
 	full.size = size;
 	memcpy(st, &full, size);
 	return 0;
@@ -415,7 +415,7 @@ DTPROC_EXPORT int dtproc_threads(struct dtproc_handle *h,
 	st.threads_len = len > UINT32_MAX ? UINT32_MAX : len;
 	st.thread_size = sizeof(*buf);
 	if (ioctl(dtproc_fd(h->dp), DTPROC_IOC_STATUS, &st) < 0)
-		return dtproc_fail(errno, "failed to list the threads of pid %d", h->pid);
+		return dtproc_handle_fail(h, errno, "list the threads of");
 	return st.threads_len;
 }
 
@@ -430,18 +430,16 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 						  const char *file,
 						  char *const argv[])
 {
-	struct dtproc_handles *hs = handles_of(dp);
 	volatile int stage = 0, failure = 0;
 	struct dtproc_handle *h;
 	struct dtproc_status st;
 	int err;
 	pid_t pid;
 
-	if (!hs)
-		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
 	pid = vfork();
 	if (pid < 0)
-		return dtproc_fail_null(errno, "failed to execute %s", file);
+		return dtproc_failx_null(errno, "failed to execute %s: cannot fork: %s (too many processes? retry later)",
+					 file, strerror(errno));
 	if (pid == 0) {
 		struct dtproc_grab g = {
 			.size = sizeof(g), .flags = DTPROC_GRAB_CREATE, .pid = getpid(),
@@ -458,15 +456,19 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 		waitpid(pid, NULL, 0);
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);
 		if (!stage)
-			return dtproc_fail_null(failure, "failed to control pid %d", pid);
-		return dtproc_fail_null(failure, "failed to execute %s", file);
+			return grab_fail(failure, pid);
+		/* dt_proc's words: the cause is exec's errno */
+		return dtproc_failx_null(failure, "failed to execute %s: %s%s", file,
+					 strerror(failure),
+					 failure == ENOENT ? " (check the name and PATH)" :
+					 failure == EACCES ? " (check that it is executable)" : "");
 	}
 
-	h = handle_insert(dp, hs, pid, DTPROC_GRAB_CREATE);
+	h = handle_insert(dp, pid, DTPROC_GRAB_CREATE);
 	if (!h) {
 		pid_ioctl(dp, DTPROC_IOC_RELEASE, pid);	/* kills it */
 		waitpid(pid, NULL, 0);
-		return dtproc_fail_null(ENOMEM, "failed to execute %s", file);
+		return dtproc_failx_null(ENOMEM, "failed to execute %s: out of memory (free some, then retry)", file);
 	}
 	if (dtproc_status_v2(h, &st, DTPROC_STATUS_WAIT) < 0 ||
 	    st.state != DTPROC_STATE_STOPPED) {
@@ -474,11 +476,11 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 		bool lost = st.state == DTPROC_STATE_LOST;
 
 		err = st.state == DTPROC_STATE_DEAD ? ESRCH : lost ? EPERM : EIO;
-		handle_destroy(hs, h);
+		handle_destroy(dp, h);
 		waitpid(pid, NULL, 0);
 		if (lost)
-			return dtproc_fail_null(err, "failed to control pid %d: process exec'd set-id or unobservable program", pid);
-		return dtproc_fail_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
+			return dtproc_failx_null(err, "failed to control pid %d: process exec'd set-id or unobservable program (run it as a user it does not change to)", pid);
+		return dtproc_failx_null(err, "failed to control pid %d: process exited before it could be stopped", pid);
 	}
 	return h;
 }
@@ -518,12 +520,9 @@ static void note_message(const struct dtproc_note *n, char *buf, size_t len)
 
 int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
 {
-	struct pollfd pfd = { .fd = dtproc_fd(dp), .events = POLLIN };
 	ssize_t n;
 
-	/* poll first: the descriptor stays blocking (it may be shared) */
-	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
-		return 0;
+	/* the descriptor is O_NONBLOCK since dtproc_open() */
 	memset(note, 0, sizeof(*note));
 	n = read(dtproc_fd(dp), note, sizeof(*note));
 	if (n < 0)
@@ -538,21 +537,18 @@ int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
 
 int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note)
 {
-	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_note *d;
 
-	if (!hs)
-		return -ENOMEM;
-	if (hs->ndeferred == hs->deferred_cap) {
-		size_t cap = hs->deferred_cap ? 2 * hs->deferred_cap : 16;
+	if (dp->ndeferred == dp->deferred_cap) {
+		size_t cap = dp->deferred_cap ? 2 * dp->deferred_cap : 16;
 
-		d = realloc(hs->deferred, cap * sizeof(*d));
+		d = realloc(dp->deferred, cap * sizeof(*d));
 		if (!d)
 			return -ENOMEM;
-		hs->deferred = d;
-		hs->deferred_cap = cap;
+		dp->deferred = d;
+		dp->deferred_cap = cap;
 	}
-	hs->deferred[hs->ndeferred++] = *note;
+	dp->deferred[dp->ndeferred++] = *note;
 	return 0;
 }
 
@@ -565,27 +561,25 @@ int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note)
 DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 				       void *arg)
 {
-	struct dtproc_handles *hs = handles_of(dp);
 	struct dtproc_note note;
 	char msg[160];
 	int count = 0, ret;
 	size_t i;
 
-	if (hs && hs->ndeferred) {
-		for (i = 0; i < hs->ndeferred; i++) {
-			note = hs->deferred[i];
-			note_message(&note, msg, sizeof(msg));
-			fn(lookup(hs, note.pid), &note, msg, arg);
-			count++;
-		}
-		hs->ndeferred = 0;
+	for (i = 0; i < dp->ndeferred; i++) {
+		note = dp->deferred[i];
+		note_message(&note, msg, sizeof(msg));
+		fn(lookup(dp, note.pid), &note, msg, arg);
+		count++;
 	}
+	dp->ndeferred = 0;
 	while ((ret = dtproc_note_read(dp, &note)) > 0) {
 		note_message(&note, msg, sizeof(msg));
-		fn(hs ? lookup(hs, note.pid) : NULL, &note, msg, arg);
+		fn(lookup(dp, note.pid), &note, msg, arg);
 		count++;
 	}
 	if (ret < 0)
-		return dtproc_fail(-ret, "cannot read dtproc notifications");
+		return dtproc_failx(-ret, "cannot read dtproc notifications: %s (unexpected: report it, with dtproc.ko's version)",
+				    strerror(-ret));
 	return count;
 }

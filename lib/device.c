@@ -11,28 +11,21 @@
 
 #define DTPROC_DEV_PATH "/dev/" DTPROC_DEVICE_NAME
 
-struct dtproc {
-	int fd;
-	struct dtproc_handles *handles;
-};
-
-struct dtproc_handles **dtproc_handles_slot(struct dtproc *dp)
-{
-	return &dp->handles;
-}
-
 static const char *dtproc_open_hint(int err)
 {
 	switch (err) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		return " (is dtproc.ko loaded? try 'modprobe dtproc' as root)";
+		return "is dtproc.ko loaded? try 'modprobe dtproc' as root";
 	case EACCES:
 	case EPERM:
-		return " (dtproc needs root: run it with sudo)";
+		return "dtproc needs root: run it with sudo";
+	case EMFILE:
+	case ENFILE:
+		return "too many open files: close some";
 	default:
-		return "";
+		return "unexpected: report it, with dtproc.ko's version";
 	}
 }
 
@@ -43,15 +36,23 @@ DTPROC_EXPORT struct dtproc *dtproc_open(void)
 	int err;
 
 	dp = calloc(1, sizeof(*dp));
-	if (!dp)
-		return dtproc_fail_null(ENOMEM, "cannot open " DTPROC_DEV_PATH);
+	if (!dp || dtproc_handles_init(dp)) {
+		free(dp);
+		return dtproc_failx_null(ENOMEM, "cannot open " DTPROC_DEV_PATH ": out of memory (free some, then retry)");
+	}
 
-	dp->fd = open(DTPROC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	/*
+	 * Non-blocking from the start: the library never waits in read(2)
+	 * (notes are read until EAGAIN), and the flag is never changed on a
+	 * description a vfork'd child or the caller may share.
+	 */
+	dp->fd = open(DTPROC_DEV_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (dp->fd < 0) {
 		err = errno;
+		dtproc_handles_fini(dp);
 		free(dp);
-		return dtproc_fail_null(err, "cannot open " DTPROC_DEV_PATH "%s",
-					dtproc_open_hint(err));
+		return dtproc_failx_null(err, "cannot open " DTPROC_DEV_PATH ": %s (%s)",
+					 strerror(err), dtproc_open_hint(err));
 	}
 
 	if (dtproc_module_version(dp, &abi, NULL, 0) < 0) {
@@ -62,7 +63,7 @@ DTPROC_EXPORT struct dtproc *dtproc_open(void)
 	}
 	if (abi != DTPROC_ABI_VERSION) {
 		dtproc_close(dp);
-		return dtproc_fail_null(EPROTO,
+		return dtproc_failx_null(EPROTO,
 			"dtproc.ko speaks ABI %u but this libdtproc speaks ABI %u: install matching versions",
 			abi, DTPROC_ABI_VERSION);
 	}
@@ -76,7 +77,7 @@ DTPROC_EXPORT void dtproc_close(struct dtproc *dp)
 		return;
 	/* closing the device releases every victim by its rule */
 	close(dp->fd);
-	dtproc_handles_free(dp->handles);
+	dtproc_handles_fini(dp);
 	free(dp);
 }
 
@@ -93,8 +94,10 @@ DTPROC_EXPORT int dtproc_module_version(struct dtproc *dp, uint32_t *abi,
 
 	if (ioctl(dp->fd, DTPROC_IOC_VERSION, &v) < 0) {
 		err = errno;
-		errno = err;
-		return dtproc_fail(err, "DTPROC_IOC_VERSION failed");
+		if (err == ENOTTY || err == EINVAL)
+			return dtproc_failx(err, "cannot read the version of dtproc.ko: " DTPROC_DEV_PATH " does not answer DTPROC_IOC_VERSION (is it dtproc.ko's? reload the module)");
+		return dtproc_failx(err, "cannot read the version of dtproc.ko: %s (unexpected: report it, with dtproc.ko's version)",
+				    strerror(err));
 	}
 	if (abi)
 		*abi = v.abi_version;

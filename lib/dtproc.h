@@ -7,6 +7,24 @@
  * return NULL on failure and set errno.  After any failure,
  * dtproc_errmsg() describes what happened and what to do, for the calling
  * thread.
+ *
+ * Threads.  An object is used by one thread at a time; different objects
+ * may be used at the same time from different threads, with no lock of
+ * the caller's:
+ *  - a struct dtproc together with everything made from it (its
+ *    dtproc_handles, their dtproc_bps sets): one object; lock them
+ *    together to share them.  Two struct dtproc (two opens) are
+ *    independent, even for the same process;
+ *  - a struct dtproc_feed: its own object; two feeds are independent;
+ *  - a struct dtproc_syms: its own object (the symbol tables several of
+ *    them share are guarded inside the library);
+ *  - calls on no object (dtproc_probe_id/_name, dtproc_evaltime_id/_name,
+ *    dtproc_event_json, dtproc_lib_version, dtproc_errmsg): any thread,
+ *    any time.
+ * Descriptors the library opens are close-on-exec and non-blocking from
+ * their creation (dtproc_fd(), dtproc_feed_fd()): poll them, do not
+ * change their flags.  After fork(), the child must not use the parent's
+ * objects (it may only close them).
  */
 #ifndef DTPROC_H
 #define DTPROC_H
@@ -34,6 +52,7 @@ struct dtproc;
 /* Open /dev/dtproc and check the module speaks our ABI version. */
 struct dtproc *dtproc_open(void);
 void dtproc_close(struct dtproc *dp);
+/* The device's descriptor (O_NONBLOCK, O_CLOEXEC): poll it for POLLIN. */
 int dtproc_fd(const struct dtproc *dp);
 
 /* ABI version and version string (into @buf of @len bytes) of the module. */
@@ -108,7 +127,7 @@ struct dtproc_feed;
 struct dtproc_feed *dtproc_feed_open(void);
 void dtproc_feed_close(struct dtproc_feed *feed);
 
-/* The socket's fd, for poll loops. */
+/* The socket's fd (non-blocking, close-on-exec), for poll loops. */
 int dtproc_feed_fd(const struct dtproc_feed *feed);
 
 /* Family version (genl header version) of the module's family. */
@@ -117,9 +136,6 @@ uint32_t dtproc_feed_family_version(const struct dtproc_feed *feed);
 /* Ask the module for its ABI version and version string over netlink. */
 int dtproc_feed_module_version(struct dtproc_feed *feed, uint32_t *abi,
 			       char *buf, size_t len);
-
-/* Join the events multicast group (needs CAP_SYS_ADMIN). */
-int dtproc_feed_join_events(struct dtproc_feed *feed);
 
 /* --- the proc provider feed --- */
 
@@ -198,8 +214,17 @@ enum dtproc_event_kind {
 #define DTPROC_HAS_LWPSINFO	(1U << 1)
 #define DTPROC_HAS_SIGINFO	(1U << 2)
 
-/* One event of the feed, decoded.  Members not used by a probe are 0. */
+/*
+ * One event of the feed, decoded.  Members not used by a probe are 0.
+ *
+ * The struct carries its size: set @size to sizeof(struct dtproc_event)
+ * (DTPROC_EVENT_INIT does) before handing it to the library.  The library
+ * never writes past @size bytes, and sets @size to the bytes it wrote;
+ * members a later version adds are appended, so a program built against
+ * this header keeps working with a newer library (LIBDTPROC_1.3).
+ */
 struct dtproc_event {
+	uint32_t	size;		/* in: sizeof(struct dtproc_event) */
 	enum dtproc_event_kind kind;
 	uint64_t	seq;
 	uint64_t	dropped;	/* DTPROC_EVENT_DROP only */
@@ -224,30 +249,42 @@ struct dtproc_event {
 	char		path[DTPROC_PATH_LEN];	/* exec */
 };
 
+#define DTPROC_EVENT_INIT	{ .size = sizeof(struct dtproc_event) }
+
 /*
- * Decode the next event into @ev without blocking: 1 when an event (or a
- * drop notification) was decoded, 0 when none is waiting (poll
- * dtproc_feed_fd() for POLLIN), or a negative errno.
+ * Decode the next event into @ev (its @size set by the caller) without
+ * blocking: 1 when an event (or a drop notification) was decoded, 0 when
+ * none is waiting (poll dtproc_feed_fd() for POLLIN), or a negative errno
+ * (-EINVAL: @size is below 8, not set).
  */
 int dtproc_feed_next(struct dtproc_feed *feed, struct dtproc_event *ev);
 
 /* Wait up to @timeout_ms (-1: forever) for the feed to be readable: 1, 0 on timeout, or -errno. */
 int dtproc_feed_wait(struct dtproc_feed *feed, int timeout_ms);
 
+/* A probe's counters in the module. */
 struct dtproc_probe_stats {
 	uint64_t	hits;
 	uint64_t	delivered;
 	uint64_t	dropped;
 };
 
-/* Per-probe counters of the module, indexed by DTPROC_PROBE_*. */
+/*
+ * Per-probe counters of the module, indexed by DTPROC_PROBE_*: at most @n
+ * entries into @stats, each @size bytes apart (sizeof(struct
+ * dtproc_probe_stats) as the caller knows it; members added later are left
+ * out, never written past).  Entries of probes the module does not count
+ * are zeroed.  Returns how many probes the module counts (more than @n:
+ * call again with room for them), or a negative errno.
+ */
 int dtproc_feed_stats(struct dtproc_feed *feed,
-		      struct dtproc_probe_stats stats[DTPROC_PROBE_COUNT]);
+		      struct dtproc_probe_stats *stats, size_t n, size_t size);
 
 /*
  * Encode @ev as one line of JSON (no newline) into @buf of @len bytes.
- * Returns the length the line needs, like snprintf(); the line was cut if
- * that is >= @len.  Shape:
+ * Members past @ev's @size count as 0.  Returns the length the line needs,
+ * like snprintf() (the line was cut if that is >= @len), or -EINVAL if
+ * @ev's @size is below 8 (not set).  Shape:
  *   {"seq":N,"ts":NS,"cpu":N,"probe":"exec-success","pid":N,"tid":N,
  *    "ppid":N,"uid":N,"execname":"s","args":{...}}
  * or {"seq":N,"probe":"drop","dropped":N} for a drop notification.

@@ -9,32 +9,27 @@
 
 static __thread char dtproc_errbuf[512];
 
-static void dtproc_vfail(int err, const char *fmt, va_list ap)
+static void dtproc_vfail(const char *fmt, va_list ap)
 {
-	int n;
-
-	n = vsnprintf(dtproc_errbuf, sizeof(dtproc_errbuf), fmt, ap);
-	if (err && n >= 0 && (size_t)n < sizeof(dtproc_errbuf))
-		snprintf(dtproc_errbuf + n, sizeof(dtproc_errbuf) - n, ": %s",
-			 strerror(err));
+	vsnprintf(dtproc_errbuf, sizeof(dtproc_errbuf), fmt, ap);
 }
 
-int dtproc_fail(int err, const char *fmt, ...)
+int dtproc_failx(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	dtproc_vfail(err, fmt, ap);
+	dtproc_vfail(fmt, ap);
 	va_end(ap);
 	return -err;
 }
 
-void *dtproc_fail_null(int err, const char *fmt, ...)
+void *dtproc_failx_null(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	dtproc_vfail(err, fmt, ap);
+	dtproc_vfail(fmt, ap);
 	va_end(ap);
 	errno = err;
 	return NULL;

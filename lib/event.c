@@ -130,6 +130,7 @@ int dtproc_event_decode(struct nl_msg *msg, struct dtproc_event *ev)
 	int ret = 0;
 
 	memset(ev, 0, sizeof(*ev));
+	ev->size = sizeof(*ev);
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, DTPROC_A_MAX,
 			  dtproc_event_policy))
 		return -EPROTO;

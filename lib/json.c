@@ -7,9 +7,11 @@
  * bytes that are not part of valid UTF-8 become \u00XX (the byte read as
  * Latin-1).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -225,8 +227,8 @@ static void j_args(struct jbuf *j, const struct dtproc_event *ev)
 	j_putc(j, '}');
 }
 
-DTPROC_EXPORT int dtproc_event_json(const struct dtproc_event *ev, char *buf,
-				    size_t len)
+static int dtproc_event_json_full(const struct dtproc_event *ev, char *buf,
+				  size_t len)
 {
 	struct jbuf j = { .buf = buf, .len = len, .pos = 0 };
 	const char *name;
@@ -257,4 +259,37 @@ DTPROC_EXPORT int dtproc_event_json(const struct dtproc_event *ev, char *buf,
 	if (len)
 		buf[j.pos < len ? j.pos : len - 1] = '\0';
 	return j.pos > INT_MAX ? INT_MAX : (int)j.pos;
+}
+
+/* dtproc_event_json@@LIBDTPROC_1.3: reads no more than @ev->size bytes. */
+__attribute__((symver("dtproc_event_json@@LIBDTPROC_1.3")))
+DTPROC_EXPORT int dtproc_event_json_v13(const struct dtproc_event *ev,
+					char *buf, size_t len)
+{
+	struct dtproc_event full;
+	size_t size = ev->size;
+
+	if (size < DTPROC_EVENT_SIZE_MIN)
+		return dtproc_failx(EINVAL, "struct dtproc_event's size is %zu: set it to sizeof(struct dtproc_event) (DTPROC_EVENT_INIT)",
+				   size);
+	if (size >= sizeof(full))
+		return dtproc_event_json_full(ev, buf, len);
+	memset(&full, 0, sizeof(full));
+	memcpy(&full, ev, size);
+	return dtproc_event_json_full(&full, buf, len);
+}
+
+/* dtproc_event_json@LIBDTPROC_1: of a struct dtproc_event_v1. */
+__attribute__((symver("dtproc_event_json@LIBDTPROC_1")))
+DTPROC_EXPORT int dtproc_event_json_v1(const struct dtproc_event_v1 *ev,
+				       char *buf, size_t len)
+{
+	size_t skip = offsetof(struct dtproc_event_v1, seq);
+	struct dtproc_event full;
+
+	memset(&full, 0, sizeof(full));
+	full.size = sizeof(full);
+	full.kind = ev->kind;
+	memcpy((char *)&full + skip, (char *)ev + skip, sizeof(*ev) - skip);
+	return dtproc_event_json_full(&full, buf, len);
 }

@@ -41,7 +41,7 @@ DTPROC_EXPORT int dtproc_probe_id(const char *name)
 	int i;
 
 	if (!p)
-		return dtproc_fail(EINVAL, "no probe name given");
+		return dtproc_failx(EINVAL, "no probe name given: name one of the proc provider's (dtproc list)");
 
 	/* A full description "proc:::NAME", or "proc::NAME". */
 	if (!strncmp(p, "proc:::", 7))
@@ -62,6 +62,6 @@ DTPROC_EXPORT int dtproc_probe_id(const char *name)
 			break;
 		off += n;
 	}
-	return dtproc_fail(EINVAL, "unknown probe '%s': valid probes are %s",
+	return dtproc_failx(EINVAL, "unknown probe '%s': valid probes are %s",
 			   name, list);
 }

@@ -17,15 +17,16 @@
 static int syms_fail_pid(struct dtproc_syms *s, int err, const char *what)
 {
 	if (err == -ESRCH || err == -ENOENT)
-		return dtproc_fail(ESRCH, "%s of pid %d: the process is gone (or is a zombie or a kernel thread, which have no memory to read)",
+		return dtproc_failx(ESRCH, "%s of pid %d: the process is gone (or is a zombie or a kernel thread, which have no memory to read)",
 				   what, s->pid);
 	if (err == -EAGAIN || err == -EFAULT)
-		return dtproc_fail(EAGAIN, "%s of pid %d: its link map changed under the walk; refresh again at the next RT_CONSISTENT",
+		return dtproc_failx(EAGAIN, "%s of pid %d: its link map changed under the walk; refresh again at the next RT_CONSISTENT",
 				   what, s->pid);
 	if (err == -EPERM || err == -EACCES)
-		return dtproc_fail(-err, "%s of pid %d: reading its memory needs the right ptrace would need (same user and ptrace_scope allowing it, or CAP_SYS_PTRACE)",
+		return dtproc_failx(-err, "%s of pid %d: reading its memory needs the right ptrace would need (same user and ptrace_scope allowing it, or CAP_SYS_PTRACE)",
 				   what, s->pid);
-	return dtproc_fail(-err, "%s of pid %d", what, s->pid);
+	return dtproc_failx(-err, "%s of pid %d: %s (unexpected: report it)",
+			    what, s->pid, strerror(-err));
 }
 
 DTPROC_EXPORT struct dtproc_syms *dtproc_syms_open(pid_t pid)
@@ -34,10 +35,10 @@ DTPROC_EXPORT struct dtproc_syms *dtproc_syms_open(pid_t pid)
 	int err;
 
 	if (pid <= 0)
-		return dtproc_fail_null(EINVAL, "dtproc_syms_open: pid %d is not a process id", pid);
+		return dtproc_failx_null(EINVAL, "dtproc_syms_open: pid %d is not a process id", pid);
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return dtproc_fail_null(ENOMEM, "dtproc_syms_open");
+		return dtproc_failx_null(ENOMEM, "cannot read the symbols of pid %d: out of memory (free some, then retry)", pid);
 	s->pid = pid;
 	err = syms_refresh_objects(s);
 	if (err < 0) {
@@ -177,7 +178,7 @@ DTPROC_EXPORT int dtproc_syms_lookup(struct dtproc_syms *s, const char *probe,
 
 	copy = strdup(probe);
 	if (!copy)
-		return dtproc_fail(ENOMEM, "dtproc_syms_lookup");
+		return dtproc_failx(ENOMEM, "cannot look up '%s': out of memory (free some, then retry)", probe);
 	func = copy;
 	end = strchr(copy, '`');
 	if (end) {
@@ -190,13 +191,13 @@ DTPROC_EXPORT int dtproc_syms_lookup(struct dtproc_syms *s, const char *probe,
 		errno = 0;
 		w.offset = strtoull(plus + 1, &end, 0);
 		if (errno || end == plus + 1 || *end) {
-			ret = dtproc_fail(EINVAL, "bad probe '%s': the offset after '+' must be a number (decimal, or hex with 0x)", probe);
+			ret = dtproc_failx(EINVAL, "bad probe '%s': the offset after '+' must be a number (decimal, or hex with 0x)", probe);
 			goto out;
 		}
 		*plus = '\0';
 	}
 	if (!func[0] || (objpat && !objpat[0])) {
-		ret = dtproc_fail(EINVAL, "bad probe '%s': write [OBJECT`]FUNCTION[+OFFSET], e.g. libc.so.6`malloc or a.out`main+4", probe);
+		ret = dtproc_failx(EINVAL, "bad probe '%s': write [OBJECT`]FUNCTION[+OFFSET], e.g. libc.so.6`malloc or a.out`main+4", probe);
 		goto out;
 	}
 	for (i = 0; i < s->nobjs && !ret; i++) {
@@ -213,14 +214,14 @@ DTPROC_EXPORT int dtproc_syms_lookup(struct dtproc_syms *s, const char *probe,
 	if (ret)
 		goto out;
 	if (!objs)
-		ret = dtproc_fail(ENOENT, "no object of pid %d matches '%s' (objects are named a.out for the program and by file name, e.g. libc.so.6)",
+		ret = dtproc_failx(ENOENT, "no object of pid %d matches '%s' (objects are named a.out for the program and by file name, e.g. libc.so.6)",
 				  s->pid, objpat);
 	else if (!w.found)
-		ret = dtproc_fail(ENOENT, "no function of %s%s%s matches '%s' in pid %d (a library not loaded yet? refresh after it loads)",
+		ret = dtproc_failx(ENOENT, "no function of %s%s%s matches '%s' in pid %d (a library not loaded yet? refresh after it loads)",
 				  objpat ? "" : "any object", objpat ? "object " : "",
 				  objpat ? objpat : "", func, s->pid);
 	else if (!w.matches)
-		ret = dtproc_fail(ENOENT, "offset %" PRIu64 " is past the end of every function matching '%s' in pid %d",
+		ret = dtproc_failx(ENOENT, "offset %" PRIu64 " is past the end of every function matching '%s' in pid %d (give an offset inside the function)",
 				  w.offset, func, s->pid);
 	else
 		ret = w.matches;
@@ -276,9 +277,9 @@ DTPROC_EXPORT int dtproc_syms_mapping(struct dtproc_syms *s, uint64_t addr,
 		return syms_fail_pid(s, err, "failed to read the mappings");
 	m = syms_find_map(maps, n, addr);
 	if (!m)
-		err = dtproc_fail(ENOENT, "0x%" PRIx64 " is in no mapping of pid %d", addr, s->pid);
+		err = dtproc_failx(ENOENT, "0x%" PRIx64 " is in no mapping of pid %d", addr, s->pid);
 	else if (!m->ino || !m->path)
-		err = dtproc_fail(EINVAL, "0x%" PRIx64 " is in no file mapping of pid %d (%s): a breakpoint needs a file", addr, s->pid, m->path ? m->path : "anonymous memory");
+		err = dtproc_failx(EINVAL, "0x%" PRIx64 " is in no file mapping of pid %d (%s): a breakpoint needs a file", addr, s->pid, m->path ? m->path : "anonymous memory");
 	if (!err) {
 		*map = (struct dtproc_mapping){
 			.start = m->start, .end = m->end,

@@ -14,6 +14,7 @@
  * starting with '_'), and an index sorted by name for exact lookups.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <gelf.h>
@@ -238,13 +239,23 @@ static int syms_open_file(pid_t pid, const struct syms_map *m, struct stat *st)
 	return -ENOENT;
 }
 
+static pthread_once_t syms_elf_once = PTHREAD_ONCE_INIT;
+static bool syms_elf_ok;
+
+/* libelf's version handshake: once per process, not per thread. */
+static void syms_elf_init(void)
+{
+	syms_elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
+
 struct elf_table *syms_table_get(pid_t pid, const struct syms_map *m)
 {
 	struct elf_table *t, *nt, **pp, *stale = NULL;
 	struct stat st;
 	int fd;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	pthread_once(&syms_elf_once, syms_elf_init);
+	if (!syms_elf_ok)
 		return NULL;
 	fd = syms_open_file(pid, m, &st);
 	if (fd < 0)

@@ -19,62 +19,10 @@
 
 #include <linux/dtproc.h>
 
-#include "harness.h"
+#define CLI_OUT	"/tmp/cli_bp_test.out"
+#define CLI_ERR	"/tmp/cli_bp_test.err"
 
-#define OUT	"/tmp/cli_bp_test.out"
-#define ERR	"/tmp/cli_bp_test.err"
-
-struct run {
-	int	status;		/* exit status, or -1 */
-	char	*out, *err;	/* stdout, stderr (free them) */
-};
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0, n;
-	FILE *f = fopen(path, "r"), *m;
-	char chunk[4096];
-
-	if (!f)
-		return strdup("");
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
-/* Run "[ENV] dtproc ARGS" (shell words) and collect what it printed. */
-static struct run dtproc(const char *env, const char *args)
-{
-	struct run r = { .status = -1 };
-	char *cmd;
-	int st;
-
-	if (asprintf(&cmd, "%s dtproc %s >" OUT " 2>" ERR, env ?: "", args) < 0)
-		return r;
-	st = system(cmd);
-	free(cmd);
-	if (st != -1 && WIFEXITED(st))
-		r.status = WEXITSTATUS(st);
-	r.out = slurp(OUT);
-	r.err = slurp(ERR);
-	TH_LOG("dtproc %s: exit %d\n%s%s", args, r.status, r.out ?: "",
-	       r.err ?: "");
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
+#include "cli_util.h"
 
 /* Does the module have breakpoints?  (ABI 1 answers ENOTTY.) */
 static void need_breakpoints(void)
@@ -116,49 +64,49 @@ static bool row_exact(const char *out, const char *name, unsigned long long n)
 
 TEST(c_execs_words_without_a_shell)
 {
-	struct run r;
+	struct cli_run r;
 
 	/*
 	 * A shell would expand $HOME and *, and run "b" after ';'; dtrace -c
 	 * does none of it: only quotes and backslashes are taken away.
 	 */
-	r = dtproc(NULL, "trace -n exec-failure -c \"bp_victim echo \\$HOME 'a  b' x\\\\ y a;b *\"");
+	r = cli_dtproc(NULL, "trace -n exec-failure -c \"bp_victim echo \\$HOME 'a  b' x\\\\ y a;b *\"");
 	EXPECT_EQ(r.status, 0);
 	/* after trace's header line: what bp_victim echoed */
 	EXPECT_TRUE(strstr(r.out, "ARGS\n$HOME\na  b\nx y\na;b\n*\n") != NULL);
 	EXPECT_STREQ(r.err, "");
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST(c_not_found_is_an_error)
 {
-	struct run r;
+	struct cli_run r;
 
-	r = dtproc(NULL, "trace -n exit -c 'no-such-program-dtproc arg'");
+	r = cli_dtproc(NULL, "trace -n exit -c 'no-such-program-dtproc arg'");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_TRUE(strstr(r.err, "dtproc trace: failed to execute no-such-program-dtproc") == r.err);
 	EXPECT_TRUE(strstr(r.err, "not a shell") != NULL);
 	EXPECT_STREQ(r.out, "");
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST(c_status_is_the_commands)
 {
-	struct run r;
+	struct cli_run r;
 
-	r = dtproc(NULL, "trace -n exec-failure -c \"sh -c 'exit 7'\"");
+	r = cli_dtproc(NULL, "trace -n exec-failure -c \"sh -c 'exit 7'\"");
 	EXPECT_EQ(r.status, 7);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 /* 8 threads x 10,000 calls, counted exactly; the table's order and format */
 TEST_TIMEOUT(count_threads_exact, 600)
 {
-	struct run r;
+	struct cli_run r;
 	const char *work, *other;
 
 	need_breakpoints();
-	r = dtproc(NULL, "count -c 'bp_victim calls 8 10000' 'a.out`bp_work' 'a.out`bp_other'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim calls 8 10000' 'a.out`bp_work' 'a.out`bp_other'");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_STREQ(r.err, "");
 	EXPECT_TRUE(strstr(r.out, "done 80000\n") != NULL);
@@ -168,35 +116,35 @@ TEST_TIMEOUT(count_threads_exact, 600)
 	other = strstr(r.out, "a.out`bp_other");
 	work = strstr(r.out, "a.out`bp_work");
 	EXPECT_TRUE(other && work && other < work);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_glob_and_exit_status, 300)
 {
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
 	/* a glob: bp_work and bp_other (bp_early never hit: no row) */
-	r = dtproc(NULL, "count -c 'bp_victim calls 2 10' 'a.out`bp_*'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim calls 2 10' 'a.out`bp_*'");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_EQ(row(r.out, "a.out`bp_work"), 20);
 	EXPECT_EQ(row(r.out, "a.out`bp_other"), 1);
 	EXPECT_EQ(row(r.out, "a.out`bp_early"), -1);
-	run_free(&r);
+	cli_run_free(&r);
 	/* CMD's status */
-	r = dtproc(NULL, "count -c 'bp_victim nosuchmode' 'a.out`bp_work'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim nosuchmode' 'a.out`bp_work'");
 	EXPECT_EQ(r.status, 2);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_json_lines, 300)
 {
 	char *line, *save = NULL, fmt[160];
 	int n = 0, pid = 0, tids[2] = { 0, 0 };
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
-	r = dtproc(NULL, "count -j -c 'bp_victim calls 2 50' 'a.out`bp_work'");
+	r = cli_dtproc(NULL, "count -j -c 'bp_victim calls 2 50' 'a.out`bp_work'");
 	EXPECT_EQ(r.status, 0);
 	for (line = strtok_r(r.out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -222,7 +170,7 @@ TEST_TIMEOUT(count_json_lines, 300)
 	}
 	EXPECT_EQ(n, 100);
 	EXPECT_TRUE(tids[0] && tids[1]);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 /* Hits before the evaltime are not counted: 5 in a constructor, 5 in main. */
@@ -234,46 +182,46 @@ TEST_TIMEOUT(count_evaltime, 120)
 		{ "-x evaltime=main", 5 },
 	};
 	char args[160];
-	struct run r;
+	struct cli_run r;
 	size_t i;
 
 	need_breakpoints();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(args, sizeof(args), "count %s -c 'bp_victim early' 'a.out`bp_early'",
 			 cases[i].when);
-		r = dtproc("BP_VICTIM_EARLY=5", args);
+		r = cli_dtproc("BP_VICTIM_EARLY=5", args);
 		EXPECT_EQ(r.status, 0);
 		EXPECT_EQ(row(r.out, "a.out`bp_early"), cases[i].want);
-		run_free(&r);
+		cli_run_free(&r);
 	}
 	/* a bad evaltime is a usage mistake */
-	r = dtproc(NULL, "count -x evaltime=bogus -c 'bp_victim early' bp_early");
+	r = cli_dtproc(NULL, "count -x evaltime=bogus -c 'bp_victim early' bp_early");
 	EXPECT_EQ(r.status, 2);
 	EXPECT_TRUE(strstr(r.err, "no evaltime 'bogus'") != NULL);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_fork_child_never_counted, 300)
 {
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
 	/* the child calls it 200 times and must neither count nor trap */
-	r = dtproc(NULL, "count -c 'bp_victim fork 100' 'a.out`bp_work'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim fork 100' 'a.out`bp_work'");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_EQ(row(r.out, "a.out`bp_work"), 100);
 	EXPECT_TRUE(strstr(r.err, "fork child") == NULL);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_vfork_child_with_its_pid, 300)
 {
 	int n = 0, nchild = 0, child = 0, p;
 	char *line, *save = NULL, *copy;
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
-	r = dtproc(NULL, "count -j -c 'bp_victim vfork 10 3' 'a.out`bp_work'");
+	r = cli_dtproc(NULL, "count -j -c 'bp_victim vfork 10 3' 'a.out`bp_work'");
 	EXPECT_EQ(r.status, 0);
 	/* the victim prints "child PID" after the child's hits */
 	copy = strdup(r.out);
@@ -294,74 +242,58 @@ TEST_TIMEOUT(count_vfork_child_with_its_pid, 300)
 	}
 	EXPECT_EQ(n, 13);
 	EXPECT_EQ(nchild, 3);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_dlopen_100_times, 600)
 {
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
 	/* a library not loaded at the start: armed when it loads, every time */
-	r = dtproc(NULL, "count -c 'bp_victim dlopen 1 100' 'libbpdl.so`bpdl_func'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim dlopen 1 100' 'libbpdl.so`bpdl_func'");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_STREQ(r.err, "");
 	EXPECT_TRUE(row_exact(r.out, "libbpdl.so`bpdl_func", 100));
-	run_free(&r);
+	cli_run_free(&r);
 	/* no object: every object, now and loaded later */
-	r = dtproc(NULL, "count -c 'bp_victim dlopen 1 100' bpdl_func");
+	r = cli_dtproc(NULL, "count -c 'bp_victim dlopen 1 100' bpdl_func");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_TRUE(row_exact(r.out, "libbpdl.so`bpdl_func", 100));
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_dlopen_from_4_threads, 600)
 {
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
-	r = dtproc(NULL, "count -c 'bp_victim dlopen 4 25' 'libbpdl.so`bpdl_func'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim dlopen 4 25' 'libbpdl.so`bpdl_func'");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_TRUE(row_exact(r.out, "libbpdl.so`bpdl_func", 100));
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST_TIMEOUT(count_no_probe_matched, 120)
 {
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
-	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`no_such_function'");
+	r = cli_dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`no_such_function'");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_STREQ(r.err, "dtproc count: no probe matched 'a.out`no_such_function': a.out has no function matching 'no_such_function' (list them with nm)\n");
 	EXPECT_STREQ(r.out, "");
-	run_free(&r);
-	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`main+zz'");
+	cli_run_free(&r);
+	r = cli_dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`main+zz'");
 	EXPECT_EQ(r.status, 2);
-	run_free(&r);
+	cli_run_free(&r);
 	/* no OBJECT: it may load later; said at the end if it never did */
-	r = dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`bp_work' no_such_function");
+	r = cli_dtproc(NULL, "count -c 'bp_victim calls 1 1' 'a.out`bp_work' no_such_function");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_TRUE(strstr(r.err, "dtproc count: no probe matched 'no_such_function'") == r.err);
 	EXPECT_TRUE(strstr(r.out, "done 1\n") != NULL);
 	EXPECT_TRUE(row_exact(r.out, "a.out`bp_work", 1));
-	run_free(&r);
-}
-
-/* The state letter of /proc/PID/stat, or 0 if it is gone. */
-static char proc_state(int pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	p = p ? strrchr(buf, ')') : NULL;
-	return p && p[1] ? p[2] : 0;
+	cli_run_free(&r);
 }
 
 /*
@@ -375,15 +307,15 @@ static void check_left_stopped(int pid, const char *victim_out)
 	int i;
 
 	usleep(500000);
-	out = slurp(victim_out);
+	out = cli_slurp(victim_out);
 	EXPECT_TRUE(strstr(out, "done") == NULL);	/* still stopped */
 	free(out);
-	EXPECT_NE(proc_state(pid), 0);
-	EXPECT_NE(proc_state(pid), 'Z');
+	EXPECT_NE(ut_state(pid), 0);
+	EXPECT_NE(ut_state(pid), 'Z');
 	ASSERT_EQ(kill(pid, SIGCONT), 0);
-	for (i = 0; i < 600 && proc_state(pid) && proc_state(pid) != 'Z'; i++)
+	for (i = 0; i < 600 && ut_state(pid) && ut_state(pid) != 'Z'; i++)
 		usleep(100000);
-	out = slurp(victim_out);
+	out = cli_slurp(victim_out);
 	EXPECT_TRUE(strstr(out, "done 5\n") != NULL);
 	free(out);
 }
@@ -393,10 +325,10 @@ TEST_TIMEOUT(break_created_is_left_stopped, 300)
 {
 	char func[64];
 	int pid, tid;
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
-	r = dtproc(NULL, "break -c 'bp_victim calls 1 5' 'a.out`bp_work'");
+	r = cli_dtproc(NULL, "break -c 'bp_victim calls 1 5' 'a.out`bp_work'");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_STREQ(r.err, "");
 	ASSERT_EQ(sscanf(r.out, "pid %d tid %d stopped at a.out`%63s", &pid, &tid,
@@ -404,8 +336,8 @@ TEST_TIMEOUT(break_created_is_left_stopped, 300)
 	EXPECT_STREQ(func, "bp_work+0x0");
 	EXPECT_NE(tid, pid);		/* the one worker thread hit it */
 	ASSERT_GT(pid, 0);
-	run_free(&r);
-	check_left_stopped(pid, OUT);
+	cli_run_free(&r);
+	check_left_stopped(pid, CLI_OUT);
 }
 
 #define VOUT	"/tmp/cli_bp_test.victim"
@@ -414,7 +346,7 @@ TEST_TIMEOUT(break_pid_is_left_stopped, 300)
 {
 	char func[64], args[96];
 	int pid, p, tid, fd;
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
 	/* it sleeps 2 s before its calls: time to attach */
@@ -428,26 +360,26 @@ TEST_TIMEOUT(break_pid_is_left_stopped, 300)
 		_exit(127);
 	}
 	snprintf(args, sizeof(args), "break -p %d 'a.out`bp_work'", pid);
-	r = dtproc(NULL, args);
+	r = cli_dtproc(NULL, args);
 	EXPECT_EQ(r.status, 0);
 	EXPECT_STREQ(r.err, "");
 	ASSERT_EQ(sscanf(r.out, "pid %d tid %d stopped at a.out`%63s", &p, &tid,
 			 func), 3);
 	EXPECT_EQ(p, pid);
 	EXPECT_STREQ(func, "bp_work+0x0");
-	run_free(&r);
+	cli_run_free(&r);
 	check_left_stopped(pid, VOUT);
 	waitpid(pid, NULL, 0);
 }
 
 TEST_TIMEOUT(break_exited_first, 120)
 {
-	struct run r;
+	struct cli_run r;
 
 	need_breakpoints();
 	/* bp_early is never called without BP_VICTIM_EARLY */
-	r = dtproc(NULL, "break -c 'bp_victim calls 1 1' 'a.out`bp_early'");
+	r = cli_dtproc(NULL, "break -c 'bp_victim calls 1 1' 'a.out`bp_early'");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_TRUE(strstr(r.err, "exited before any probe was hit") != NULL);
-	run_free(&r);
+	cli_run_free(&r);
 }

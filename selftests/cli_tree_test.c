@@ -10,63 +10,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "harness.h"
-
-#define OUT	"/tmp/cli_tree_test.out"
-#define ERR	"/tmp/cli_tree_test.err"
+#define CLI_OUT	"/tmp/cli_tree_test.out"
+#define CLI_ERR	"/tmp/cli_tree_test.err"
 #define SVG	"/tmp/cli_tree_test.svg"
 
-struct run {
-	int	status;		/* exit status, or -1 */
-	char	*out, *err;	/* stdout, stderr (free them) */
-};
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0, n;
-	FILE *f = fopen(path, "r"), *m;
-	char chunk[4096];
-
-	if (!f)
-		return strdup("");
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
-/* Run "dtproc ARGS" (a shell word list) and collect what it printed. */
-static struct run dtproc(const char *args)
-{
-	struct run r = { .status = -1 };
-	char *cmd;
-	int st;
-
-	if (asprintf(&cmd, "dtproc %s >" OUT " 2>" ERR, args) < 0)
-		return r;
-	st = system(cmd);
-	free(cmd);
-	if (st != -1 && WIFEXITED(st))
-		r.status = WEXITSTATUS(st);
-	r.out = slurp(OUT);
-	r.err = slurp(ERR);
-	TH_LOG("dtproc %s: exit %d\n%s%s", args, r.status, r.out ?: "",
-	       r.err ?: "");
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
+#include "cli_util.h"
 
 /* The tree's process lines: those between the header and the summary. */
 static int tree_lines(const char *out, char lines[][256], int max)
@@ -108,13 +56,13 @@ static const char *find_line(char lines[][256], int n, const char *what)
 TEST(tree_of_a_command_text_and_svg)
 {
 	char lines[16][256];
-	struct run r;
+	struct cli_run r;
 	char *svg;
 	const char *root, *sleep;
 	int n;
 
 	unlink(SVG);
-	r = dtproc("report tree -c \"sh -c 'true & sleep 0.2; wait'\" --svg " SVG);
+	r = cli_dtproc(NULL, "report tree -c \"sh -c 'true & sleep 0.2; wait'\" --svg " SVG);
 	ASSERT_EQ(r.status, 0);
 	EXPECT_STREQ(r.err, "");
 	n = tree_lines(r.out, lines, 16);
@@ -132,7 +80,7 @@ TEST(tree_of_a_command_text_and_svg)
 	EXPECT_GE(atof(sleep + 25), 0.2);
 	EXPECT_TRUE(strstr(r.out, " processes in ") != NULL);
 
-	svg = slurp(SVG);
+	svg = cli_slurp(SVG);
 	ASSERT_TRUE(svg != NULL);
 	EXPECT_TRUE(!strncmp(svg, "<?xml", 5));
 	EXPECT_TRUE(strstr(svg, "</svg>") != NULL);
@@ -140,23 +88,23 @@ TEST(tree_of_a_command_text_and_svg)
 	EXPECT_EQ(count(svg, "<rect class=\"bar\""), n);
 	EXPECT_EQ(count(svg, "fill=\"#3a9b5c\"><title>"), n);
 	free(svg);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST(tree_exit_status_and_signal)
 {
 	char lines[16][256];
-	struct run r;
+	struct cli_run r;
 	int n;
 
 	/* dtproc exits with CMD's status; a killed child shows its signal */
-	r = dtproc("report tree -c \"sh -c 'sleep 5 & kill -KILL \\$!; wait; exit 3'\"");
+	r = cli_dtproc(NULL, "report tree -c \"sh -c 'sleep 5 & kill -KILL \\$!; wait; exit 3'\"");
 	EXPECT_EQ(r.status, 3);
 	n = tree_lines(r.out, lines, 16);
 	ASSERT_GE(n, 2);
 	EXPECT_TRUE(strstr(lines[0], "exit 3") != NULL);
 	EXPECT_TRUE(find_line(lines, n, "SIGKILL") != NULL);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 #define FIFO	"/tmp/cli_tree_test.fifo"
@@ -164,7 +112,7 @@ TEST(tree_exit_status_and_signal)
 TEST(tree_of_a_pid)
 {
 	char lines[16][256], cmd[128];
-	struct run r = { .status = -1 };
+	struct cli_run r = { .status = -1 };
 	pid_t pid, d;
 	int n, st, fd;
 
@@ -177,7 +125,7 @@ TEST(tree_of_a_pid)
 		execl("/bin/sh", "sh", "-c", "read x < " FIFO "; sleep 0.2 & wait", NULL);
 		_exit(127);
 	}
-	snprintf(cmd, sizeof(cmd), "dtproc report tree -p %d >" OUT " 2>" ERR, pid);
+	snprintf(cmd, sizeof(cmd), "dtproc report tree -p %d >" CLI_OUT " 2>" CLI_ERR, pid);
 	d = fork();
 	ASSERT_GE(d, 0);
 	if (!d) {
@@ -193,8 +141,8 @@ TEST(tree_of_a_pid)
 	waitpid(pid, NULL, 0);
 	unlink(FIFO);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r.out = slurp(OUT);
-	r.err = slurp(ERR);
+	r.out = cli_slurp(CLI_OUT);
+	r.err = cli_slurp(CLI_ERR);
 	TH_LOG("%s: exit %d\n%s%s", cmd, r.status, r.out, r.err);
 	EXPECT_EQ(r.status, 0);
 	n = tree_lines(r.out, lines, 16);
@@ -206,7 +154,7 @@ TEST(tree_of_a_pid)
 	EXPECT_GE(atof(lines[0] + 25), 3.2);
 	EXPECT_TRUE(strstr(lines[1], "`- sleep 0.2") != NULL);
 	EXPECT_TRUE(strstr(lines[1], "exit 0") != NULL);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST(usage_mistakes_say_so_with_status_2)
@@ -222,32 +170,32 @@ TEST(usage_mistakes_say_so_with_status_2)
 		{ "nosuch", "dtproc: no command 'nosuch'" },
 		{ "stop -p x", "dtproc stop: -p needs a process id" },
 	};
-	struct run r;
+	struct cli_run r;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		r = dtproc(cases[i][0]);
+		r = cli_dtproc(NULL, cases[i][0]);
 		EXPECT_EQ(r.status, 2);
 		EXPECT_STREQ(r.out, "");	/* nothing before the failure */
 		EXPECT_TRUE(!strncmp(r.err, cases[i][1], strlen(cases[i][1])));
 		/* one line, which says where to look */
 		EXPECT_EQ(count(r.err, "\n"), 1);
 		EXPECT_TRUE(strstr(r.err, "--help'") != NULL);
-		run_free(&r);
+		cli_run_free(&r);
 	}
 }
 
 TEST(runtime_failure_is_status_1_and_runs_nothing)
 {
-	struct run r;
+	struct cli_run r;
 
 	unlink("/tmp/cli_tree_test.ran");
-	r = dtproc("report tree -c 'touch /tmp/cli_tree_test.ran' --svg /nonexistent/t.svg");
+	r = cli_dtproc(NULL, "report tree -c 'touch /tmp/cli_tree_test.ran' --svg /nonexistent/t.svg");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_STREQ(r.out, "");
 	EXPECT_TRUE(!strncmp(r.err, "dtproc report: cannot write /nonexistent/t.svg", 46));
 	EXPECT_TRUE(access("/tmp/cli_tree_test.ran", F_OK) != 0);
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST(help_everywhere)
@@ -257,39 +205,39 @@ TEST(help_everywhere)
 		"report --help", "report tree --help", "stop --help",
 		"version --help", "help trace",
 	};
-	struct run r;
+	struct cli_run r;
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		r = dtproc(cmds[i]);
+		r = cli_dtproc(NULL, cmds[i]);
 		EXPECT_EQ(r.status, 0);
 		EXPECT_TRUE(!strncmp(r.out, "Usage: dtproc", 13));
 		EXPECT_TRUE(strstr(r.out, "Exit status") || strstr(r.out, "-h, --help"));
 		EXPECT_STREQ(r.err, "");
-		run_free(&r);
+		cli_run_free(&r);
 	}
-	r = dtproc("--version");
+	r = cli_dtproc(NULL, "--version");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_TRUE(!strncmp(r.out, "dtproc ", 7));
-	run_free(&r);
+	cli_run_free(&r);
 }
 
 TEST(list_is_dtrace_l)
 {
-	struct run r;
+	struct cli_run r;
 
-	r = dtproc("list");
+	r = cli_dtproc(NULL, "list");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_TRUE(!strncmp(r.out, "   ID   PROVIDER            MODULE                          FUNCTION NAME\n", 74));
 	EXPECT_EQ(count(r.out, "\n"), 15);
 	EXPECT_EQ(count(r.out, "  proc  "), 14);
-	run_free(&r);
+	cli_run_free(&r);
 
-	r = dtproc("trace -lv -n create,signal-send");
+	r = cli_dtproc(NULL, "trace -lv -n create,signal-send");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_TRUE(strstr(r.out, " create\n") != NULL);
 	EXPECT_TRUE(strstr(r.out, "\t\targs[0]: psinfo_t *\n") != NULL);
 	EXPECT_TRUE(strstr(r.out, "\t\targs[2]: int\n") != NULL);
 	EXPECT_EQ(count(r.out, "Argument Types"), 2);
-	run_free(&r);
+	cli_run_free(&r);
 }

@@ -27,16 +27,16 @@
  */
 TEST_TIMEOUT(grab_exiting_storm, 300)
 {
-	long long end = cu_now_ms() + 20000;
+	long long end = ut_now_ms() + 20000;
 	int fd = open_dtproc(), i, status, ok = 0, gone = 0;
 	pid_t pid;
 
-	for (i = 0; cu_now_ms() < end; i++) {
+	for (i = 0; ut_now_ms() < end; i++) {
 		fflush(NULL);
 		pid = fork();
 		ASSERT_GE(pid, 0);
 		if (pid == 0) {
-			cu_close_fds();
+			ut_close_fds();
 			if (i % 3 == 0)
 				_exit(0);
 			cu_loop(NULL, 0);
@@ -74,7 +74,7 @@ TEST_TIMEOUT(grab_zombie_refused, 60)
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(7);
-	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_TRUE(ut_wait_exit(pid, &si, CU_WAIT_MS));
 	ASSERT_EQ(cu_ioc_grab(fd, pid, 0, 0), -1);
 	ASSERT_EQ(errno, EOWNERDEAD);
 	ASSERT_EQ(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0), -1);
@@ -88,12 +88,41 @@ TEST_TIMEOUT(grab_zombie_refused, 60)
 	close(fd);
 }
 
-static volatile unsigned long *pte_ctr;
+/* --- spinners: children whose threads count in shared memory --- */
 
-static void *pte_spin(void *arg)
+static volatile unsigned long *spin_ctr;
+
+static void *spin_thread(void *arg)
 {
-	cu_loop(pte_ctr, 0);
-	return arg;
+	cu_loop(spin_ctr + (long)arg, 0);
+	return NULL;
+}
+
+/*
+ * A child of @nthreads spinning threads, thread i counting in c[i]; with
+ * @main_exits, its main thread leaves as pthread_exit() would once they
+ * are made (a zombie leader), else it is thread 0.  Its pid, or -1.
+ */
+static pid_t spawn_spinners(volatile unsigned long *c, long nthreads,
+			    bool main_exits)
+{
+	pthread_t t;
+	pid_t pid;
+	long j;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid;
+	ut_close_fds();
+	spin_ctr = c;
+	for (j = main_exits ? 0 : 1; j < nthreads; j++)
+		if (pthread_create(&t, NULL, spin_thread, (void *)j))
+			_exit(3);
+	if (main_exits)
+		syscall(SYS_exit, 0);	/* pthread_exit() without libgcc_s */
+	spin_thread(NULL);
+	_exit(0);
 }
 
 /*
@@ -103,26 +132,15 @@ static void *pte_spin(void *arg)
  */
 TEST_TIMEOUT(grab_after_main_pthread_exit, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_status st;
 	int fd = open_dtproc();
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
+	pid = spawn_spinners(c, 1, true);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		pthread_t t;
-
-		cu_close_fds();
-		pte_ctr = c;
-		if (pthread_create(&t, NULL, pte_spin, NULL))
-			_exit(3);
-		/* pthread_exit() without libgcc_s (the guest has none) */
-		syscall(SYS_exit, 0);
-	}
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
-	ASSERT_EQ(cu_wait_state(pid, 'Z', CU_WAIT_MS), 'Z');	/* the leader */
+	ASSERT_EQ(ut_wait_state(pid, 'Z', CU_WAIT_MS), 'Z');	/* the leader */
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_status(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
@@ -132,7 +150,7 @@ TEST_TIMEOUT(grab_after_main_pthread_exit, 120)
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* --- exec through every entry point --- */
@@ -199,23 +217,23 @@ TEST_TIMEOUT(create_exec_int80_stops, 120)
 	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_CREATE, 0));
 	ASSERT_EQ(write(go[1], "g", 1), 1);
 	close(go[1]);
-	end = cu_now_ms() + CU_WAIT_MS;
+	end = ut_now_ms() + CU_WAIT_MS;
 	for (;;) {
 		ASSERT_OK(cu_ioc_status(fd, pid, &st));
 		if (st.state == DTPROC_STATE_STOPPED)
 			break;
-		if (cu_now_ms() > end)
+		if (ut_now_ms() > end)
 			DT_FAIL(1, "state %u why %u comm %s", st.state, st.why,
-				cu_comm(pid, comm));
-		cu_sleep_ms(5);
+				ut_comm(pid, comm));
+		ut_sleep_ms(5);
 	}
 	ASSERT_EQ(st.why, DTPROC_STOP_CREATE);
-	ASSERT_STREQ(cu_comm(pid, comm), "busybox");	/* exec'd */
-	ASSERT_EQ(cu_wait_state(pid, 'I', 2000), 'I');
+	ASSERT_STREQ(ut_comm(pid, comm), "busybox");	/* exec'd */
+	ASSERT_EQ(ut_wait_state(pid, 'I', 2000), 'I');
 	close(fd);	/* kill-on-last-close */
-	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_TRUE(ut_wait_exit(pid, &si, CU_WAIT_MS));
 	ASSERT_EQ(si.si_code, CLD_KILLED);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 #define SUIDBB "/tmp/suidbb-hard"
@@ -224,7 +242,7 @@ static void make_suidbb(void)
 {
 	struct stat sb;
 
-	cu_copy_file("/bin/busybox", SUIDBB, 0755);
+	ut_copy_file("/bin/busybox", SUIDBB, 0755);
 	ASSERT_OK(chown(SUIDBB, 0, 0));
 	ASSERT_OK(chmod(SUIDBB, 04755));
 	ASSERT_OK(stat(SUIDBB, &sb));
@@ -260,28 +278,28 @@ static void setid_exec_lost(bool i80)
 		_exit(4);
 	}
 	close(go[0]);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 	ASSERT_EQ(write(go[1], "g", 1), 1);
 	close(go[1]);
-	end = cu_now_ms() + CU_WAIT_MS;
+	end = ut_now_ms() + CU_WAIT_MS;
 	for (;;) {
 		ASSERT_OK(cu_ioc_status(fd, pid, &st));
 		if (st.state == DTPROC_STATE_LOST)
 			break;
-		if (cu_now_ms() > end)
+		if (ut_now_ms() > end)
 			DT_FAIL(1, "state %u: control survived the set-id exec (euid %ld)",
-				st.state, cu_status_field(pid, "Uid:"));
-		cu_sleep_ms(5);
+				st.state, ut_status_field(pid, "Uid:"));
+		ut_sleep_ms(5);
 	}
 	ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
 	ASSERT_EQ(note.pid, pid);
 	ASSERT_EQ(note.what, DTPROC_NOTE_LOST);
 	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid), -1);
-	ASSERT_NE(cu_wait_not_state(pid, 'I', 300), 'I');
+	ASSERT_NE(ut_wait_not_state(pid, 'I', 300), 'I');
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 	unlink(SUIDBB);
 }
 
@@ -317,7 +335,7 @@ static void on_alarm(int sig)
 /* A job-stopped (^Z) process is grabbed at once, and stays parked on SIGCONT. */
 TEST_TIMEOUT(grab_job_stopped_at_once, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct dtproc_status st;
 	int fd = open_dtproc();
@@ -326,25 +344,25 @@ TEST_TIMEOUT(grab_job_stopped_at_once, 120)
 
 	pid = cu_spawn(c, 0);
 	ASSERT_OK(kill(pid, SIGSTOP));
-	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_EQ(ut_wait_state(pid, 'T', CU_WAIT_MS), 'T');
 	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
 	alarm(10);
-	t0 = cu_now_ms();
+	t0 = ut_now_ms();
 	if (cu_ioc_grab(fd, pid, 0, 0))
 		DT_FAIL(1, "grab of a stopped process: %s after %lld ms",
-			strerror(errno), cu_now_ms() - t0);
+			strerror(errno), ut_now_ms() - t0);
 	alarm(0);
 	ASSERT_OK(cu_ioc_status(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	ASSERT_EQ(st.why, DTPROC_STOP_GRAB);
 	/* SIGCONT: it returns toward user mode and parks instead */
 	ASSERT_OK(kill(pid, SIGCONT));
-	ASSERT_EQ(cu_wait_state(pid, 'I', CU_WAIT_MS), 'I');
+	ASSERT_EQ(ut_wait_state(pid, 'I', CU_WAIT_MS), 'I');
 	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* --- the ioctl ABI --- */
@@ -352,7 +370,7 @@ TEST_TIMEOUT(grab_job_stopped_at_once, 120)
 /* Control ioctls on an O_RDONLY open: EBADF. */
 TEST_TIMEOUT(rdonly_open_refuses_control, 60)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_status st;
 	int fd, rw = open_dtproc();
 	pid_t pid = cu_spawn(c, 1000);
@@ -370,14 +388,14 @@ TEST_TIMEOUT(rdonly_open_refuses_control, 60)
 	ASSERT_OK(cu_ioc_grab(rw, pid, 0, 0));
 	close(fd);
 	close(rw);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* A caller built with a larger (zero-extended) structure is understood. */
 TEST_TIMEOUT(ioctl_larger_struct_accepted, 60)
 {
 	struct { struct dtproc_grab g; __u64 future[4]; } big = { 0 };
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	int fd = open_dtproc();
 	pid_t pid = cu_spawn(c, 1000);
 
@@ -392,15 +410,15 @@ TEST_TIMEOUT(ioctl_larger_struct_accepted, 60)
 				  typeof(big)), &big), -1);
 	ASSERT_EQ(errno, EINVAL);
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* No such process: ESRCH; a live process this consumer does not hold: ENOENT. */
 TEST_TIMEOUT(unheld_vs_nonexistent, 60)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	int fd = open_dtproc();
-	pid_t pid = cu_spawn(c, 1000), none = cu_unused_pid();
+	pid_t pid = cu_spawn(c, 1000), none = ut_unused_pid();
 	struct dtproc_status st;
 
 	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_STOP, none), -1);
@@ -414,13 +432,13 @@ TEST_TIMEOUT(unheld_vs_nonexistent, 60)
 	ASSERT_EQ(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid), -1);
 	ASSERT_EQ(errno, ENOENT);
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* A pidfd names the process: grab through it; a reaped one is ESRCH. */
 TEST_TIMEOUT(grab_by_pidfd, 60)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_grab g = { .size = sizeof(g),
 				 .flags = DTPROC_GRAB_PIDFD | DTPROC_GRAB_MEMFD };
 	int fd = open_dtproc(), pfd, status;
@@ -524,14 +542,14 @@ TEST_TIMEOUT(stop_restarts_read_and_nanosleep, 120)
 	}
 	close(p[0]);
 	close(r[1]);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 	for (i = 0; i < 3; i++) {
 		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
 	}
 	ASSERT_EQ(write(p[1], "x", 1), 1);
 	ASSERT_EQ(read(r[0], &ch, 1), 1);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -542,38 +560,10 @@ TEST_TIMEOUT(stop_restarts_read_and_nanosleep, 120)
 
 /* --- per-thread stop state --- */
 
-static volatile unsigned long *thr_ctr;
-
-static void *thr_spin(void *arg)
-{
-	cu_loop(thr_ctr + (long)arg, 0);
-	return NULL;
-}
-
-/* A child of four threads, thread i counting in c[i]; its pid, or -1. */
-static pid_t spawn_spinners(volatile unsigned long *c)
-{
-	pthread_t t;
-	pid_t pid;
-	long j;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid)
-		return pid;
-	cu_close_fds();
-	thr_ctr = c;
-	for (j = 1; j < 4; j++)
-		if (pthread_create(&t, NULL, thr_spin, (void *)j))
-			_exit(3);
-	thr_spin(NULL);
-	_exit(0);
-}
-
 /* STATUS lists each thread: parked, why, where; ^Z'd ones held. */
 TEST_TIMEOUT(status_lists_threads, 120)
 {
-	volatile unsigned long *c = cu_shared(4);
+	volatile unsigned long *c = ut_shared(4 * sizeof(*c));
 	struct dtproc_thread th[16];
 	struct dtproc *dp = cu_open();
 	struct dtproc_handle *h;
@@ -581,7 +571,7 @@ TEST_TIMEOUT(status_lists_threads, 120)
 	int n, i, k;
 	pid_t pid;
 
-	pid = spawn_spinners(c);
+	pid = spawn_spinners(c, 4, false);
 	ASSERT_GE(pid, 0);
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
@@ -609,21 +599,21 @@ TEST_TIMEOUT(status_lists_threads, 120)
 	/* job-stopped: held, not parked; grabbed at once */
 	dtproc_release(h);
 	ASSERT_OK(kill(pid, SIGSTOP));
-	ASSERT_EQ(cu_wait_all_tasks(pid, 'T', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
+	ASSERT_EQ(ut_wait_all_tasks(pid, 'T', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
 	h = cu_grab(dp, pid, 0);
 	n = dtproc_threads(h, th, 16);
 	ASSERT_EQ(n, 4);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(th[i].state, DTPROC_THREAD_HELD);
 	ASSERT_OK(kill(pid, SIGCONT));
-	ASSERT_EQ(cu_wait_all_tasks(pid, 'I', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
+	ASSERT_EQ(ut_wait_all_tasks(pid, 'I', CU_WAIT_MS, (char[64]){ 0 }, 64), 4);
 	n = dtproc_threads(h, th, 16);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(th[i].state, DTPROC_THREAD_PARKED);
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(&c[3], CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /*
@@ -634,7 +624,7 @@ TEST_TIMEOUT(status_lists_threads, 120)
  */
 TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
 {
-	volatile unsigned long *c = cu_shared(4);
+	volatile unsigned long *c = ut_shared(4 * sizeof(*c));
 	struct dtproc *dp = cu_open();
 	struct dtproc_handle *h;
 	struct dtproc_status st;
@@ -643,7 +633,7 @@ TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
 
 	for (i = 0; i < 2; i++)
 		hog[i] = cu_spawn(NULL, 0);
-	pid = spawn_spinners(c);
+	pid = spawn_spinners(c, 4, false);
 	ASSERT_GE(pid, 0);
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
@@ -659,9 +649,9 @@ TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
 	}
 	dtproc_release(h);
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 	for (i = 0; i < 2; i++)
-		cu_kill(hog[i]);
+		ut_kill(hog[i]);
 }
 
 /* --- notifications --- */
@@ -702,16 +692,16 @@ TEST_TIMEOUT(notes_bounded_with_overflow, 600)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		cu_close_fds();
+		ut_close_fds();
 		raise(SIGSTOP);		/* until the watcher is there */
 		execl("/proc/self/exe", "reexec", "300", (char *)NULL);
 		_exit(4);
 	}
-	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_EQ(ut_wait_state(pid, 'T', CU_WAIT_MS), 'T');
 	ASSERT_OK(cu_ioc_grab(fd, pid, DTPROC_GRAB_RDONLY, 0));
 	ASSERT_OK(kill(pid, SIGCONT));
 	/* done once it pauses with argv "reexec 0" */
-	end = cu_now_ms() + 480000;
+	end = ut_now_ms() + 480000;
 	for (;;) {
 		char cmd[64] = "";
 		int cfd;
@@ -723,10 +713,10 @@ TEST_TIMEOUT(notes_bounded_with_overflow, 600)
 		n = read(cfd, cmd, sizeof(cmd) - 1);
 		close(cfd);
 		if (n > 8 && !memcmp(cmd, "reexec\0" "0", 9) &&
-		    cu_state(pid) == 'S')
+		    ut_state(pid) == 'S')
 			break;
-		ASSERT_LT(cu_now_ms(), end);
-		cu_sleep_ms(20);
+		ASSERT_LT(ut_now_ms(), end);
+		ut_sleep_ms(20);
 	}
 	for (i = 0;; i++) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -755,7 +745,7 @@ TEST_TIMEOUT(notes_bounded_with_overflow, 600)
 	ASSERT_EQ(read(fd, &note, sizeof(note)), (ssize_t)sizeof(note));
 	ASSERT_EQ(note.what, DTPROC_NOTE_EXITED);
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* --- the library --- */
@@ -766,7 +756,7 @@ TEST_TIMEOUT(notes_bounded_with_overflow, 600)
  */
 TEST_TIMEOUT(victim_with_consumer_fd_released, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	int p[2], status;
 	pid_t consumer, victim;
 
@@ -802,8 +792,8 @@ TEST_TIMEOUT(victim_with_consumer_fd_released, 120)
 	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
 	if (!cu_moves(c, CU_WAIT_MS))
 		DT_FAIL(1, "victim %d still stopped after its consumer died (state %c)",
-			victim, cu_state(victim));
-	cu_kill(victim);
+			victim, ut_state(victim));
+	ut_kill(victim);
 }
 
 /*
@@ -832,10 +822,10 @@ TEST_TIMEOUT(create_lost_victim_killed, 120)
 		if (!dp)
 			_exit(2);
 		drop_to_nobody();
-		t0 = cu_now_ms();
+		t0 = ut_now_ms();
 		if (dtproc_create(dp, SUIDBB, argv))
 			_exit(3);
-		snprintf(msg, sizeof(msg), "%lld %s", cu_now_ms() - t0,
+		snprintf(msg, sizeof(msg), "%lld %s", ut_now_ms() - t0,
 			 dtproc_errmsg());
 		if (write(p[1], msg, strlen(msg)) < 0)
 			_exit(4);
@@ -866,7 +856,7 @@ TEST_TIMEOUT(create_lost_victim_killed, 120)
  */
 TEST_TIMEOUT(io_uring_sqpoll_thread_not_stopped, 120)
 {
-	volatile unsigned long *c = cu_shared(2);
+	volatile unsigned long *c = ut_shared(2 * sizeof(*c));
 	struct dtproc *dp = cu_open();
 	struct dtproc_thread th[8];
 	struct dtproc_handle *h;
@@ -895,11 +885,11 @@ TEST_TIMEOUT(io_uring_sqpoll_thread_not_stopped, 120)
 	close(p[1]);
 	ASSERT_EQ(read(p[0], &k, sizeof(k)), (ssize_t)sizeof(k));
 	if (!k) {
-		cu_kill(pid);
+		ut_kill(pid);
 		SKIP("io_uring SQPOLL is not available");
 	}
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
-	ASSERT_EQ(cu_tasks(pid, 'I', &k, states, sizeof(states)), 2);
+	ASSERT_EQ(ut_tasks(pid, 'I', &k, states, sizeof(states)), 2);
 
 	h = cu_grab(dp, pid, 0);
 	st = cu_status(h);
@@ -911,12 +901,12 @@ TEST_TIMEOUT(io_uring_sqpoll_thread_not_stopped, 120)
 	ASSERT_EQ(th[0].tid, pid);
 	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
 	/* the SQPOLL thread is not parked */
-	ASSERT_EQ(cu_tasks(pid, 'I', &k, states, sizeof(states)), 2);
+	ASSERT_EQ(ut_tasks(pid, 'I', &k, states, sizeof(states)), 2);
 	ASSERT_EQ(k, 1);
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* --- permission: the kernel's own ptrace check --- */
@@ -948,7 +938,7 @@ static pid_t spawn_capless(volatile unsigned long *c)
 		};
 		struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
-		cu_close_fds();
+		ut_close_fds();
 		if (syscall(SYS_capget, &hdr, data))
 			_exit(3);
 		data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective &=
@@ -996,7 +986,7 @@ static void set_yama(const char *v)
  */
 TEST_TIMEOUT(yama_ptrace_scope_decides, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_handle *h;
 	struct dtproc *dp;
 	pid_t pid;
@@ -1021,7 +1011,7 @@ TEST_TIMEOUT(yama_ptrace_scope_decides, 120)
 	ASSERT_EQ(err, EPERM);
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /*
@@ -1030,7 +1020,7 @@ TEST_TIMEOUT(yama_ptrace_scope_decides, 120)
  */
 TEST_TIMEOUT(yama_scope_3_eperm, 60)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc *dp;
 	pid_t pid;
 
@@ -1047,7 +1037,7 @@ TEST_TIMEOUT(yama_scope_3_eperm, 60)
 	TH_LOG("%s", dtproc_errmsg());
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* The effective uid of @pid (the second of /proc/PID/status's Uid:). */
@@ -1210,19 +1200,19 @@ static void cln_alarm(int sig)
 TEST_TIMEOUT(stop_while_threads_clone, 600)
 {
 	struct sigaction sa = { .sa_handler = cln_alarm };
-	long long end = cu_now_ms() + 30000;
+	long long end = ut_now_ms() + 30000;
 	int fd = open_dtproc(), i, rounds = 0;
 	struct dtproc_status st;
 	pid_t pid;
 
-	cln = cu_shared(3);
+	cln = ut_shared(3 * sizeof(*cln));
 	fflush(NULL);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		pthread_t t;
 
-		cu_close_fds();
+		ut_close_fds();
 		for (i = 0; i < CLN_SPAWNERS; i++)
 			if (pthread_create(&t, NULL, cln_spawner, NULL))
 				_exit(3);
@@ -1234,11 +1224,11 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
 	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-	while (cu_now_ms() < end) {
+	while (ut_now_ms() < end) {
 		/* the next round: children of the last one leave, more come */
 		cln[0]++;
 		cln_futex(&cln[0], FUTEX_WAKE, INT_MAX);
-		cu_sleep_ms(rounds % 7);
+		ut_sleep_ms(rounds % 7);
 		alarm(60);
 		if (cu_ioc_pid(fd, DTPROC_IOC_STOP, pid)) {
 			int err = errno;
@@ -1262,7 +1252,7 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
 	cln[0]++;
 	cln_futex(&cln[0], FUTEX_WAKE, INT_MAX);
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /*
@@ -1284,13 +1274,13 @@ TEST_TIMEOUT(create_after_exec_is_estale, 60)
 	if (pid == 0) {
 		char *argv[] = { "sleep", "30", NULL };
 
-		cu_close_fds();
+		ut_close_fds();
 		execv("/bin/busybox", argv);
 		_exit(4);
 	}
-	for (int i = 0; strcmp(cu_comm(pid, comm), "busybox") && i < 1500; i++)
-		cu_sleep_ms(10);
-	ASSERT_STREQ(cu_comm(pid, comm), "busybox");
+	for (int i = 0; strcmp(ut_comm(pid, comm), "busybox") && i < 1500; i++)
+		ut_sleep_ms(10);
+	ASSERT_STREQ(ut_comm(pid, comm), "busybox");
 	if (!cu_ioc_grab(fd, pid, DTPROC_GRAB_CREATE, 0)) {
 		cu_ioc_status(fd, pid, &st);
 		DT_FAIL(1, "CREATE grab after the exec succeeded: state %u why %u",
@@ -1300,7 +1290,7 @@ TEST_TIMEOUT(create_after_exec_is_estale, 60)
 	ASSERT_EQ(cu_ioc_status(fd, pid, &st), -1);
 	ASSERT_EQ(errno, ENOENT);
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 #define CG2	"/sys/fs/cgroup"
@@ -1326,12 +1316,12 @@ static int cg2_frozen(void)
 
 static bool cg2_wait_frozen(int want, int ms)
 {
-	long long end = cu_now_ms() + ms;
+	long long end = ut_now_ms() + ms;
 
 	while (cg2_frozen() != want) {
-		if (cu_now_ms() > end)
+		if (ut_now_ms() > end)
 			return false;
-		cu_sleep_ms(10);
+		ut_sleep_ms(10);
 	}
 	return true;
 }
@@ -1345,7 +1335,7 @@ static bool cg2_wait_frozen(int want, int ms)
  */
 TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_handle *h;
 	struct dtproc *dp;
 	struct statfs sfs;
@@ -1375,7 +1365,7 @@ TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	dtproc_release(h);
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 	rmdir(CG2_DIR);
 }
 
@@ -1387,7 +1377,7 @@ TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
  */
 TEST_TIMEOUT(ptrace_attach_parked_victim, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_handle *h;
 	struct dtproc *dp;
 	long long end;
@@ -1401,15 +1391,15 @@ TEST_TIMEOUT(ptrace_attach_parked_victim, 120)
 
 	ASSERT_OK(ptrace(PTRACE_SEIZE, pid, 0, 0));
 	ASSERT_OK(ptrace(PTRACE_INTERRUPT, pid, 0, 0));
-	cu_sleep_ms(500);
+	ut_sleep_ms(500);
 	ASSERT_EQ(waitpid(pid, &status, WNOHANG | __WALL), 0);	/* parked */
 	ASSERT_OK(dtproc_continue(h));
-	end = cu_now_ms() + CU_WAIT_MS;
+	end = ut_now_ms() + CU_WAIT_MS;
 	while (!(w = waitpid(pid, &status, WNOHANG | __WALL))) {
-		if (cu_now_ms() > end)
+		if (ut_now_ms() > end)
 			DT_FAIL(1, "no ptrace stop %d ms after the continue",
 				CU_WAIT_MS);
-		cu_sleep_ms(5);
+		ut_sleep_ms(5);
 	}
 	ASSERT_EQ(w, pid);
 	ASSERT_TRUE(WIFSTOPPED(status));
@@ -1421,7 +1411,7 @@ TEST_TIMEOUT(ptrace_attach_parked_victim, 120)
 	ASSERT_OK(dtproc_stop(h));
 	ASSERT_OK(ptrace(PTRACE_SEIZE, pid, 0, 0));
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+	ASSERT_TRUE(ut_reap_within(pid, &status, CU_WAIT_MS));
 	ASSERT_TRUE(WIFSIGNALED(status));
 	dtproc_release(h);
 	dtproc_close(dp);
@@ -1436,7 +1426,7 @@ TEST_TIMEOUT(ptrace_attach_parked_victim, 120)
  */
 TEST_TIMEOUT(grab_of_pstopped_orphan_stays_requested, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_handle *h;
 	struct dtproc *dp;
 	pid_t pid;
@@ -1458,7 +1448,7 @@ TEST_TIMEOUT(grab_of_pstopped_orphan_stays_requested, 120)
 	ASSERT_OK(kill(pid, SIGCONT));
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /*
@@ -1499,13 +1489,13 @@ TEST_TIMEOUT(create_kill_on_close_runs_nothing, 300)
 		for (int n = 0; n < CU_WAIT_MS / 2 &&
 			       st.state != DTPROC_STATE_STOPPED; n++) {
 			ASSERT_OK(cu_ioc_status(fd, pid, &st));
-			cu_sleep_ms(2);
+			ut_sleep_ms(2);
 		}
 		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 		close(fd);	/* kill-on-last-close */
-		ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+		ASSERT_TRUE(ut_wait_exit(pid, &si, CU_WAIT_MS));
 		ASSERT_EQ(si.si_code, CLD_KILLED);
-		cu_kill(pid);
+		ut_kill(pid);
 		if (!access(mark, F_OK))
 			DT_FAIL(1, "round %d: the created program ran", i);
 	}
@@ -1541,7 +1531,7 @@ TEST_TIMEOUT(stop_racing_setid_exec_leaves_none_parked, 300)
 			_exit(4);
 		}
 		close(go[0]);
-		ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+		ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 		ASSERT_EQ(write(go[1], "g", 1), 1);
@@ -1551,11 +1541,11 @@ TEST_TIMEOUT(stop_racing_setid_exec_leaves_none_parked, 300)
 			cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid);
 		ASSERT_OK(cu_ioc_status(fd, pid, &st));
 		ASSERT_EQ(st.state, DTPROC_STATE_LOST);
-		if (cu_wait_not_state(pid, 'I', 2000) == 'I')
+		if (ut_wait_not_state(pid, 'I', 2000) == 'I')
 			DT_FAIL(1, "round %d: lost after %d stops, still parked",
 				round, stops);
 		close(fd);
-		cu_kill(pid);
+		ut_kill(pid);
 	}
 	unlink(SUIDBB);
 }
@@ -1567,7 +1557,7 @@ TEST_TIMEOUT(stop_racing_setid_exec_leaves_none_parked, 300)
  */
 TEST_TIMEOUT(sigcont_racing_regrab_keeps_proc_listed, 300)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	struct dtproc_status st;
 	int fd, round;
 	pid_t pid, k;
@@ -1589,19 +1579,19 @@ TEST_TIMEOUT(sigcont_racing_regrab_keeps_proc_listed, 300)
 		}
 		fd = open_dtproc();
 		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
-		ASSERT_TRUE(cu_reap(k, &(int){0}, CU_WAIT_MS));
+		ASSERT_TRUE(ut_reap_within(k, &(int){0}, CU_WAIT_MS));
 		kill(pid, SIGKILL);
 		for (int i = 0; i < CU_WAIT_MS / 5; i++) {
 			ASSERT_OK(cu_ioc_status(fd, pid, &st));
 			if (st.state == DTPROC_STATE_DEAD)
 				break;
-			cu_sleep_ms(5);
+			ut_sleep_ms(5);
 		}
 		if (st.state != DTPROC_STATE_DEAD)
 			DT_FAIL(1, "round %d: killed, STATUS still says state %u",
 				round, st.state);
 		close(fd);
-		cu_kill(pid);
+		ut_kill(pid);
 	}
 }
 
@@ -1625,7 +1615,7 @@ static pid_t mt_spawn(int n, volatile unsigned long *ready)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		cu_close_fds();
+		ut_close_fds();
 		pthread_attr_init(&attr);
 		pthread_attr_setstacksize(&attr, 64 << 10);
 		for (int i = 0; i < n; i++)
@@ -1635,7 +1625,7 @@ static pid_t mt_spawn(int n, volatile unsigned long *ready)
 		mt_sleeper(NULL);
 	}
 	for (int i = 0; !*ready && i < 6000; i++)
-		cu_sleep_ms(10);
+		ut_sleep_ms(10);
 	ASSERT_EQ(*ready, 1);
 	return pid;
 }
@@ -1677,7 +1667,7 @@ static long long mt_status_us(int fd, pid_t pid)
  */
 TEST_TIMEOUT(status_walk_linear_in_threads, 600)
 {
-	volatile unsigned long *ready = cu_shared(2);
+	volatile unsigned long *ready = ut_shared(2 * sizeof(*ready));
 	long long small, big;
 	int fd = open_dtproc();
 	pid_t a, b;
@@ -1695,8 +1685,8 @@ TEST_TIMEOUT(status_walk_linear_in_threads, 600)
 		DT_FAIL(1, "STATUS %lld us with 2001 threads vs %lld us with 251: quadratic",
 			big, small);
 	close(fd);
-	cu_kill(a);
-	cu_kill(b);
+	ut_kill(a);
+	ut_kill(b);
 }
 
 /* --- a stop's thread walks against clone, a CREATE grab against exec --- */
@@ -1763,7 +1753,7 @@ TEST_TIMEOUT(stop_walks_race_clone, 500)
 	long long end;
 	pid_t pid;
 
-	wlk = cu_shared(2);
+	wlk = ut_shared(2 * sizeof(*wlk));
 	wlk_pin(0);
 	fflush(NULL);
 	pid = fork();
@@ -1772,7 +1762,7 @@ TEST_TIMEOUT(stop_walks_race_clone, 500)
 		pthread_attr_t attr;
 		pthread_t t;
 
-		cu_close_fds();
+		ut_close_fds();
 		pthread_attr_init(&attr);
 		pthread_attr_setstacksize(&attr, 64 << 10);
 		for (i = 0; i < WLK_IDLE; i++)
@@ -1788,9 +1778,9 @@ TEST_TIMEOUT(stop_walks_race_clone, 500)
 	ASSERT_TRUE(cu_moves(&wlk[1], 180000));
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-	end = cu_now_ms() + 150000;
-	while (cu_now_ms() < end && rounds < 400) {
-		cu_sleep_ms(20);
+	end = ut_now_ms() + 150000;
+	while (ut_now_ms() < end && rounds < 400) {
+		ut_sleep_ms(20);
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
 		ASSERT_OK(cu_ioc_status(fd, pid, &st));
 		if (st.state != DTPROC_STATE_STOPPED)
@@ -1806,7 +1796,7 @@ TEST_TIMEOUT(stop_walks_race_clone, 500)
 	wlk[0] = 1;
 	cln_futex(&wlk[0], FUTEX_WAKE, INT_MAX);
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /*
@@ -1821,14 +1811,14 @@ TEST_TIMEOUT(create_racing_exec_never_kills, 400)
 {
 	int fd = open_dtproc(), i, status, p[2];
 	int alive = 0, killed = 0, ok = 0;
-	long long end = cu_now_ms() + 150000;
+	long long end = ut_now_ms() + 150000;
 	struct dtproc_status st;
 	struct dtproc_grab g;
 	bool grabbed;
 	char path[64];
 	pid_t pid;
 
-	for (i = 0; cu_now_ms() < end && i < 2000; i++) {
+	for (i = 0; ut_now_ms() < end && i < 2000; i++) {
 		ASSERT_OK(pipe(p));
 		fflush(NULL);
 		pid = fork();
@@ -1869,7 +1859,7 @@ TEST_TIMEOUT(create_racing_exec_never_kills, 400)
 		} else {
 			ASSERT_EQ(errno, ESTALE);
 			/* a SIGKILL of the module's would be pending by now */
-			cu_sleep_ms(5);
+			ut_sleep_ms(5);
 			kill(pid, SIGTERM);
 		}
 		ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -1901,7 +1891,7 @@ TEST_TIMEOUT(create_racing_exec_never_kills, 400)
  */
 TEST_TIMEOUT(unload_busy_while_park_queued, 120)
 {
-	volatile unsigned long *c = cu_shared(1);
+	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
 	const char *ko = getenv("DTPROC_KO");
 	struct dtproc *dp;
 	struct dtproc_handle *h;
@@ -1915,28 +1905,28 @@ TEST_TIMEOUT(unload_busy_while_park_queued, 120)
 	ASSERT_GE(kofd, 0);
 	pid = cu_spawn(c, 0);
 	ASSERT_OK(kill(pid, SIGSTOP));
-	ASSERT_EQ(cu_wait_state(pid, 'T', CU_WAIT_MS), 'T');
+	ASSERT_EQ(ut_wait_state(pid, 'T', CU_WAIT_MS), 'T');
 	dp = cu_open();
 	h = cu_grab(dp, pid, 0);
 	dtproc_release(h);
 	dtproc_close(dp);
 
 	/* in use: delete_module(2) says EWOULDBLOCK */
-	t0 = cu_now_ms();
+	t0 = ut_now_ms();
 	ASSERT_EQ(syscall(SYS_delete_module, "dtproc", O_NONBLOCK), -1);
 	ASSERT_EQ(errno, EWOULDBLOCK);
-	ASSERT_LT(cu_now_ms() - t0, 5000);
+	ASSERT_LT(ut_now_ms() - t0, 5000);
 
 	/* it runs its park (now a no-op), and the module can go */
 	ASSERT_OK(kill(pid, SIGCONT));
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
-	t0 = cu_now_ms();
+	t0 = ut_now_ms();
 	while (syscall(SYS_delete_module, "dtproc", O_NONBLOCK)) {
 		ASSERT_EQ(errno, EWOULDBLOCK);
-		ASSERT_LT(cu_now_ms() - t0, CU_WAIT_MS);
-		cu_sleep_ms(10);
+		ASSERT_LT(ut_now_ms() - t0, CU_WAIT_MS);
+		ut_sleep_ms(10);
 	}
 	ASSERT_OK(syscall(SYS_finit_module, kofd, "", 0));
 	close(kofd);
-	cu_kill(pid);
+	ut_kill(pid);
 }

@@ -61,7 +61,7 @@ static void tracer(pid_t victim, int cmd_fd, int rep_fd)
 
 TEST_TIMEOUT(grab_ptraced_victim, 120)
 {
-	volatile unsigned long *ctr = cu_shared(1);
+	volatile unsigned long *ctr = ut_shared(1 * sizeof(*ctr));
 	pid_t pid = cu_spawn(ctr, 0);
 	struct dtproc_handle *h;
 	struct dtproc *dp;
@@ -83,7 +83,7 @@ TEST_TIMEOUT(grab_ptraced_victim, 120)
 	close(rep[1]);
 	ASSERT_EQ(read(rep[0], &c, 1), 1);
 	ASSERT_EQ(c, 'S');
-	ASSERT_EQ(cu_status_field(pid, "TracerPid:"), tr);
+	ASSERT_EQ(ut_status_field(pid, "TracerPid:"), tr);
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
 
 	dp = cu_open();
@@ -92,15 +92,15 @@ TEST_TIMEOUT(grab_ptraced_victim, 120)
 	ASSERT_TRUE(cu_frozen(ctr, CU_FROZEN_MS));
 	/* the tracer sees nothing of the stop */
 	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'w'), 'N');
-	ASSERT_EQ(cu_status_field(pid, "TracerPid:"), tr);
+	ASSERT_EQ(ut_status_field(pid, "TracerPid:"), tr);
 
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
-	ASSERT_EQ(cu_status_field(pid, "TracerPid:"), tr);
+	ASSERT_EQ(ut_status_field(pid, "TracerPid:"), tr);
 
 	/* and it still traces it */
 	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'i'), 'K');
-	ASSERT_EQ(cu_wait_state(pid, 't', CU_WAIT_MS), 't');
+	ASSERT_EQ(ut_wait_state(pid, 't', CU_WAIT_MS), 't');
 	ASSERT_TRUE(cu_frozen(ctr, CU_FROZEN_MS));
 	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'c'), 'C');
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
@@ -115,8 +115,8 @@ TEST_TIMEOUT(grab_ptraced_victim, 120)
 
 	close(cmd[1]);
 	close(rep[0]);
-	cu_kill(tr);
-	cu_kill(pid);
+	ut_kill(tr);
+	ut_kill(pid);
 }
 
 /* --- stress --- */
@@ -172,7 +172,7 @@ fail:
 
 TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 {
-	volatile unsigned long *ctr = cu_shared(MANY_NG + MANY_NS);
+	volatile unsigned long *ctr = ut_shared((MANY_NG + MANY_NS) * sizeof(*ctr));
 	pid_t g[MANY_NG], s[MANY_NS], c[MANY_NC], consumer;
 	int cstatus[MANY_NC], status, p[2], i, left;
 	bool reaped[MANY_NC] = { 0 }, running[MANY_NG] = { 0 };
@@ -186,7 +186,7 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 		s[i] = cu_spawn(&ctr[MANY_NG + i], 20000);
 
 	ASSERT_OK(pipe2(p, O_CLOEXEC));
-	t = cu_now_ms();
+	t = ut_now_ms();
 	fflush(NULL);
 	consumer = fork();
 	ASSERT_GE(consumer, 0);
@@ -204,18 +204,18 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 	}
 	close(p[0]);
 	TH_LOG("%d victims held after %lld ms", MANY_NC + MANY_NG + MANY_NS,
-	       cu_now_ms() - t);
+	       ut_now_ms() - t);
 
 	for (i = 0; i < MANY_NG; i++)
-		ASSERT_EQ(cu_wait_state(g[i], 'I', 2000), 'I');
+		ASSERT_EQ(ut_wait_state(g[i], 'I', 2000), 'I');
 	for (i = 0; i < MANY_NS; i++)
-		ASSERT_EQ(cu_wait_state(s[i], 'I', 2000), 'I');
+		ASSERT_EQ(ut_wait_state(s[i], 'I', 2000), 'I');
 	for (i = 0; i < MANY_NC; i++)
-		ASSERT_EQ(cu_wait_state(c[i], 'I', 2000), 'I');
+		ASSERT_EQ(ut_wait_state(c[i], 'I', 2000), 'I');
 
 	ASSERT_OK(kill(consumer, SIGKILL));
 	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
-	t0 = cu_now_ms();
+	t0 = ut_now_ms();
 
 	/* within 1 s: created ones dead, grabbed ones running */
 	do {
@@ -228,21 +228,21 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 		}
 		for (i = 0; i < MANY_NG; i++) {
 			if (!running[i]) {
-				char st = cu_state(g[i]);
+				char st = ut_state(g[i]);
 
 				running[i] = st && st != 'I';
 			}
 			left += !running[i];
 		}
 		if (left)
-			cu_sleep_ms(2);
-	} while (left && cu_now_ms() - t0 < 1000);
-	t1 = cu_now_ms();
+			ut_sleep_ms(2);
+	} while (left && ut_now_ms() - t0 < 1000);
+	t1 = ut_now_ms();
 	TH_LOG("settled in %lld ms, %d left", t1 - t0, left);
 	for (i = 0; i < MANY_NC; i++) {
 		if (!reaped[i])
 			DT_FAIL(1, "created %d (pid %d) alive 1 s after its consumer died (state '%c')",
-				i, c[i], cu_state(c[i]));
+				i, c[i], ut_state(c[i]));
 		ASSERT_TRUE(WIFSIGNALED(cstatus[i]));
 		ASSERT_EQ(WTERMSIG(cstatus[i]), SIGKILL);
 	}
@@ -251,9 +251,9 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 			DT_FAIL(1, "grabbed %d (pid %d) still parked 1 s after its consumer died",
 				i, g[i]);
 	for (i = 0; i < MANY_NS; i++)
-		if (cu_state(s[i]) != 'I')
+		if (ut_state(s[i]) != 'I')
 			DT_FAIL(1, "requested stop %d (pid %d) ended with its consumer: state '%c'",
-				i, s[i], cu_state(s[i]));
+				i, s[i], ut_state(s[i]));
 
 	/* and a while later: grabbed ones count, stopped ones do not */
 	for (i = 0; i < MANY_NG; i++)
@@ -261,7 +261,7 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 	for (i = 0; i < MANY_NS; i++)
 		ASSERT_TRUE(cu_frozen(&ctr[MANY_NG + i], i ? 5 : 500));
 	for (i = 0; i < MANY_NS; i++)
-		ASSERT_EQ(cu_state(s[i]), 'I');
+		ASSERT_EQ(ut_state(s[i]), 'I');
 	/* SIGCONT lets them go */
 	for (i = 0; i < MANY_NS; i++)
 		ASSERT_OK(kill(s[i], SIGCONT));
@@ -273,9 +273,9 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 	}
 
 	for (i = 0; i < MANY_NG; i++)
-		cu_kill(g[i]);
+		ut_kill(g[i]);
 	for (i = 0; i < MANY_NS; i++)
-		cu_kill(s[i]);
+		ut_kill(s[i]);
 }
 
 /* --- the hung-task detector --- */
@@ -284,7 +284,7 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 
 static void parked_for_7s(void)
 {
-	volatile unsigned long *ctr = cu_shared(1);
+	volatile unsigned long *ctr = ut_shared(1 * sizeof(*ctr));
 	pid_t pid = cu_spawn(ctr, 0);
 	struct dtproc *dp = cu_open();
 	struct dtproc_handle *h;
@@ -292,17 +292,17 @@ static void parked_for_7s(void)
 
 	h = cu_grab(dp, pid, 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-	end = cu_now_ms() + 7000;
-	while (cu_now_ms() < end) {
-		ASSERT_EQ(cu_state(pid), 'I');
-		cu_sleep_ms(250);
+	end = ut_now_ms() + 7000;
+	while (ut_now_ms() < end) {
+		ASSERT_EQ(ut_state(pid), 'I');
+		ut_sleep_ms(250);
 	}
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	ASSERT_TRUE(cu_frozen(ctr, 20));
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* Is there a hung-task report in the kernel log from @fd's position on? */
@@ -355,7 +355,7 @@ TEST_TIMEOUT(parked_victim_no_hung_task, 180)
 	if (body > 0)
 		waitpid(body, &status, 0);
 	/* give khungtaskd one more look before restoring */
-	cu_sleep_ms(2500);
+	ut_sleep_ms(2500);
 	if (pwrite(fd, old, strlen(old), 0) < 0)
 		TH_LOG("cannot restore " HUNG_TIMEOUT " to %s", old);
 	close(fd);
@@ -386,20 +386,21 @@ TEST_TIMEOUT(grab_reexec_loop_100, 300)
 	pid_t pid;
 	int i;
 
-	cu_write_file(REEXEC, "#!/bin/sh\nexec /bin/sh " REEXEC "\n", 0755);
+	ASSERT_OK(ut_write_file(REEXEC, "#!/bin/sh\nexec /bin/sh " REEXEC "\n",
+				0755));
 	fflush(NULL);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		cu_close_fds();
+		ut_close_fds();
 		execl(REEXEC, "reexec.sh", (char *)NULL);
 		_exit(4);
 	}
 	/* the script's own exec has happened once comm is "sh" */
-	end = cu_now_ms() + CU_WAIT_MS;
-	while (strcmp(cu_comm(pid, comm), "sh")) {
-		ASSERT_LT(cu_now_ms(), end);
-		cu_sleep_ms(2);
+	end = ut_now_ms() + CU_WAIT_MS;
+	while (strcmp(ut_comm(pid, comm), "sh")) {
+		ASSERT_LT(ut_now_ms(), end);
+		ut_sleep_ms(2);
 	}
 
 	dp = cu_open();
@@ -412,18 +413,18 @@ TEST_TIMEOUT(grab_reexec_loop_100, 300)
 		    st.nthreads != 1 || st.nstopped != 1)
 			DT_FAIL(1, "grab %d: state %u why %u nthreads %u nstopped %u",
 				i, st.state, st.why, st.nthreads, st.nstopped);
-		if (cu_wait_state(pid, 'I', 2000) != 'I')
-			DT_FAIL(1, "grab %d: state '%c'", i, cu_state(pid));
+		if (ut_wait_state(pid, 'I', 2000) != 'I')
+			DT_FAIL(1, "grab %d: state '%c'", i, ut_state(pid));
 		dtproc_release(h);
 		cu_drain_notes(dp, ns);
 		ns->n = 0;
 	}
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 	/* still alive, still running */
-	ASSERT_NE(cu_wait_not_state(pid, 'I', 2000), 'I');
+	ASSERT_NE(ut_wait_not_state(pid, 'I', 2000), 'I');
 	ASSERT_OK(kill(pid, 0));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 	unlink(REEXEC);
 	free(ns);
 }

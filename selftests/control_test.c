@@ -43,26 +43,26 @@ TEST_TIMEOUT(create_stops_before_first_instruction, 120)
 	ASSERT_EQ(st.nstopped, 1);
 	ASSERT_TRUE(st.flags & DTPROC_STATUS_CREATED);
 	ASSERT_FALSE(st.flags & DTPROC_STATUS_RDONLY);
-	ASSERT_EQ(cu_wait_state(pid, 'I', 2000), 'I');
+	ASSERT_EQ(ut_wait_state(pid, 'I', 2000), 'I');
 	/* stopped after the exec: it is sh already */
-	ASSERT_STREQ(cu_comm(pid, comm), "sh");
+	ASSERT_STREQ(ut_comm(pid, comm), "sh");
 
 	/* and it stays stopped: not one instruction of sh */
-	cu_sleep_ms(500);
+	ut_sleep_ms(500);
 	ASSERT_ERRNO(access(path, F_OK), ENOENT);
-	ASSERT_EQ(cu_state(pid), 'I');
+	ASSERT_EQ(ut_state(pid), 'I');
 	ASSERT_EQ(waitpid(pid, &status, WNOHANG | WUNTRACED), 0);
 
 	ASSERT_EQ(dtproc_continue(h), 0);
 	/* ended, not yet reaped: the module reports it dead, with its status */
-	ASSERT_TRUE(cu_wait_exit(pid, &si, CU_WAIT_MS));
+	ASSERT_TRUE(ut_wait_exit(pid, &si, CU_WAIT_MS));
 	ASSERT_EQ(si.si_code, CLD_EXITED);
 	ASSERT_EQ(si.si_status, 0);
 	st = cu_status(h);
 	ASSERT_EQ(st.state, DTPROC_STATE_DEAD);
 	ASSERT_TRUE(WIFEXITED(st.status));
 	ASSERT_EQ(WEXITSTATUS(st.status), 0);
-	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+	ASSERT_TRUE(ut_reap_within(pid, &status, CU_WAIT_MS));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 0);
 	fd = open(path, O_RDONLY);
@@ -135,17 +135,17 @@ TEST_TIMEOUT(created_then_consumer_killed_never_runs, 120)
 	}
 	close(p[0]);
 	snprintf(marker, sizeof(marker), "/tmp/dtproc-orphan.%d", victim);
-	ASSERT_EQ(cu_wait_state(victim, 'I', 2000), 'I');
+	ASSERT_EQ(ut_wait_state(victim, 'I', 2000), 'I');
 	ASSERT_ERRNO(access(marker, F_OK), ENOENT);
 
 	ASSERT_OK(kill(consumer, SIGKILL));
 	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
 	ASSERT_TRUE(WIFSIGNALED(status));
-	t0 = cu_now_ms();
-	if (!cu_reap(victim, &status, 1000))
+	t0 = ut_now_ms();
+	if (!ut_reap_within(victim, &status, 1000))
 		DT_FAIL(1, "victim %d still there 1 s after its consumer died (state '%c')",
-			victim, cu_state(victim));
-	TH_LOG("victim gone %lld ms after its consumer", cu_now_ms() - t0);
+			victim, ut_state(victim));
+	TH_LOG("victim gone %lld ms after its consumer", ut_now_ms() - t0);
 	ASSERT_TRUE(WIFSIGNALED(status));
 	ASSERT_EQ(WTERMSIG(status), SIGKILL);
 	ASSERT_ERRNO(kill(victim, 0), ESRCH);
@@ -162,13 +162,13 @@ TEST(create_nonexistent_fails)
 	ASSERT_TRUE(dtproc_create(dp, argv[0], argv) == NULL);
 	ASSERT_EQ(errno, ENOENT);
 	ASSERT_STREQ(dtproc_errmsg(),
-		     "failed to execute dtproc-no-such-program: No such file or directory");
+		     "failed to execute dtproc-no-such-program: No such file or directory (check the name and PATH)");
 
 	errno = 0;
 	ASSERT_TRUE(dtproc_create(dp, argv2[0], argv2) == NULL);
 	ASSERT_EQ(errno, ENOENT);
 	ASSERT_STREQ(dtproc_errmsg(),
-		     "failed to execute /nonexistent/dtproc-prog: No such file or directory");
+		     "failed to execute /nonexistent/dtproc-prog: No such file or directory (check the name and PATH)");
 
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 	/* the failed children were reaped */
@@ -193,13 +193,13 @@ TEST_TIMEOUT(release_kills_created, 120)
 		CU_ASSERT_STOPPED(h, DTPROC_STOP_CREATE);
 		if (round == 1) {
 			ASSERT_EQ(dtproc_continue(h), 0);
-			ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+			ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 			CU_ASSERT_RUNNING(h);
 		}
 		dtproc_release(h);
-		if (!cu_reap(pid, &status, 1000))
+		if (!ut_reap_within(pid, &status, 1000))
 			DT_FAIL(1, "round %d: released created pid %d still alive (state '%c')",
-				round, pid, cu_state(pid));
+				round, pid, ut_state(pid));
 		ASSERT_TRUE(WIFSIGNALED(status));
 		ASSERT_EQ(WTERMSIG(status), SIGKILL);
 	}
@@ -224,19 +224,19 @@ TEST_TIMEOUT(release_leaves_created_in_requested_stop, 120)
 		DT_FAIL(1, "dtproc_create: %s", dtproc_errmsg());
 	pid = dtproc_handle_pid(h);
 	ASSERT_EQ(dtproc_continue(h), 0);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 	ASSERT_EQ(dtproc_stop(h), 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
 	dtproc_release(h);
 	dtproc_close(dp);
-	if (cu_reap(pid, &status, 1000))
+	if (ut_reap_within(pid, &status, 1000))
 		DT_FAIL(1, "released created pid %d in a requested stop died (status %#x)",
 			pid, status);
-	ASSERT_EQ(cu_state(pid), 'I');
+	ASSERT_EQ(ut_state(pid), 'I');
 	ASSERT_OK(kill(pid, SIGCONT));
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+	ASSERT_TRUE(ut_reap_within(pid, &status, CU_WAIT_MS));
 }
 
 /* --- grab --- */
@@ -244,11 +244,11 @@ TEST_TIMEOUT(release_leaves_created_in_requested_stop, 120)
 TEST(grab_unused_pid_fails)
 {
 	struct dtproc *dp = cu_open();
-	pid_t pid = cu_unused_pid();
+	pid_t pid = ut_unused_pid();
 	char msg[96];
 
-	snprintf(msg, sizeof(msg), "failed to grab pid %d: No such process",
-		 pid);
+	snprintf(msg, sizeof(msg),
+		 "failed to grab pid %d: No such process (check the pid)", pid);
 	errno = 0;
 	ASSERT_TRUE(dtproc_grab(dp, pid, 0) == NULL);
 	ASSERT_EQ(errno, ESRCH);
@@ -263,7 +263,7 @@ TEST(grab_unused_pid_fails)
 
 TEST_TIMEOUT(grab_stops_busy_victim, 120)
 {
-	volatile unsigned long *ctr = cu_shared(1);
+	volatile unsigned long *ctr = ut_shared(1 * sizeof(*ctr));
 	pid_t pid = cu_spawn(ctr, 0);
 	struct dtproc *dp = cu_open();
 	struct dtproc_handle *h;
@@ -292,10 +292,10 @@ TEST_TIMEOUT(grab_stops_busy_victim, 120)
 	ASSERT_TRUE(cu_frozen(ctr, CU_FROZEN_MS));
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
-	ASSERT_NE(cu_wait_not_state(pid, 'I', 2000), 'I');
+	ASSERT_NE(ut_wait_not_state(pid, 'I', 2000), 'I');
 
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 #define MT_THREADS	8
@@ -324,7 +324,7 @@ static void mt_victim(volatile unsigned long *ctr)
 	pthread_t t;
 	int i;
 
-	cu_close_fds();
+	ut_close_fds();
 	for (i = 0; i < MT_THREADS; i++) {
 		args[i].c = &ctr[1 + i];
 		args[i].spin = !(i % 2);
@@ -338,7 +338,7 @@ static void mt_victim(volatile unsigned long *ctr)
 
 TEST_TIMEOUT(grab_stops_every_thread, 120)
 {
-	volatile unsigned long *ctr = cu_shared(1 + MT_THREADS);
+	volatile unsigned long *ctr = ut_shared((1 + MT_THREADS) * sizeof(*ctr));
 	struct dtproc_handle *h;
 	struct dtproc_status st;
 	struct dtproc *dp;
@@ -352,11 +352,11 @@ TEST_TIMEOUT(grab_stops_every_thread, 120)
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		mt_victim(ctr);
-	end = cu_now_ms() + CU_WAIT_MS;
-	while (!ctr[0] || cu_tasks(pid, 'I', &idle, states, sizeof(states)) !=
+	end = ut_now_ms() + CU_WAIT_MS;
+	while (!ctr[0] || ut_tasks(pid, 'I', &idle, states, sizeof(states)) !=
 			  MT_THREADS + 1) {
-		ASSERT_LT(cu_now_ms(), end);
-		cu_sleep_ms(5);
+		ASSERT_LT(ut_now_ms(), end);
+		ut_sleep_ms(5);
 	}
 	for (i = 0; i < MT_THREADS; i++)
 		ASSERT_TRUE(cu_moves(&ctr[1 + i], CU_WAIT_MS));
@@ -365,7 +365,7 @@ TEST_TIMEOUT(grab_stops_every_thread, 120)
 	h = cu_grab(dp, pid, 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	st = cu_status(h);
-	n = cu_tasks(pid, 'I', &idle, states, sizeof(states));
+	n = ut_tasks(pid, 'I', &idle, states, sizeof(states));
 	TH_LOG("nthreads %u nstopped %u, /proc: %d threads \"%s\"",
 	       st.nthreads, st.nstopped, n, states);
 	ASSERT_EQ(n, MT_THREADS + 1);
@@ -391,12 +391,12 @@ TEST_TIMEOUT(grab_stops_every_thread, 120)
 
 	dtproc_release(h);
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 TEST_TIMEOUT(sigkill_parked_victim, 120)
 {
-	volatile unsigned long *ctr = cu_shared(1);
+	volatile unsigned long *ctr = ut_shared(1 * sizeof(*ctr));
 	pid_t pid = cu_spawn(ctr, 0);
 	struct dtproc *dp = cu_open();
 	struct cu_notes *ns = calloc(1, sizeof(*ns));
@@ -410,12 +410,12 @@ TEST_TIMEOUT(sigkill_parked_victim, 120)
 
 	h = cu_grab(dp, pid, 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-	t0 = cu_now_ms();
+	t0 = ut_now_ms();
 	ASSERT_OK(kill(pid, SIGKILL));
-	if (!cu_wait_exit(pid, &si, 1000))
+	if (!ut_wait_exit(pid, &si, 1000))
 		DT_FAIL(1, "parked pid %d not dead 1 s after SIGKILL (state '%c')",
-			pid, cu_state(pid));
-	TH_LOG("dead %lld ms after SIGKILL", cu_now_ms() - t0);
+			pid, ut_state(pid));
+	TH_LOG("dead %lld ms after SIGKILL", ut_now_ms() - t0);
 	ASSERT_EQ(si.si_code, CLD_KILLED);
 	ASSERT_EQ(si.si_status, SIGKILL);
 
@@ -435,7 +435,7 @@ TEST_TIMEOUT(sigkill_parked_victim, 120)
 	ASSERT_EQ(st.state, DTPROC_STATE_DEAD);
 	ASSERT_TRUE(WIFSIGNALED(st.status));
 	ASSERT_EQ(WTERMSIG(st.status), SIGKILL);
-	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+	ASSERT_TRUE(ut_reap_within(pid, &status, CU_WAIT_MS));
 	ASSERT_TRUE(WIFSIGNALED(status));
 	ASSERT_EQ(WTERMSIG(status), SIGKILL);
 	dtproc_release(h);
@@ -467,12 +467,12 @@ static pid_t spawn_with_pid(volatile unsigned long *c, pid_t want)
 		if (pid < 0)
 			return -1;
 		if (pid == 0) {
-			cu_close_fds();
+			ut_close_fds();
 			cu_loop(c, 0);
 		}
 		if (pid == want)
 			return pid;
-		cu_kill(pid);
+		ut_kill(pid);
 	}
 	return -1;
 }
@@ -484,7 +484,7 @@ static pid_t spawn_with_pid(volatile unsigned long *c, pid_t want)
  */
 TEST_TIMEOUT(release_after_reap_lets_go, 120)
 {
-	volatile unsigned long *ctr = cu_shared(2);
+	volatile unsigned long *ctr = ut_shared(2 * sizeof(*ctr));
 	pid_t pid = cu_spawn(&ctr[0], 0), again;
 	struct dtproc *dp = cu_open();
 	struct dtproc_handle *h;
@@ -496,7 +496,7 @@ TEST_TIMEOUT(release_after_reap_lets_go, 120)
 	h = cu_grab(dp, pid, 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, CU_WAIT_MS));
+	ASSERT_TRUE(ut_reap_within(pid, &status, CU_WAIT_MS));
 	dtproc_release(h);
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 
@@ -521,14 +521,14 @@ TEST_TIMEOUT(release_after_reap_lets_go, 120)
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(again);
+	ut_kill(again);
 }
 
 /* --- requested stops --- */
 
 TEST_TIMEOUT(requested_stop_outlives_consumer, 120)
 {
-	volatile unsigned long *ctr = cu_shared(1);
+	volatile unsigned long *ctr = ut_shared(1 * sizeof(*ctr));
 	pid_t pid = cu_spawn(ctr, 0);
 	struct dtproc *dp = cu_open();
 	struct dtproc_handle *h;
@@ -553,12 +553,12 @@ TEST_TIMEOUT(requested_stop_outlives_consumer, 120)
 	/* the consumer goes; the victim stays stopped */
 	dtproc_close(dp);
 	ASSERT_TRUE(cu_frozen(ctr, 500));
-	ASSERT_EQ(cu_state(pid), 'I');
+	ASSERT_EQ(ut_state(pid), 'I');
 	ASSERT_TRUE(cu_frozen(ctr, 500));
 
 	ASSERT_OK(kill(pid, SIGCONT));
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
-	ASSERT_NE(cu_wait_not_state(pid, 'I', 2000), 'I');
+	ASSERT_NE(ut_wait_not_state(pid, 'I', 2000), 'I');
 
 	/* nothing of the old stop is left: a new consumer can grab it */
 	dp = cu_open();
@@ -567,7 +567,7 @@ TEST_TIMEOUT(requested_stop_outlives_consumer, 120)
 	dtproc_release(h);
 	ASSERT_TRUE(cu_moves(ctr, CU_WAIT_MS));
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /*
@@ -578,7 +578,7 @@ static void forking_victim(volatile unsigned long *ctr)
 {
 	pid_t child;
 
-	cu_close_fds();
+	ut_close_fds();
 	for (;;) {
 		ctr[0]++;
 		if (ctr[2] == 1 && !ctr[3]) {
@@ -595,7 +595,7 @@ static void forking_victim(volatile unsigned long *ctr)
 
 TEST_TIMEOUT(fork_children_run_free, 120)
 {
-	volatile unsigned long *ctr = cu_shared(4);
+	volatile unsigned long *ctr = ut_shared(4 * sizeof(*ctr));
 	struct dtproc_handle *h;
 	struct dtproc *dp;
 	long long end;
@@ -616,10 +616,10 @@ TEST_TIMEOUT(fork_children_run_free, 120)
 
 	/* a controlled victim forks */
 	ctr[2] = 1;
-	end = cu_now_ms() + CU_WAIT_MS;
+	end = ut_now_ms() + CU_WAIT_MS;
 	while (!ctr[3]) {
-		ASSERT_LT(cu_now_ms(), end);
-		cu_sleep_ms(2);
+		ASSERT_LT(ut_now_ms(), end);
+		ut_sleep_ms(2);
 	}
 	child = ctr[3];
 	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
@@ -629,7 +629,7 @@ TEST_TIMEOUT(fork_children_run_free, 120)
 	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
 	/* the child is not stopped with its parent */
 	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
-	ASSERT_NE(cu_state(child), 'I');
+	ASSERT_NE(ut_state(child), 'I');
 	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
 	ASSERT_TRUE(cu_frozen(&ctr[0], 20));
 
@@ -637,8 +637,8 @@ TEST_TIMEOUT(fork_children_run_free, 120)
 	ASSERT_TRUE(cu_moves(&ctr[0], CU_WAIT_MS));
 	dtproc_release(h);
 	dtproc_close(dp);
-	cu_kill(child);
-	cu_kill(pid);
+	ut_kill(child);
+	ut_kill(pid);
 }
 
 /* --- exec --- */
@@ -658,7 +658,7 @@ TEST_TIMEOUT(setid_exec_loses_control, 120)
 	int go[2];
 	pid_t pid;
 
-	cu_copy_file("/bin/busybox", SUIDBB, 0755);
+	ut_copy_file("/bin/busybox", SUIDBB, 0755);
 	ASSERT_OK(chown(SUIDBB, 0, 0));
 	ASSERT_OK(chmod(SUIDBB, 04755));
 	ASSERT_OK(stat(SUIDBB, &sb));
@@ -680,8 +680,8 @@ TEST_TIMEOUT(setid_exec_loses_control, 120)
 		_exit(4);
 	}
 	close(go[0]);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
-	ASSERT_EQ(cu_status_field(pid, "Uid:"), 65534);
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_status_field(pid, "Uid:"), 65534);
 
 	dp = cu_open();
 	h = cu_grab(dp, pid, 0);
@@ -704,21 +704,21 @@ TEST_TIMEOUT(setid_exec_loses_control, 120)
 	ASSERT_EQ(st.state, DTPROC_STATE_LOST);
 
 	/* it runs, and can be stopped no more */
-	end = cu_now_ms() + 500;
-	while (cu_now_ms() < end) {
-		s = cu_state(pid);
+	end = ut_now_ms() + 500;
+	while (ut_now_ms() < end) {
+		s = ut_state(pid);
 		ASSERT_TRUE(s == 'S' || s == 'R');
-		cu_sleep_ms(10);
+		ut_sleep_ms(10);
 	}
 	ASSERT_NE(dtproc_stop(h), 0);
-	ASSERT_NE(cu_wait_not_state(pid, 'I', 200), 'I');
+	ASSERT_NE(ut_wait_not_state(pid, 'I', 200), 'I');
 	st = cu_status(h);
 	ASSERT_EQ(st.state, DTPROC_STATE_LOST);
 
 	dtproc_release(h);
-	ASSERT_NE(cu_state(pid), 'I');
+	ASSERT_NE(ut_state(pid), 'I');
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 	unlink(SUIDBB);
 	free(ns);
 }
@@ -761,11 +761,11 @@ TEST_TIMEOUT(exec_keeps_control, 120)
 		cu_log_notes(ns);
 	ASSERT_TRUE(n != NULL);
 	ASSERT_TRUE(n->h == h);
-	ASSERT_STREQ(cu_comm(pid, comm), "sleep");
+	ASSERT_STREQ(ut_comm(pid, comm), "sleep");
 	st = cu_status(h);
 	ASSERT_EQ(st.state, DTPROC_STATE_RUNNING);
 	ASSERT_FALSE(st.flags & DTPROC_STATUS_RDONLY);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 
 	/* still ours: the same handle, and it stops when asked */
 	h2 = dtproc_grab(dp, pid, 0);
@@ -773,13 +773,13 @@ TEST_TIMEOUT(exec_keeps_control, 120)
 	ASSERT_EQ(dtproc_stop(h), 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
 	ASSERT_EQ(dtproc_continue(h), 0);
-	ASSERT_EQ(cu_wait_state(pid, 'S', CU_WAIT_MS), 'S');
+	ASSERT_EQ(ut_wait_state(pid, 'S', CU_WAIT_MS), 'S');
 	dtproc_release(h2);
 	CU_ASSERT_RUNNING(h);
 	dtproc_release(h);
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 	dtproc_close(dp);
-	cu_kill(pid);
+	ut_kill(pid);
 	free(ns);
 }
 

@@ -507,7 +507,7 @@ static inline void fz_sub_record(struct fz_sub *s, const struct dtproc_event *ev
 static inline void *fz_sub_main(void *arg)
 {
 	struct fz_sub *s = arg;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret;
 
 	while (!atomic_load(&s->stop)) {

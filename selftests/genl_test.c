@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The "dtproc" generic netlink family, through libdtproc and libnl-3. */
+#include <fcntl.h>
+
 #include <dtproc.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -36,6 +38,36 @@ static void drop_sys_admin(void)
 	ASSERT_EQ(geteuid(), 0);
 }
 
+/*
+ * The events group's join, as a program built against LIBDTPROC_1 calls
+ * it (the header no longer has it: the group carries nothing).  The
+ * module must still refuse the join to whoever lacks CAP_SYS_ADMIN.
+ */
+__asm__(".symver join_events_v1, dtproc_feed_join_events@LIBDTPROC_1");
+int join_events_v1(struct dtproc_feed *feed);
+
+/*
+ * The library's descriptors are close-on-exec and non-blocking from their
+ * creation (it never changes their flags afterwards).
+ */
+TEST(descriptors_cloexec_nonblock)
+{
+	struct dtproc_feed *feed = dtproc_feed_open();
+	struct dtproc *dp = dtproc_open();
+	int fds[2], i;
+
+	ASSERT_TRUE(feed != NULL);
+	ASSERT_TRUE(dp != NULL);
+	fds[0] = dtproc_feed_fd(feed);
+	fds[1] = dtproc_fd(dp);
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(fcntl(fds[i], F_GETFD) & FD_CLOEXEC);
+		EXPECT_TRUE(fcntl(fds[i], F_GETFL) & O_NONBLOCK);
+	}
+	dtproc_close(dp);
+	dtproc_feed_close(feed);
+}
+
 TEST(family_resolves)
 {
 	struct dtproc_feed *feed = dtproc_feed_open();
@@ -66,7 +98,7 @@ TEST(join_events_as_root)
 	struct dtproc_feed *feed = dtproc_feed_open();
 
 	ASSERT_TRUE(feed != NULL);
-	if (dtproc_feed_join_events(feed) < 0)
+	if (join_events_v1(feed) < 0)
 		DT_FAIL(1, "%s", dtproc_errmsg());
 	dtproc_feed_close(feed);
 }
@@ -78,7 +110,7 @@ TEST(join_events_refused_for_nobody)
 	drop_to_nobody();
 	feed = dtproc_feed_open();
 	ASSERT_TRUE(feed != NULL);
-	EXPECT_EQ(dtproc_feed_join_events(feed), -EPERM);
+	EXPECT_EQ(join_events_v1(feed), -EPERM);
 	dtproc_feed_close(feed);
 }
 
@@ -94,6 +126,28 @@ TEST(commands_refused_for_nobody)
 	dtproc_feed_close(feed);
 }
 
+/*
+ * A refused command's message is the module's own reason (its netlink
+ * extended ack), said once, with what to do.
+ */
+TEST(refusal_carries_the_modules_reason)
+{
+	struct dtproc_feed *feed;
+	uint32_t abi;
+
+	drop_to_nobody();
+	feed = dtproc_feed_open();
+	ASSERT_TRUE(feed != NULL);
+	EXPECT_EQ(dtproc_feed_module_version(feed, &abi, NULL, 0), -EPERM);
+	EXPECT_STREQ(dtproc_errmsg(),
+		     "cannot read the version of dtproc.ko: dtproc.ko says \"dtproc needs CAP_SYS_ADMIN\" (run as root)");
+	EXPECT_EQ(dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 1, 0),
+		  -EPERM);
+	EXPECT_STREQ(dtproc_errmsg(),
+		     "cannot trace pid 1: dtproc.ko says \"dtproc needs CAP_SYS_ADMIN\" (run as root)");
+	dtproc_feed_close(feed);
+}
+
 /* Issue 9 item 1: CAP_NET_ADMIN is not enough, for any command or the join. */
 static void expect_all_refused(struct dtproc_feed *feed)
 {
@@ -104,8 +158,8 @@ static void expect_all_refused(struct dtproc_feed *feed)
 	EXPECT_EQ(dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 0, 0),
 		  -EPERM);
 	EXPECT_EQ(dtproc_feed_unsubscribe(feed), -EPERM);
-	EXPECT_EQ(dtproc_feed_stats(feed, st), -EPERM);
-	EXPECT_EQ(dtproc_feed_join_events(feed), -EPERM);
+	EXPECT_EQ(dtproc_feed_stats(feed, st, DTPROC_PROBE_COUNT, sizeof(st[0])), -EPERM);
+	EXPECT_EQ(join_events_v1(feed), -EPERM);
 }
 
 TEST(everything_refused_with_net_admin_only)

@@ -71,7 +71,7 @@ static int run_ia32_exec(const char *path, struct pu_log *log, pid_t *pid)
 	feed = pu_subscribe(EXEC_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, log, c.pid);
-	status = pu_reap(c.pid);
+	status = ut_reap(c.pid);
 	pu_drain(feed, log);
 	dtproc_feed_close(feed);
 	return status;
@@ -84,7 +84,7 @@ TEST_TIMEOUT(ia32_exec_success, 120)
 	ssize_t ex, ok, x;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	ASSERT_EXITED(run_ia32_exec(PU_TRUE, &log, &p), 0);
 	ex = pu_find(&log, 0, DTPROC_PROBE_EXEC, p);
 	ok = pu_find(&log, 0, DTPROC_PROBE_EXEC_SUCCESS, p);
@@ -108,7 +108,7 @@ TEST_TIMEOUT(ia32_exec_failure_enoent, 120)
 	ssize_t ex, fail, x;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	ASSERT_EXITED(run_ia32_exec(path, &log, &p), 7);
 	ex = pu_find(&log, 0, DTPROC_PROBE_EXEC, p);
 	fail = pu_find(&log, 0, DTPROC_PROBE_EXEC_FAILURE, p);
@@ -158,7 +158,7 @@ TEST_TIMEOUT(ia32_signal_clear, 120)
 			    DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	cl = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_CLEAR, p);
 	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
 	ASSERT_BEFORE(&log, cl, x);

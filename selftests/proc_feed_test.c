@@ -92,8 +92,8 @@ TEST_TIMEOUT(filter_pid_excludes_other_process, 120)
 	pu_release(&b);
 	pu_collect_until_exit(fa, &la, a.pid);
 	pu_collect_until_exit(fb, &lb, b.pid);
-	ASSERT_EXITED(pu_reap(a.pid), 0);
-	ASSERT_EXITED(pu_reap(b.pid), 0);
+	ASSERT_EXITED(ut_reap(a.pid), 0);
+	ASSERT_EXITED(ut_reap(b.pid), 0);
 	/* b's events have all been dispatched: none of them may follow */
 	pu_drain(fa, &la);
 
@@ -135,7 +135,7 @@ static void run_tree(uint32_t flags, struct tree *t, struct pu_log *log,
 	feed = pu_subscribe(TREE_MASK, c.pid, flags);
 	pu_release(&c);
 	pu_collect_until_exit(feed, log, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 	ASSERT_GT(t->b, 0);
 	ASSERT_GT(t->c, 0);
 	pu_drain(feed, log);
@@ -144,7 +144,7 @@ static void run_tree(uint32_t flags, struct tree *t, struct pu_log *log,
 
 TEST_TIMEOUT(filter_descendants_follow_grandchild, 120)
 {
-	struct tree *t = pu_shared(sizeof(*t));
+	struct tree *t = ut_shared(sizeof(*t));
 	struct pu_log log = { 0 };
 	ssize_t cb, cc, sb, sc, ex, ok, xc, xb, xa;
 	pid_t a;
@@ -180,7 +180,7 @@ TEST_TIMEOUT(filter_descendants_follow_grandchild, 120)
 
 TEST_TIMEOUT(filter_without_descendants_stays_on_pid, 120)
 {
-	struct tree *t = pu_shared(sizeof(*t));
+	struct tree *t = ut_shared(sizeof(*t));
 	struct pu_log log = { 0 };
 	ssize_t cb, xa;
 	pid_t a;
@@ -239,8 +239,8 @@ TEST_TIMEOUT(filter_signals_to_and_from_filtered_process, 120)
 	pu_release(&q);
 	pu_release(&p);
 	pu_collect_until_exit(feed, &log, p.pid);
-	ASSERT_EXITED(pu_reap(p.pid), 0);
-	ASSERT_EXITED(pu_reap(q.pid), 0);
+	ASSERT_EXITED(ut_reap(p.pid), 0);
+	ASSERT_EXITED(ut_reap(q.pid), 0);
 	pu_drain(feed, &log);
 
 	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p.pid, SIGUSR1);
@@ -336,9 +336,90 @@ TEST(subscribe_refused_for_nobody)
 	EXPECT_EQ(dtproc_feed_subscribe(feed, ALL_PROBES, 0, 0), -EPERM);
 	EXPECT_EQ(dtproc_feed_subscribe(feed, PU_P(EXIT), getpid(), 0),
 		  -EPERM);
-	EXPECT_EQ(dtproc_feed_stats(feed, stats), -EPERM);
+	EXPECT_EQ(dtproc_feed_stats(feed, stats, DTPROC_PROBE_COUNT, sizeof(stats[0])), -EPERM);
 	EXPECT_EQ(dtproc_feed_unsubscribe(feed), -EPERM);
 	EXPECT_EQ(raw_subscribe(&mask, NULL, NULL), -EPERM);
+	dtproc_feed_close(feed);
+}
+
+/*
+ * LIBDTPROC_1.3: a struct dtproc_event shorter than the library's (a
+ * program built against an older header) is filled up to its size and
+ * never past it; a size not set is refused, nothing written.
+ */
+TEST(short_event_never_overrun)
+{
+	size_t short_size = offsetof(struct dtproc_event, execname), i;
+	union {
+		struct dtproc_event ev;
+		unsigned char b[sizeof(struct dtproc_event) + 16];
+	} u;
+	struct dtproc_feed *feed;
+	struct pu_child c;
+	int ret = 0, tries;
+
+	pu_spawn(&c, NULL, exec_true_body, NULL);
+	feed = pu_subscribe(PU_P(EXEC_SUCCESS) | PU_P(EXIT), c.pid, 0);
+	pu_release(&c);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
+
+	memset(u.b, 0xaa, sizeof(u.b));
+	u.ev.size = 0;
+	EXPECT_EQ(dtproc_feed_next(feed, &u.ev), -EINVAL);
+	EXPECT_TRUE(strstr(dtproc_errmsg(), "sizeof(struct dtproc_event)"));
+	for (i = sizeof(u.ev.size); i < sizeof(u.b); i++)
+		ASSERT_EQ(u.b[i], 0xaa);
+
+	for (tries = 0; tries < 50; tries++) {
+		memset(u.b, 0xaa, sizeof(u.b));
+		u.ev.size = short_size;
+		ret = dtproc_feed_next(feed, &u.ev);
+		ASSERT_GE(ret, 0);
+		if (ret == 1 && u.ev.kind == DTPROC_EVENT_PROBE)
+			break;
+		if (!ret)
+			dtproc_feed_wait(feed, 100);
+	}
+	ASSERT_EQ(ret, 1);
+	EXPECT_EQ(u.ev.size, short_size);
+	EXPECT_EQ(u.ev.pid, c.pid);
+	EXPECT_TRUE(u.ev.probe == DTPROC_PROBE_EXEC_SUCCESS ||
+		    u.ev.probe == DTPROC_PROBE_EXIT);
+	for (i = short_size; i < sizeof(u.b); i++)
+		ASSERT_EQ(u.b[i], 0xaa);
+	dtproc_feed_close(feed);
+}
+
+/*
+ * LIBDTPROC_1.3: dtproc_feed_stats() writes at most @n entries of @size
+ * bytes: a short array and a short entry are never overrun, and the count
+ * of probes the module has is returned.
+ */
+TEST(stats_short_array_never_overrun)
+{
+	struct dtproc_probe_stats few[3 + 1];
+	uint64_t hits[DTPROC_PROBE_COUNT + 2];
+	struct dtproc_feed *feed = dtproc_feed_open();
+	size_t i;
+
+	ASSERT_TRUE(feed != NULL);
+	memset(few, 0xaa, sizeof(few));
+	EXPECT_EQ(dtproc_feed_stats(feed, few, 3, sizeof(few[0])),
+		  DTPROC_PROBE_COUNT);
+	for (i = 0; i < sizeof(few[3]); i++)
+		ASSERT_EQ(((unsigned char *)&few[3])[i], 0xaa);
+	EXPECT_TRUE(few[DTPROC_PROBE_CREATE].hits != 0xaaaaaaaaaaaaaaaaULL);
+
+	/* entries of one member: 8 bytes apart, nothing written between */
+	memset(hits, 0xaa, sizeof(hits));
+	EXPECT_EQ(dtproc_feed_stats(feed, (struct dtproc_probe_stats *)hits,
+				    DTPROC_PROBE_COUNT, sizeof(hits[0])),
+		  DTPROC_PROBE_COUNT);
+	EXPECT_TRUE(hits[DTPROC_PROBE_CREATE] != 0xaaaaaaaaaaaaaaaaULL);
+	EXPECT_EQ(hits[DTPROC_PROBE_COUNT], 0xaaaaaaaaaaaaaaaaULL);
+	EXPECT_EQ(hits[DTPROC_PROBE_COUNT + 1], 0xaaaaaaaaaaaaaaaaULL);
+
+	EXPECT_EQ(dtproc_feed_stats(feed, few, 3, 0), -EINVAL);
 	dtproc_feed_close(feed);
 }
 
@@ -396,7 +477,7 @@ TEST(subscribe_nonexistent_pid_is_esrch)
 	ASSERT_GE(gone, 0);
 	if (gone == 0)
 		_exit(0);
-	ASSERT_EXITED(pu_reap(gone), 0);
+	ASSERT_EXITED(ut_reap(gone), 0);
 	EXPECT_EQ(dtproc_feed_subscribe(feed, mask, gone, 0), -ESRCH);
 
 	/* the failed requests left the feed usable */
@@ -458,7 +539,7 @@ TEST_TIMEOUT(seq_starts_at_one_and_grows_by_one, 120)
 	/* the first feed alone */
 	p = run_followed(f, 1);
 	pu_collect_until_exit(f[0], &l1, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	pu_drain(f[0], &l1);
 	ASSERT_GE(l1.n, 5 * NFORKS);
 	ASSERT_EQ(l1.ev[0].seq, 1);
@@ -476,7 +557,7 @@ TEST_TIMEOUT(seq_starts_at_one_and_grows_by_one, 120)
 	p = run_followed(f, 2);
 	pu_collect_until_exit(f[0], &l1, p);
 	pu_collect_until_exit(f[1], &l2, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	pu_drain(f[0], &l1);
 	pu_drain(f[1], &l2);
 
@@ -514,9 +595,9 @@ TEST_TIMEOUT(resubscribe_changes_mask_and_filter, 120)
 					b.pid, 0), 0);
 	pu_release(&a);
 	pu_release(&b);
-	ASSERT_EXITED(pu_reap(a.pid), 0);
+	ASSERT_EXITED(ut_reap(a.pid), 0);
 	pu_collect_until_exit(feed, &log, b.pid);
-	ASSERT_EXITED(pu_reap(b.pid), 0);
+	ASSERT_EXITED(ut_reap(b.pid), 0);
 	pu_drain(feed, &log);
 
 	ASSERT_EQ(log.n, 2);
@@ -542,7 +623,7 @@ TEST_TIMEOUT(unsubscribe_stops_the_feed, 120)
 	pu_release(&a);
 	/* when the witness has a's exit, feed would have had it too */
 	pu_collect_until_exit(witness, &other, a.pid);
-	ASSERT_EXITED(pu_reap(a.pid), 0);
+	ASSERT_EXITED(ut_reap(a.pid), 0);
 	pu_drain(feed, &log);
 	ASSERT_EQ(log.n, 0);
 	/* and a second unsubscribe finds no subscription */
@@ -584,7 +665,7 @@ static void get_stats(struct dtproc_probe_stats *stats)
 	int ret;
 
 	ASSERT_TRUE(feed != NULL);
-	ret = dtproc_feed_stats(feed, stats);
+	ret = dtproc_feed_stats(feed, stats, DTPROC_PROBE_COUNT, sizeof(stats[0]));
 	if (ret < 0)
 		DT_FAIL(1, "dtproc_feed_stats: %s", dtproc_errmsg());
 	dtproc_feed_close(feed);
@@ -612,7 +693,7 @@ TEST_TIMEOUT(loss_is_reported_in_band, 300)
 	ASSERT_EQ(dtproc_feed_subscribe(feed, ALL_PROBES, 0, 0), 0);
 	/* not a single read while the forker runs */
 	pu_release(&forker);
-	ASSERT_EXITED(pu_reap(forker.pid), 0);
+	ASSERT_EXITED(ut_reap(forker.pid), 0);
 	/*
 	 * The losses are the forker's: room again for the markers, or on a
 	 * slow kernel (the debug guest) the worker fills the tiny buffer with
@@ -633,7 +714,7 @@ TEST_TIMEOUT(loss_is_reported_in_band, 300)
 		pu_spawn(&marker, NULL, exec_missing_body, NULL);
 		w.pid = marker.pid;
 		pu_release(&marker);
-		ASSERT_EXITED(pu_reap(marker.pid), 7);
+		ASSERT_EXITED(ut_reap(marker.pid), 7);
 		seen = pu_collect(feed, &log, pu_has_event, &w, 10000);
 	}
 	ASSERT_TRUE(seen);
@@ -780,10 +861,10 @@ TEST_TIMEOUT(ring_loss_reported_where_it_happened, 300)
 	pu_release(&forker);
 	if (spinner.pid)
 		pu_release(&spinner);
-	ASSERT_EXITED(pu_reap(forker.pid), 0);
+	ASSERT_EXITED(ut_reap(forker.pid), 0);
 	if (spinner.pid) {
 		kill(spinner.pid, SIGKILL);
-		pu_reap(spinner.pid);
+		ut_reap(spinner.pid);
 	}
 	for (tries = 0; tries < 10 && !seen; tries++) {
 		struct pu_want w = { DTPROC_PROBE_EXEC_FAILURE, 0 };
@@ -791,7 +872,7 @@ TEST_TIMEOUT(ring_loss_reported_where_it_happened, 300)
 		pu_spawn(&marker, NULL, exec_missing_body, NULL);
 		w.pid = marker.pid;
 		pu_release(&marker);
-		ASSERT_EXITED(pu_reap(marker.pid), 7);
+		ASSERT_EXITED(ut_reap(marker.pid), 7);
 		seen = pu_collect(feed, &log, pu_has_event, &w, 10000);
 	}
 	dtproc_feed_close(feed);
@@ -868,10 +949,10 @@ static void sigwaiters_body(void *arg)
 
 static void wait_for_waiters(struct sigwaiters *sw, int n)
 {
-	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 60000000000ULL;
+	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) + 60000000000ULL;
 
 	while (__atomic_load_n(&sw->waiting, __ATOMIC_SEQ_CST) < n) {
-		ASSERT_GT(pu_ms_left(deadline), 0);
+		ASSERT_GT(ut_ms_left(deadline), 0);
 		usleep(10000);
 	}
 	usleep(500000);		/* into the system call */
@@ -884,7 +965,7 @@ static bool never_done(const struct pu_log *log, void *arg)
 
 TEST_TIMEOUT(no_drops_for_misses_while_unwanted, 300)
 {
-	struct sigwaiters *sw = pu_shared(sizeof(*sw));
+	struct sigwaiters *sw = ut_shared(sizeof(*sw));
 	struct pu_log log = { 0 };
 	struct dtproc_feed *first, *later;
 	struct pu_child c, quick;
@@ -904,10 +985,10 @@ TEST_TIMEOUT(no_drops_for_misses_while_unwanted, 300)
 	/* an event, so that the worker runs and reports what it has */
 	pu_spawn(&quick, NULL, NULL, NULL);
 	pu_release(&quick);
-	ASSERT_EXITED(pu_reap(quick.pid), 0);
+	ASSERT_EXITED(ut_reap(quick.pid), 0);
 	pu_collect(later, &log, never_done, NULL, 2000);
 	kill(c.pid, SIGKILL);
-	status = pu_reap(c.pid);
+	status = ut_reap(c.pid);
 	ASSERT_TRUE(WIFSIGNALED(status));
 	dtproc_feed_close(later);
 	ASSERT_GT(pu_count(&log, DTPROC_PROBE_CREATE, PU_ANY), 0);
@@ -934,7 +1015,7 @@ TEST_TIMEOUT(stats_count_hits_and_deliveries, 120)
 		ASSERT_GE(pid, 0);
 		if (pid == 0)
 			_exit(0);
-		ASSERT_EXITED(pu_reap(pid), 0);
+		ASSERT_EXITED(ut_reap(pid), 0);
 	}
 	w = (struct pu_want_count){ DTPROC_PROBE_CREATE, getpid(), nforks };
 	ASSERT_TRUE(pu_collect(feed, &log, pu_has_count, &w, PU_WAIT_MS));
@@ -959,7 +1040,7 @@ TEST_TIMEOUT(stats_count_hits_and_deliveries, 120)
 
 static void drain_before(struct dtproc_feed *feed, uint64_t t_unload)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret;
 
 	while ((ret = dtproc_feed_next(feed, &ev)) == 1)
@@ -993,14 +1074,14 @@ TEST_TIMEOUT(unload_with_subscribers, 180)
 	pu_release(&c);
 	pu_collect_until_exit(f1, &l1, c.pid);
 	pu_collect_until_exit(f2, &l2, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 	/* and have more coming that nobody reads */
 	pu_spawn(&c, NULL, fork_exec_body, NULL);
 	pu_release(&c);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 
 	ASSERT_OK(syscall(SYS_delete_module, "dtproc", O_NONBLOCK));
-	t_unload = pu_now_ns(CLOCK_MONOTONIC);
+	t_unload = ut_now_ns(CLOCK_MONOTONIC);
 	ASSERT_NE(access("/dev/dtproc", F_OK), 0);
 
 	/* what was sent before may still be read; nothing after */
@@ -1008,14 +1089,14 @@ TEST_TIMEOUT(unload_with_subscribers, 180)
 	drain_before(f2, t_unload);
 	pu_spawn(&c, NULL, fork_exec_body, NULL);
 	pu_release(&c);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 	for (i = 0; i < 2; i++) {
 		struct dtproc_feed *f = i ? f2 : f1;
 
 		dtproc_feed_wait(f, 500);
 		drain_before(f, t_unload);
 		/* the family is gone: requests fail, they do not hang */
-		EXPECT_TRUE(dtproc_feed_stats(f, stats) < 0);
+		EXPECT_TRUE(dtproc_feed_stats(f, stats, DTPROC_PROBE_COUNT, sizeof(stats[0])) < 0);
 	}
 
 	/* load it again, for what runs next; new feeds work */
@@ -1026,7 +1107,7 @@ TEST_TIMEOUT(unload_with_subscribers, 180)
 	f3 = pu_subscribe(ALL_PROBES, c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(f3, &l3, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 	ASSERT_EQ(l3.ev[0].seq, 1);
 	ASSERT_GE(pu_find(&l3, 0, DTPROC_PROBE_EXEC_SUCCESS, c.pid), 0);
 

@@ -68,7 +68,7 @@ TEST_TIMEOUT(exit_when_io_uring_worker_is_last_thread, 300)
 		pu_spawn(&c, NULL, iouring_body, NULL);
 		feed = pu_subscribe(PU_P(EXIT), c.pid, 0);
 		pu_release(&c);
-		status = pu_reap(c.pid);
+		status = ut_reap(c.pid);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
 			SKIP("no io_uring in this kernel");
 		ASSERT_EXITED(status, 0);

@@ -22,7 +22,7 @@ TEST_TIMEOUT(events_delivered_within_a_second, 300)
 {
 	uint64_t worst = 0, late = 0, now, lat;
 	struct dtproc_feed *feed;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	struct pu_child c;
 	int round, got, ret;
 
@@ -37,7 +37,7 @@ TEST_TIMEOUT(events_delivered_within_a_second, 300)
 			ASSERT_GE(ret, 0);
 			ASSERT_TRUE(ret > 0);
 			while ((ret = dtproc_feed_next(feed, &ev)) == 1) {
-				now = pu_now_ns(CLOCK_MONOTONIC);
+				now = ut_now_ns(CLOCK_MONOTONIC);
 				ASSERT_EQ(ev.kind, DTPROC_EVENT_PROBE);
 				lat = now - ev.ts;
 				if (lat > worst)
@@ -52,7 +52,7 @@ TEST_TIMEOUT(events_delivered_within_a_second, 300)
 			}
 			ASSERT_GE(ret, 0);
 		}
-		pu_reap(c.pid);
+		ut_reap(c.pid);
 	}
 	TH_LOG("worst delivery latency %llu us over %d rounds",
 	       (unsigned long long)(worst / 1000), ROUNDS);

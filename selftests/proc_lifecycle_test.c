@@ -44,7 +44,7 @@ static void fork_one_body(void *arg)
 
 TEST_TIMEOUT(create_order_and_psinfo, 120)
 {
-	struct fork_shared *sh = pu_shared(sizeof(*sh));
+	struct fork_shared *sh = ut_shared(sizeof(*sh));
 	char comm[DTPROC_FNAME_LEN], psargs[DTPROC_PSARGS_LEN];
 	struct pu_log log = { 0 };
 	const struct dtproc_event *e;
@@ -55,17 +55,17 @@ TEST_TIMEOUT(create_order_and_psinfo, 120)
 	pid_t p, g;
 	int argc;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	argc = pu_self_args(psargs);
 
 	pu_spawn(&c, NULL, fork_one_body, sh);
 	p = c.pid;
 	feed = pu_subscribe(LIFECYCLE_MASK, p, DTPROC_FILTER_DESCENDANTS);
-	t0 = pu_now_ns(CLOCK_REALTIME);
+	t0 = ut_now_ns(CLOCK_REALTIME);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	t1 = pu_now_ns(CLOCK_REALTIME);
-	ASSERT_EXITED(pu_reap(p), 0);
+	t1 = ut_now_ns(CLOCK_REALTIME);
+	ASSERT_EXITED(ut_reap(p), 0);
 	g = sh->grandchild;
 	ASSERT_GT(g, 0);
 
@@ -157,7 +157,7 @@ TEST_TIMEOUT(create_order_and_psinfo, 120)
 /* Without lwp-create in the mask, create still comes, and alone. */
 TEST_TIMEOUT(create_without_lwp_create, 120)
 {
-	struct fork_shared *sh = pu_shared(sizeof(*sh));
+	struct fork_shared *sh = ut_shared(sizeof(*sh));
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
 	struct pu_child c;
@@ -168,7 +168,7 @@ TEST_TIMEOUT(create_without_lwp_create, 120)
 			    DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 
 	cr = pu_find(&log, 0, DTPROC_PROBE_CREATE, c.pid);
 	ASSERT_FOUND(cr);
@@ -193,7 +193,7 @@ struct thread_shared {
 
 static void *thread_fn(void *arg)
 {
-	*(pid_t *)arg = pu_gettid();
+	*(pid_t *)arg = gettid();
 	return NULL;
 }
 
@@ -226,7 +226,7 @@ static bool tid_of_thread(const struct thread_shared *sh, pid_t tid)
 
 TEST_TIMEOUT(threads_lwp_create_start_exit, 120)
 {
-	struct thread_shared *sh = pu_shared(sizeof(*sh));
+	struct thread_shared *sh = ut_shared(sizeof(*sh));
 	char comm[DTPROC_FNAME_LEN];
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
@@ -236,13 +236,13 @@ TEST_TIMEOUT(threads_lwp_create_start_exit, 120)
 	int k;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	pu_spawn(&c, NULL, threads_body, sh);
 	p = c.pid;
 	feed = pu_subscribe(LIFECYCLE_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	ASSERT_EQ(sh->created, NTHREADS);
 
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_LWP_CREATE, PU_ANY), NTHREADS);
@@ -362,7 +362,7 @@ TEST_TIMEOUT(exit_after_all_lwp_exits_main_first, 120)
 	feed = pu_subscribe(LIFECYCLE_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 6);
+	ASSERT_EXITED(ut_reap(c.pid), 6);
 
 	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, c.pid);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXIT, PU_ANY), 1);
@@ -399,7 +399,7 @@ static int run_exec(const char *path, struct pu_log *log, pid_t *pid)
 	feed = pu_subscribe(EXEC_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, log, c.pid);
-	status = pu_reap(c.pid);
+	status = ut_reap(c.pid);
 	pu_drain(feed, log);
 	dtproc_feed_close(feed);
 	return status;
@@ -413,7 +413,7 @@ TEST_TIMEOUT(exec_success, 120)
 	pid_t p;
 
 	ASSERT_OK(access(PU_TRUE, X_OK));
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	ASSERT_EXITED(run_exec(PU_TRUE, &log, &p), 0);
 
 	ex = pu_find(&log, 0, DTPROC_PROBE_EXEC, p);
@@ -449,7 +449,7 @@ static void check_exec_failure(const char *path, int err)
 	ssize_t ex, fail, x;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	ASSERT_EXITED(run_exec(path, &log, &p), 7);
 
 	ex = pu_find(&log, 0, DTPROC_PROBE_EXEC, p);
@@ -481,7 +481,7 @@ TEST_TIMEOUT(exec_failure_missing_interpreter, 120)
 {
 	const char *script = "/tmp/dtproc-bad-interp.sh";
 
-	ASSERT_EQ(pu_write_file(script, "#!/nonexistent/interp\nexit 0\n",
+	ASSERT_EQ(ut_write_file(script, "#!/nonexistent/interp\nexit 0\n",
 				0755), 0);
 	ASSERT_OK(chmod(script, 0755));
 	check_exec_failure(script, ENOENT);
@@ -504,29 +504,6 @@ static void capped_exec_body(void *arg)
 	_exit(errno == EPERM ? 7 : 8);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in, out, ret = -1;
-	ssize_t n;
-
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -1;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	if (out < 0)
-		goto out_in;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			goto out_out;
-	ret = n < 0 ? -1 : 0;
-out_out:
-	close(out);
-out_in:
-	close(in);
-	return ret;
-}
-
 TEST_TIMEOUT(exec_failure_in_begin_new_exec_once, 120)
 {
 	struct vfs_cap_data cap = {
@@ -541,8 +518,8 @@ TEST_TIMEOUT(exec_failure_in_begin_new_exec_once, 120)
 	int status;
 	pid_t p;
 
-	pu_self_comm(comm);
-	ASSERT_OK(copy_file(PU_TRUE, CAPPED_TRUE));
+	ut_comm(getpid(), comm);
+	ut_copy_file(PU_TRUE, CAPPED_TRUE, 0755);
 	if (setxattr(CAPPED_TRUE, "security.capability", &cap, sizeof(cap), 0))
 		SKIP("no file capabilities on /tmp: %s", strerror(errno));
 
@@ -551,7 +528,7 @@ TEST_TIMEOUT(exec_failure_in_begin_new_exec_once, 120)
 	feed = pu_subscribe(EXEC_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	pu_drain(feed, &log);
 	dtproc_feed_close(feed);
 	unlink(CAPPED_TRUE);
@@ -610,7 +587,7 @@ TEST_TIMEOUT(vhost_worker_no_lwp_events, 120)
 	feed = pu_subscribe(LIFECYCLE_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	pu_drain(feed, &log);
 	dtproc_feed_close(feed);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_LWP_CREATE, PU_ANY), 0);
@@ -663,7 +640,7 @@ TEST_TIMEOUT(exec_success_long_path, 120)
  */
 static void *exec_thread_fn(void *arg)
 {
-	*(pid_t *)arg = pu_gettid();
+	*(pid_t *)arg = gettid();
 	execl(PU_TRUE, "true", (char *)NULL);
 	_exit(7);
 }
@@ -680,7 +657,7 @@ static void exec_from_thread_body(void *arg)
 
 TEST_TIMEOUT(exec_from_secondary_thread, 120)
 {
-	pid_t *tid = pu_shared(sizeof(*tid));
+	pid_t *tid = ut_shared(sizeof(*tid));
 	char comm[DTPROC_FNAME_LEN];
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
@@ -688,14 +665,14 @@ TEST_TIMEOUT(exec_from_secondary_thread, 120)
 	struct pu_child c;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	pu_spawn(&c, NULL, exec_from_thread_body, tid);
 	p = c.pid;
 	feed = pu_subscribe(EXEC_MASK | PU_P(LWP_EXIT), p,
 			    DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	ASSERT_GT(*tid, 0);
 	ASSERT_NE(*tid, p);
 
@@ -749,7 +726,7 @@ TEST_TIMEOUT(exit_normal_status, 120)
 	feed = pu_subscribe(PU_P(EXIT), c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 3);
+	ASSERT_EXITED(ut_reap(c.pid), 3);
 	pu_drain(feed, &log);
 
 	ASSERT_EQ(log.n, 1);
@@ -776,7 +753,7 @@ TEST_TIMEOUT(exit_killed_sigkill, 120)
 	feed = pu_subscribe(PU_P(EXIT), c.pid, DTPROC_FILTER_DESCENDANTS);
 	ASSERT_OK(kill(c.pid, SIGKILL));
 	pu_collect_until_exit(feed, &log, c.pid);
-	status = pu_reap(c.pid);
+	status = ut_reap(c.pid);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	ASSERT_EQ(log.n, 1);
@@ -818,15 +795,15 @@ TEST_TIMEOUT(exit_dumped_sigsegv, 120)
 	n = read(fd, old, sizeof(old) - 1);
 	close(fd);
 	old[n > 0 ? n : 0] = '\0';
-	ASSERT_EQ(pu_write_file(pattern_file, "/tmp/core.%p", 0644), 0);
+	ASSERT_EQ(ut_write_file(pattern_file, "/tmp/core.%p", 0644), 0);
 
 	pu_spawn(&c, core_setup, segv_body, NULL);
 	feed = pu_subscribe(PU_P(EXIT), c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, c.pid);
-	status = pu_reap(c.pid);
+	status = ut_reap(c.pid);
 	if (old[0])
-		pu_write_file(pattern_file, old, 0644);
+		ut_write_file(pattern_file, old, 0644);
 	snprintf(core, sizeof(core), "/tmp/core.%d", (int)c.pid);
 	n = stat(core, &st);
 	unlink(core);
@@ -863,7 +840,7 @@ TEST_TIMEOUT(exit_killed_sigsegv_without_core, 120)
 	feed = pu_subscribe(PU_P(EXIT), c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, c.pid);
-	status = pu_reap(c.pid);
+	status = ut_reap(c.pid);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 	ASSERT_FALSE(WCOREDUMP(status));
 

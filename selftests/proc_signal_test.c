@@ -79,14 +79,14 @@ static void check_fault(pu_fn body, int signo, int code, int flt,
 	int status;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	pu_self_args(psargs);
 	pu_spawn(&c, nocore_setup, body, NULL);
 	p = c.pid;
 	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signo);
 
 	f = pu_find(&log, 0, DTPROC_PROBE_FAULT, p);
@@ -179,9 +179,9 @@ TEST_TIMEOUT(fault_privileged_instruction_is_fltpriv, 120)
 	struct dtproc_event fault;
 
 	/* no "general protection fault" line in the log: tools/vm/run fails on it */
-	ASSERT_EQ(pu_write_file(trace, "0\n", 0644), 0);
+	ASSERT_EQ(ut_write_file(trace, "0\n", 0644), 0);
 	check_fault(hlt_body, SIGSEGV, SI_KERNEL, DTPROC_FLTPRIV, &fault);
-	pu_write_file(trace, "1\n", 0644);
+	ut_write_file(trace, "1\n", 0644);
 }
 
 /*
@@ -218,7 +218,7 @@ TEST_TIMEOUT(fault_not_forged_by_sigqueueinfo, 120)
 	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	/* both signals were generated (and discarded): the feed saw them */
 	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_DISCARD, p), 2);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_FAULT, PU_ANY), 0);
@@ -269,7 +269,7 @@ TEST_TIMEOUT(fault_not_from_bad_signal_frame, 120)
 	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 	/* the kernel's SIGSEGV was sent (and killed it) ... */
 	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 2);
@@ -319,7 +319,7 @@ TEST_TIMEOUT(fault_not_forged_by_x32_sigqueueinfo, 120)
 	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 5)
 		SKIP("this kernel does not run x32 system calls (syscall.x32=y)");
 	ASSERT_EXITED(status, 0);
@@ -381,7 +381,7 @@ TEST_TIMEOUT(fault_not_from_perf_sigtrap, 120)
 	feed = pu_subscribe(FAULT_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	/* the perf SIGTRAP was sent and handled ... */
 	ASSERT_GE(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 1);
 	ASSERT_GE(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, p), 1);
@@ -436,7 +436,7 @@ TEST_TIMEOUT(signal_handle_none_at_exit_or_ignored, 120)
 	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	ASSERT_EQ(pu_count_target(&log, DTPROC_PROBE_SIGNAL_SEND, p), 1);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 0);
 	dtproc_feed_close(feed);
@@ -472,8 +472,8 @@ static void three_threads_pause_body(void *arg)
 
 static void check_fatal_signal_once(int signo)
 {
-	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
-	int *ready = pu_shared(sizeof(*ready));
+	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
+	int *ready = ut_shared(sizeof(*ready));
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
 	struct pu_child c;
@@ -486,12 +486,12 @@ static void check_fatal_signal_once(int signo)
 	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 3) {
-		ASSERT_GT(pu_ms_left(deadline), 0);
+		ASSERT_GT(ut_ms_left(deadline), 0);
 		usleep(1000);
 	}
 	ASSERT_OK(kill(p, signo));
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signo);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
 	h = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_HANDLE, p);
@@ -539,8 +539,8 @@ static void blocked_fatal_body(void *arg)
 
 TEST_TIMEOUT(signal_handle_blocked_fatal_signal_once, 120)
 {
-	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
-	int *ready = pu_shared(sizeof(*ready));
+	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) + 30000000000ULL;
+	int *ready = ut_shared(sizeof(*ready));
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
 	struct pu_child c;
@@ -552,14 +552,14 @@ TEST_TIMEOUT(signal_handle_blocked_fatal_signal_once, 120)
 	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	while (__atomic_load_n(ready, __ATOMIC_SEQ_CST) < 3) {
-		ASSERT_GT(pu_ms_left(deadline), 0);
+		ASSERT_GT(ut_ms_left(deadline), 0);
 		usleep(1000);
 	}
 	ASSERT_OK(kill(p, SIGTERM));
 	usleep(100000);
 	__atomic_store_n(ready, 100, __ATOMIC_SEQ_CST);
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_HANDLE, PU_ANY), 1);
 	dtproc_feed_close(feed);
@@ -578,13 +578,13 @@ TEST_TIMEOUT(signal_send_handle_default_action, 120)
 	int status;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	pu_spawn(&c, NULL, NULL, NULL);
 	p = c.pid;
 	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	ASSERT_OK(kill(p, SIGUSR1));
 	pu_collect_until_exit(feed, &log, p);
-	status = pu_reap(p);
+	status = ut_reap(p);
 	close(c.release_fd);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
 
@@ -599,7 +599,7 @@ TEST_TIMEOUT(signal_send_handle_default_action, 120)
 	/* signal-send: in the sender (us), about the target */
 	e = &log.ev[s];
 	ASSERT_EQ(e->pid, getpid());
-	ASSERT_EQ(e->tid, pu_gettid());
+	ASSERT_EQ(e->tid, gettid());
 	ASSERT_EQ(e->uid, getuid());
 	ASSERT_STREQ(e->execname, comm);
 	ASSERT_TARGET(e, p);
@@ -675,7 +675,7 @@ static void run_handled(pu_fn setup, struct pu_log *log, pid_t *pid)
 	struct dtproc_feed *feed;
 	struct pu_child c;
 
-	handled = pu_shared(sizeof(*handled));
+	handled = ut_shared(sizeof(*handled));
 	pu_spawn(&c, setup, handled_body, NULL);
 	*pid = c.pid;
 	feed = pu_subscribe(SIGNAL_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
@@ -684,7 +684,7 @@ static void run_handled(pu_fn setup, struct pu_log *log, pid_t *pid)
 	pu_collect_until(feed, log, DTPROC_PROBE_SIGNAL_HANDLE, c.pid);
 	pu_release(&c);
 	pu_collect_until_exit(feed, log, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 	dtproc_feed_close(feed);
 }
 
@@ -794,7 +794,7 @@ TEST_TIMEOUT(vfork_child_is_not_vforkp, 120)
 	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 	pu_drain(feed, &log);
 	for (i = 0; i < log.n; i++) {
 		e = &log.ev[i];
@@ -823,7 +823,7 @@ TEST_TIMEOUT(signal_discard_ignored_signal, 120)
 	size_t i;
 	pid_t p;
 
-	pu_self_comm(comm);
+	ut_comm(getpid(), comm);
 	pu_self_args(psargs);
 	pu_spawn(&c, ignore_hup_setup, NULL, NULL);
 	p = c.pid;
@@ -832,7 +832,7 @@ TEST_TIMEOUT(signal_discard_ignored_signal, 120)
 	pu_collect_until(feed, &log, DTPROC_PROBE_SIGNAL_DISCARD, getpid());
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 
 	d = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_DISCARD, p, SIGHUP);
 	x = pu_find(&log, 0, DTPROC_PROBE_EXIT, p);
@@ -847,7 +847,7 @@ TEST_TIMEOUT(signal_discard_ignored_signal, 120)
 
 	e = &log.ev[d];
 	ASSERT_EQ(e->pid, getpid());
-	ASSERT_EQ(e->tid, pu_gettid());
+	ASSERT_EQ(e->tid, gettid());
 	ASSERT_STREQ(e->execname, comm);
 	ASSERT_TARGET(e, p);
 	ASSERT_EQ(e->signo, SIGHUP);
@@ -895,7 +895,7 @@ TEST_TIMEOUT(signal_send_ignored_signal_multithreaded, 120)
 	ASSERT_OK(kill(p, SIGHUP));
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 
 	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, SIGHUP);
 	ASSERT_FOUND(s);
@@ -956,7 +956,7 @@ TEST_TIMEOUT(signal_clear_timer_sigtimedwait, 120)
 	feed = pu_subscribe(SIGNAL_MASK, p, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 
 	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, sig);
 	cl = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_CLEAR, p);
@@ -1011,7 +1011,7 @@ TEST_TIMEOUT(signal_clear_sigwaitinfo_kill, 120)
 	pu_release(&c);
 	ASSERT_OK(kill(p, sig));
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 
 	s = pu_find_target(&log, 0, DTPROC_PROBE_SIGNAL_SEND, p, sig);
 	cl = pu_find(&log, 0, DTPROC_PROBE_SIGNAL_CLEAR, p);
@@ -1053,7 +1053,7 @@ TEST_TIMEOUT(signal_clear_not_on_timeout, 120)
 	feed = pu_subscribe(SIGNAL_MASK, c.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, c.pid);
-	ASSERT_EXITED(pu_reap(c.pid), 0);
+	ASSERT_EXITED(ut_reap(c.pid), 0);
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_SIGNAL_CLEAR, PU_ANY), 0);
 	/* nothing but the exit (and the SIGCHLD it sends us) */
 	for (i = 0; i < log.n; i++)
@@ -1092,7 +1092,7 @@ TEST_TIMEOUT(signal_send_sigchld_of_exiting_child, 120)
 	feed_all = pu_subscribe(PU_P(SIGNAL_SEND), 0, 0);
 	pu_release(&c);
 	pu_collect_until_exit(feed, &log, p);
-	ASSERT_EXITED(pu_reap(p), 0);
+	ASSERT_EXITED(ut_reap(p), 0);
 
 	/* an unfiltered subscriber sees p send it... */
 	w = (struct pu_want_target){ DTPROC_PROBE_SIGNAL_SEND, p, getpid(),

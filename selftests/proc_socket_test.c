@@ -62,14 +62,14 @@ struct ps_thief {
 /* Count what arrives on @fd for @ms; record a SUBSCRIBE ack in @ack. */
 static int ps_count(int fd, int ms, int *ack)
 {
-	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + (uint64_t)ms * 1000000;
+	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) + (uint64_t)ms * 1000000;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	static char buf[65536];
 	struct nlmsghdr *nh;
 	int n = 0, left;
 	ssize_t len;
 
-	while ((left = pu_ms_left(deadline)) > 0) {
+	while ((left = ut_ms_left(deadline)) > 0) {
 		if (poll(&pfd, 1, left) <= 0)
 			continue;
 		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -117,7 +117,7 @@ static void *ps_thief_run(void *arg)
 {
 	struct ps_thief *t = arg;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = t->portid };
-	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) + 10000000000ull;
+	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) + 10000000000ull;
 	int size = 1 << 20;
 
 	t->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -125,7 +125,7 @@ static void *ps_thief_run(void *arg)
 		return NULL;
 	setsockopt(t->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	while (bind(t->fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		if (errno != EADDRINUSE || !pu_ms_left(deadline)) {
+		if (errno != EADDRINUSE || !ut_ms_left(deadline)) {
 			close(t->fd);
 			t->fd = -1;
 			return NULL;
@@ -182,7 +182,7 @@ TEST_TIMEOUT(closed_subscriber_port_id_reused_gets_nothing, 600)
 		close(t.fd);
 	}
 	kill(storm.pid, SIGKILL);
-	pu_reap(storm.pid);
+	ut_reap(storm.pid);
 	dtproc_feed_close(anchor);
 	EXPECT_EQ(leaked, 0);
 }

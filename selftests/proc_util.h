@@ -124,23 +124,6 @@ static inline void pu_log_free(struct pu_log *log)
 	memset(log, 0, sizeof(*log));
 }
 
-/* --- time --- */
-
-static inline uint64_t pu_now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static inline int pu_ms_left(uint64_t deadline_ns)
-{
-	uint64_t now = pu_now_ns(CLOCK_MONOTONIC);
-
-	return now >= deadline_ns ? 0 : (int)((deadline_ns - now) / 1000000) + 1;
-}
-
 /* --- the feed --- */
 
 /* Open a feed and subscribe it; any failure fails the test. */
@@ -169,9 +152,9 @@ typedef bool (*pu_done_fn)(const struct pu_log *log, void *arg);
 static inline bool pu_collect(struct dtproc_feed *feed, struct pu_log *log,
 			      pu_done_fn done, void *arg, int timeout_ms)
 {
-	uint64_t deadline = pu_now_ns(CLOCK_MONOTONIC) +
+	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) +
 			    (uint64_t)timeout_ms * 1000000;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret, left;
 
 	pu_dump_log_on_failure(log);
@@ -185,11 +168,11 @@ static inline bool pu_collect(struct dtproc_feed *feed, struct pu_log *log,
 		if (ret == 1) {
 			pu_log_add(log, &ev);
 			if (!done)
-				deadline = pu_now_ns(CLOCK_MONOTONIC) +
+				deadline = ut_now_ns(CLOCK_MONOTONIC) +
 					   (uint64_t)timeout_ms * 1000000;
 			continue;
 		}
-		left = pu_ms_left(deadline);
+		left = ut_ms_left(deadline);
 		if (!left)
 			return !done;
 		ret = dtproc_feed_wait(feed, left < 500 ? left : 500);
@@ -207,7 +190,7 @@ static inline bool pu_collect(struct dtproc_feed *feed, struct pu_log *log,
  */
 static inline void pu_drain(struct dtproc_feed *feed, struct pu_log *log)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int ret;
 
 	do {
@@ -514,39 +497,6 @@ static inline void pu_release(struct pu_child *c)
 	c->release_fd = -1;
 }
 
-/* Reap @pid; returns its wait status. */
-static inline int pu_reap(pid_t pid)
-{
-	int status = 0;
-	pid_t w;
-
-	do
-		w = waitpid(pid, &status, 0);
-	while (w < 0 && errno == EINTR);
-	if (w != pid)
-		DT_FAIL(1, "waitpid(%d): %s", (int)pid, strerror(errno));
-	return status;
-}
-
-#define ASSERT_EXITED(status, code) do {				\
-	int __s = (status);						\
-	if (!WIFEXITED(__s) || WEXITSTATUS(__s) != (code))		\
-		DT_FAIL(1, "expected exit status %d, wait status 0x%x",	\
-			(int)(code), __s);				\
-} while (0)
-
-/* Memory a child's writes to are seen by its parent. */
-static inline void *pu_shared(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		DT_FAIL(1, "mmap: %s", strerror(errno));
-	memset(p, 0, size);
-	return p;
-}
-
 /* Store to address 0 (SIGSEGV, SEGV_MAPERR); the compiler cannot drop it. */
 static inline void pu_null_store(void)
 {
@@ -555,27 +505,7 @@ static inline void pu_null_store(void)
 	*p = 1;
 }
 
-static inline pid_t pu_gettid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
 /* --- what the kernel says about us --- */
-
-/* Our comm (what execname and pr_fname show): at most 15 characters. */
-static inline void pu_self_comm(char buf[DTPROC_FNAME_LEN])
-{
-	int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	ASSERT_GE(fd, 0);
-	n = read(fd, buf, DTPROC_FNAME_LEN - 1);
-	ASSERT_GT(n, 0);
-	close(fd);
-	buf[n] = '\0';
-	if (buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-}
 
 /*
  * Our argument count, and pr_psargs as psinfo must show it: the first 79
@@ -601,19 +531,6 @@ static inline int pu_self_args(char psargs[DTPROC_PSARGS_LEN])
 		len--;
 	psargs[len] = '\0';
 	return argc;
-}
-
-/* Write @s to file @path (create or truncate); 0 or -errno. */
-static inline int pu_write_file(const char *path, const char *s, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	ssize_t len = strlen(s), n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, len);
-	close(fd);
-	return n == len ? 0 : -EIO;
 }
 
 #endif /* DTPROC_SELFTEST_PROC_UTIL_H */

@@ -98,25 +98,25 @@ static bool st_round(int r, unsigned long *stats)
 	close(ready[1]);
 	if (read(ready[0], &c, 1) != 1) {
 		close(ready[0]);
-		cu_reap(cons, &status, CU_WAIT_MS);
+		ut_reap_within(cons, &status, CU_WAIT_MS);
 		TH_LOG("round %d: the consumer failed (status 0x%x) after %d creates",
 		       r, status, rd->ncreated);
 		for (i = 0; i < ST_GRABBED; i++)
-			cu_kill(grabbed[i]);
+			ut_kill(grabbed[i]);
 		return false;
 	}
 	close(ready[0]);
 
 	/* all 100 are parked: frozen counters, and 'I' in /proc */
 	for (i = 0; i < ST_GRABBED; i++)
-		if (cu_state(grabbed[i]) != 'I') {
+		if (ut_state(grabbed[i]) != 'I') {
 			TH_LOG("round %d: grabbed %d not parked: '%c'", r,
-			       grabbed[i], cu_state(grabbed[i]));
+			       grabbed[i], ut_state(grabbed[i]));
 			ok = false;
 		}
 
 	ASSERT_OK(kill(cons, SIGKILL));
-	if (!cu_reap(cons, &status, CU_WAIT_MS)) {
+	if (!ut_reap_within(cons, &status, CU_WAIT_MS)) {
 		TH_LOG("round %d: the killed consumer %d was not reaped", r, cons);
 		return false;
 	}
@@ -125,10 +125,10 @@ static bool st_round(int r, unsigned long *stats)
 	for (i = 0; i < rd->ncreated; i++) {
 		pid_t p = rd->created[i];
 
-		if (!cu_reap(p, &status, CU_WAIT_MS)) {
+		if (!ut_reap_within(p, &status, CU_WAIT_MS)) {
 			TH_LOG("round %d: created %d still there: '%c'", r, p,
-			       cu_state(p));
-			cu_kill(p);
+			       ut_state(p));
+			ut_kill(p);
 			ok = false;
 		} else if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
 			TH_LOG("round %d: created %d ended with status 0x%x, not SIGKILL",
@@ -142,7 +142,7 @@ static bool st_round(int r, unsigned long *stats)
 	for (i = ST_PSTOPPED; i < ST_GRABBED; i++) {
 		if (!cu_moves(&rd->counters[i], CU_WAIT_MS)) {
 			TH_LOG("round %d: grabbed %d did not resume: '%c'", r,
-			       grabbed[i], cu_state(grabbed[i]));
+			       grabbed[i], ut_state(grabbed[i]));
 			ok = false;
 		} else {
 			stats[1]++;
@@ -150,22 +150,22 @@ static bool st_round(int r, unsigned long *stats)
 	}
 	for (i = 0; i < ST_PSTOPPED; i++) {
 		if (!cu_frozen(&rd->counters[i], i ? 10 : CU_FROZEN_MS) ||
-		    cu_state(grabbed[i]) != 'I') {
+		    ut_state(grabbed[i]) != 'I') {
 			TH_LOG("round %d: requested stop %d did not stay stopped: '%c'",
-			       r, grabbed[i], cu_state(grabbed[i]));
+			       r, grabbed[i], ut_state(grabbed[i]));
 			ok = false;
 		}
 		kill(grabbed[i], SIGCONT);
 		if (!cu_moves(&rd->counters[i], CU_WAIT_MS)) {
 			TH_LOG("round %d: requested stop %d did not resume on SIGCONT: '%c'",
-			       r, grabbed[i], cu_state(grabbed[i]));
+			       r, grabbed[i], ut_state(grabbed[i]));
 			ok = false;
 		} else {
 			stats[2]++;
 		}
 	}
 	for (i = 0; i < ST_GRABBED; i++)
-		cu_kill(grabbed[i]);
+		ut_kill(grabbed[i]);
 	return ok;
 }
 
@@ -182,11 +182,11 @@ TEST_TIMEOUT(consumer_killed, 900)
 	kofd = st_open_ko();
 	/* created victims outlive their consumer: we reap them */
 	ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
-	rd = (struct st_round *)cu_shared(sizeof(*rd) / sizeof(long) + 1);
+	rd = ut_shared(sizeof(*rd));
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	end_ms = cu_now_ms() + secs * 1000;
+	end_ms = ut_now_ms() + secs * 1000;
 	for (r = 0; r < rounds && fails < 3; r++) {
-		if (cu_now_ms() > end_ms) {
+		if (ut_now_ms() > end_ms) {
 			bounded = true;	/* the time bound: no more rounds */
 			break;
 		}
@@ -205,7 +205,7 @@ TEST_TIMEOUT(consumer_killed, 900)
 		if ((errno != EAGAIN && errno != EBUSY) || tries >= 100)
 			DT_FAIL(1, "unload after the rounds: %s (%ld tries)",
 				strerror(errno), tries);
-		cu_sleep_ms(100);
+		ut_sleep_ms(100);
 	}
 	ASSERT_FALSE(st_module_loaded());
 	ASSERT_OK(st_load(kofd));

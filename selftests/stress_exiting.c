@@ -35,7 +35,7 @@ static void __attribute__((noreturn)) st_child(int kind, unsigned int spin)
 {
 	volatile unsigned int i;
 
-	cu_close_fds();
+	ut_close_fds();
 	switch (kind) {
 	case CH_EXIT:
 		_exit(0);
@@ -129,7 +129,7 @@ st_worker(int w, struct st_counts *cn, long long end_ms)
 
 	st_srand(w + 1);
 	dtproc_set_lru_limit(dp, 0);
-	while (cu_now_ms() < end_ms) {
+	while (ut_now_ms() < end_ms) {
 		kind = st_below(CH_KINDS);
 		flags = st_below(4) ? 0 : DTPROC_GRAB_RDONLY;
 		fflush(NULL);
@@ -154,9 +154,9 @@ st_worker(int w, struct st_counts *cn, long long end_ms)
 			}
 		}
 		kill(pid, SIGKILL);
-		if (!cu_reap(pid, &status, CU_WAIT_MS))
+		if (!ut_reap_within(pid, &status, CU_WAIT_MS))
 			DT_FAIL(1, "child %d (kind %d) did not end in %d ms: state '%c'",
-				pid, kind, CU_WAIT_MS, cu_state(pid));
+				pid, kind, CU_WAIT_MS, ut_state(pid));
 	}
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 	dtproc_close(dp);
@@ -174,10 +174,9 @@ TEST_TIMEOUT(grab_exiting, 600)
 
 	st_begin("grab_exiting");
 	ASSERT_LE(nworkers, ST_WORKERS_MAX);
-	cn = (struct st_counts *)cu_shared(nworkers * sizeof(*cn) /
-					   sizeof(unsigned long));
+	cn = ut_shared(nworkers * sizeof(*cn));
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	end_ms = cu_now_ms() + secs * 1000;
+	end_ms = ut_now_ms() + secs * 1000;
 	for (i = 0; i < nworkers; i++) {
 		fflush(NULL);
 		pids[i] = fork();
@@ -186,7 +185,7 @@ TEST_TIMEOUT(grab_exiting, 600)
 			st_worker(i, &cn[i], end_ms);
 	}
 	for (i = 0; i < nworkers; i++) {
-		if (!cu_reap(pids[i], &status, (secs + 120) * 1000)) {
+		if (!ut_reap_within(pids[i], &status, (secs + 120) * 1000)) {
 			TH_LOG("worker %d did not finish", i);
 			bad++;
 			continue;

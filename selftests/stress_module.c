@@ -38,11 +38,11 @@ static pid_t st_true(void)
 	if (pid < 0)
 		DT_FAIL(1, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		cu_close_fds();
+		ut_close_fds();
 		execl(ST_TRUE, "true", (char *)NULL);
 		_exit(127);
 	}
-	if (!cu_reap(pid, &status, CU_WAIT_MS) || status)
+	if (!ut_reap_within(pid, &status, CU_WAIT_MS) || status)
 		DT_FAIL(1, "%s: status 0x%x", ST_TRUE, status);
 	return pid;
 }
@@ -50,14 +50,14 @@ static pid_t st_true(void)
 /* Unload, retrying while a transient reference drains; 0 or -errno. */
 static int st_unload_retry(int ms)
 {
-	long long end = cu_now_ms() + ms;
+	long long end = ut_now_ms() + ms;
 
 	while (st_unload()) {
 		if (errno != EAGAIN && errno != EBUSY)
 			return -errno;
-		if (cu_now_ms() >= end)
+		if (ut_now_ms() >= end)
 			return -errno;
-		cu_sleep_ms(5);
+		ut_sleep_ms(5);
 	}
 	return 0;
 }
@@ -80,7 +80,7 @@ struct st_sub {
 static void __attribute__((noreturn)) st_subscriber(struct st_sub *s,
 						    int ready_fd)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char version[DTPROC_VERSION_LEN];
 	uint32_t abi;
 	int r;
@@ -92,13 +92,13 @@ static void __attribute__((noreturn)) st_subscriber(struct st_sub *s,
 		if (!feed) {
 			/* no family (unloaded): look again soon, not busily */
 			s->open_fails++;
-			cu_sleep_ms(10);
+			ut_sleep_ms(10);
 			continue;
 		}
 		if (dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 0, 0)) {
 			s->sub_fails++;
 			dtproc_feed_close(feed);
-			cu_sleep_ms(2);
+			ut_sleep_ms(2);
 			continue;
 		}
 		s->connects++;
@@ -162,7 +162,7 @@ static void st_stop_subscriber(struct st_sub *s, pid_t pid)
 	int status;
 
 	s->stop = 1;
-	if (!cu_reap(pid, &status, 30000)) {
+	if (!ut_reap_within(pid, &status, 30000)) {
 		kill(pid, SIGKILL);
 		DT_FAIL(1, "the subscriber did not finish");
 	}
@@ -173,17 +173,17 @@ static void st_stop_subscriber(struct st_sub *s, pid_t pid)
 /* Does the subscriber see the exec of a /bin/true we run now? */
 static bool st_sub_sees_exec(struct st_sub *s)
 {
-	long long end = cu_now_ms() + CU_WAIT_MS;
+	long long end = ut_now_ms() + CU_WAIT_MS;
 	unsigned long before;
 
 	/* it may be reconnecting: try again until it is back */
-	while (cu_now_ms() < end) {
-		long long until = cu_now_ms() + 2000;
+	while (ut_now_ms() < end) {
+		long long until = ut_now_ms() + 2000;
 
 		before = s->true_execs;
 		st_true();
-		while (s->true_execs == before && cu_now_ms() < until)
-			cu_sleep_ms(5);
+		while (s->true_execs == before && ut_now_ms() < until)
+			ut_sleep_ms(5);
 		if (s->true_execs != before)
 			return true;
 	}
@@ -194,7 +194,7 @@ TEST_TIMEOUT(rmmod_while_live, 300)
 {
 	char *argv[] = { "sleep", "1000", NULL };
 	struct dtproc_handle *hg[4], *hc, *ho;
-	volatile unsigned long *cnt = cu_shared(6);
+	volatile unsigned long *cnt = ut_shared(6 * sizeof(*cnt));
 	struct dtproc *dp;
 	struct st_sub *s;
 	pid_t sub, g[6];
@@ -204,7 +204,7 @@ TEST_TIMEOUT(rmmod_while_live, 300)
 
 	st_begin("rmmod_while_live");
 	kofd = st_open_ko();
-	s = (struct st_sub *)cu_shared(sizeof(*s) / sizeof(long) + 1);
+	s = ut_shared(sizeof(*s));
 	sub = st_start_subscriber(s);
 
 	/* victims: 4 grabbed, 1 grabbed read-only, 1 requested stop, 1 created */
@@ -223,14 +223,14 @@ TEST_TIMEOUT(rmmod_while_live, 300)
 
 	/* refused at once, several times over */
 	for (tries = 0; tries < 20; tries++) {
-		long long t0 = cu_now_ms();
+		long long t0 = ut_now_ms();
 
 		errno = 0;
 		r = st_unload();
 		if (r != -1 || (errno != EAGAIN && errno != EBUSY))
 			DT_FAIL(1, "unload with a consumer open: %d (%s), want EBUSY/EAGAIN",
 				r, strerror(errno));
-		ASSERT_LT(cu_now_ms() - t0, 5000);
+		ASSERT_LT(ut_now_ms() - t0, 5000);
 	}
 	ASSERT_TRUE(st_module_loaded());
 
@@ -251,13 +251,13 @@ TEST_TIMEOUT(rmmod_while_live, 300)
 	dtproc_close(dp);
 	for (i = 1; i < 5; i++)
 		ASSERT_TRUE(cu_moves(&cnt[i], CU_WAIT_MS));
-	if (!cu_reap(created, &status, CU_WAIT_MS) ||
+	if (!ut_reap_within(created, &status, CU_WAIT_MS) ||
 	    !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		DT_FAIL(1, "created %d: not killed with its consumer (status 0x%x)",
 			created, status);
 	ASSERT_TRUE(cu_frozen(&cnt[0], CU_FROZEN_MS));
 	ASSERT_TRUE(cu_frozen(&cnt[5], CU_FROZEN_MS));
-	ASSERT_EQ(cu_state(g[5]), 'I');
+	ASSERT_EQ(ut_state(g[5]), 'I');
 
 	/*
 	 * Left: the subscriber and two orphans in a requested stop.  The
@@ -307,7 +307,7 @@ TEST_TIMEOUT(rmmod_while_live, 300)
 	dtproc_close(dp);
 	ASSERT_TRUE(cu_moves(&cnt[0], CU_WAIT_MS));
 	for (i = 0; i < 6; i++)
-		cu_kill(g[i]);
+		ut_kill(g[i]);
 	close(kofd);
 }
 
@@ -325,34 +325,34 @@ TEST_TIMEOUT(load_unload_cycles, 900)
 
 	st_begin("load_unload_cycles");
 	kofd = st_open_ko();
-	s = (struct st_sub *)cu_shared(sizeof(*s) / sizeof(long) + 1);
+	s = ut_shared(sizeof(*s));
 	sub = st_start_subscriber(s);
 	st_srand(1);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	end_ms = cu_now_ms() + secs * 1000;
+	end_ms = ut_now_ms() + secs * 1000;
 	for (i = 0; i < n; i++) {
-		if (cu_now_ms() > end_ms) {
+		if (ut_now_ms() > end_ms) {
 			bounded = true;	/* the time bound: no more cycles */
 			break;
 		}
 		if (st_below(4) == 0)
 			st_true();	/* events while loaded */
-		t0 = cu_now_ms();
+		t0 = ut_now_ms();
 		while (st_unload()) {
 			if (errno != EAGAIN && errno != EBUSY)
 				DT_FAIL(1, "cycle %ld: unload: %s", i,
 					strerror(errno));
 			retries++;
 			ASSERT_LT(retries, 100000);
-			cu_sleep_ms(1);
+			ut_sleep_ms(1);
 		}
-		t_unload += cu_now_ms() - t0;
+		t_unload += ut_now_ms() - t0;
 		ASSERT_FALSE(st_module_loaded());
 		if (st_below(4) == 0)
-			cu_sleep_ms(st_below(20));	/* the family is gone */
-		t0 = cu_now_ms();
+			ut_sleep_ms(st_below(20));	/* the family is gone */
+		t0 = ut_now_ms();
 		r = st_load(kofd);
-		t_load += cu_now_ms() - t0;
+		t_load += ut_now_ms() - t0;
 		if (r)
 			DT_FAIL(1, "cycle %ld: load: %s", i, strerror(errno));
 		fd = open_dtproc();

@@ -50,7 +50,7 @@ static struct st_shared *sh;
 static void __attribute__((noreturn)) st_subscriber(int ready_fd)
 {
 	struct dtproc_feed *feed = dtproc_feed_open();
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	long long quiet_since = 0;
 	int r;
 
@@ -82,8 +82,8 @@ static void __attribute__((noreturn)) st_subscriber(int ready_fd)
 		/* the storm and the consumer are over and the feed is quiet */
 		if (sh->storm_done && sh->consumer_done) {
 			if (!quiet_since)
-				quiet_since = cu_now_ms();
-			else if (cu_now_ms() - quiet_since > 1500)
+				quiet_since = ut_now_ms();
+			else if (ut_now_ms() - quiet_since > 1500)
 				break;
 		}
 	}
@@ -98,8 +98,8 @@ static void st_dump_member(pid_t pid)
 	ssize_t n;
 	int fd, k;
 
-	cu_tasks(pid, 'I', &k, states, sizeof(states));
-	TH_LOG("member %d: state '%c', threads \"%s\"", pid, cu_state(pid),
+	ut_tasks(pid, 'I', &k, states, sizeof(states));
+	TH_LOG("member %d: state '%c', threads \"%s\"", pid, ut_state(pid),
 	       states);
 	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -127,11 +127,11 @@ static void __attribute__((noreturn)) st_storm(long n, long long end_ms)
 
 	st_srand(1);
 	while (sh->forked < (unsigned long)n || running) {
-		if (cu_now_ms() > end_ms && !sh->bounded) {
+		if (ut_now_ms() > end_ms && !sh->bounded) {
 			sh->bounded = 1;
 			n = sh->forked;	/* the time bound: start no more */
 		}
-		if (cu_now_ms() > end_ms + ST_GRACE_MS) {
+		if (ut_now_ms() > end_ms + ST_GRACE_MS) {
 			TH_LOG("storm: %lu of %ld forked, %d still running %d ms after the time bound",
 			       sh->forked, n, running, ST_GRACE_MS);
 			for (i = 0; i < ST_PARALLEL; i++)
@@ -146,7 +146,7 @@ static void __attribute__((noreturn)) st_storm(long n, long long end_ms)
 			if (pid < 0)
 				DT_FAIL(1, "fork: %s", strerror(errno));
 			if (pid == 0) {
-				cu_close_fds();
+				ut_close_fds();
 				execl(ST_CHILD, ST_COMM, arg, (char *)NULL);
 				_exit(127);
 			}
@@ -160,7 +160,7 @@ static void __attribute__((noreturn)) st_storm(long n, long long end_ms)
 		}
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == 0) {
-			cu_sleep_ms(1);
+			ut_sleep_ms(1);
 			continue;
 		}
 		if (pid < 0) {
@@ -202,7 +202,7 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 		switch (errno) {
 		case ESRCH:
 			sh->grab_srch++;
-			cu_sleep_ms(1);	/* too late: let the storm move on */
+			ut_sleep_ms(1);	/* too late: let the storm move on */
 			return;
 		case EPERM:	/* exiting: its image is gone */
 			sh->grab_perm++;
@@ -224,12 +224,12 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 			char states[64];
 			int k;
 
-			cu_tasks(pid, 'I', &k, states, sizeof(states));
+			ut_tasks(pid, 'I', &k, states, sizeof(states));
 			TH_LOG("pid %d after its grab: state %u why %u threads %u/%u; /proc: \"%s\"",
 			       pid, st.state, st.why, st.nstopped, st.nthreads,
 			       states);
 			ret = dtproc_status(h, &st, DTPROC_STATUS_WAIT);
-			cu_tasks(pid, 'I', &k, states, sizeof(states));
+			ut_tasks(pid, 'I', &k, states, sizeof(states));
 			DT_FAIL(1, "pid %d: grab returned before its stop settled "
 				"(then: ret %d state %u why %u threads %u/%u; /proc: \"%s\")",
 				pid, ret, st.state, st.why, st.nstopped, st.nthreads,
@@ -293,7 +293,7 @@ static void __attribute__((noreturn)) st_consumer(void)
 	while (!sh->storm_done) {
 		head = sh->head;
 		if (!head) {
-			cu_sleep_ms(1);
+			ut_sleep_ms(1);
 			continue;
 		}
 		/* mostly the newest members: the likeliest to be alive */
@@ -304,7 +304,7 @@ static void __attribute__((noreturn)) st_consumer(void)
 		if (pid > 0)
 			st_consume_one(dp, pid);
 		if (st_below(4) == 0)
-			cu_sleep_ms(st_below(5));
+			ut_sleep_ms(st_below(5));
 	}
 	ASSERT_EQ(dtproc_handle_count(dp), 0);
 	dtproc_close(dp);
@@ -316,7 +316,7 @@ static bool st_wait_ok(const char *who, pid_t pid, int ms)
 {
 	int status;
 
-	if (!cu_reap(pid, &status, ms)) {
+	if (!ut_reap_within(pid, &status, ms)) {
 		TH_LOG("%s (pid %d) did not finish", who, pid);
 		kill(pid, SIGKILL);
 		return false;
@@ -339,7 +339,7 @@ TEST_TIMEOUT(storm, 900)
 	st_begin("storm");
 	if (access(ST_CHILD, X_OK))
 		SKIP("%s is missing", ST_CHILD);
-	sh = (struct st_shared *)cu_shared(sizeof(*sh) / sizeof(long) + 1);
+	sh = ut_shared(sizeof(*sh));
 	ASSERT_OK(pipe(ready));
 	fflush(NULL);
 	sub = fork();
@@ -357,7 +357,7 @@ TEST_TIMEOUT(storm, 900)
 	storm = fork();
 	ASSERT_GE(storm, 0);
 	if (storm == 0)
-		st_storm(n, cu_now_ms() + secs * 1000);
+		st_storm(n, ut_now_ms() + secs * 1000);
 	cons = fork();
 	ASSERT_GE(cons, 0);
 	if (cons == 0)

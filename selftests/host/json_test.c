@@ -5,7 +5,9 @@
  * (RFC 8259) validator below, and by python3's json module when present.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include <dtproc.h>
 
@@ -224,6 +226,7 @@ static bool json_valid(const char *s)
 static void fill_pad(struct dtproc_event *ev, int probe, int pad)
 {
 	memset(ev, pad, sizeof(*ev));
+	ev->size = sizeof(*ev);
 	ev->kind = DTPROC_EVENT_PROBE;
 	ev->seq = 7;
 	ev->probe = probe;
@@ -298,7 +301,7 @@ static const char *to_json(const struct dtproc_event *ev)
 
 static void expect_probe(int probe, const char *args)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char want[4096];
 
 	fill(&ev, probe);
@@ -380,7 +383,7 @@ TEST(json_every_probe)
 
 TEST(json_signal_handle_without_siginfo)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char want[1024];
 
 	fill(&ev, DTPROC_PROBE_SIGNAL_HANDLE);
@@ -392,7 +395,7 @@ TEST(json_signal_handle_without_siginfo)
 
 TEST(json_drop)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 
 	fill(&ev, DTPROC_PROBE_EXEC);
 	ev.kind = DTPROC_EVENT_DROP;
@@ -404,7 +407,7 @@ TEST(json_drop)
 
 TEST(json_extreme_numbers)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	const char *s;
 
 	fill(&ev, DTPROC_PROBE_EXIT);
@@ -429,7 +432,7 @@ TEST(json_extreme_numbers)
 /* An unknown probe number still gives valid JSON. */
 TEST(json_unknown_probe)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 
 	fill(&ev, DTPROC_PROBE_COUNT);
 	EXPECT_TRUE(strstr(to_json(&ev), "\"probe\":\"unknown\"") != NULL);
@@ -440,7 +443,7 @@ TEST(json_unknown_probe)
 /* The execname of an exec event holding @bytes, as JSON. */
 static void expect_execname(const char *bytes, const char *want)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char w[256];
 
 	fill(&ev, DTPROC_PROBE_EXEC_SUCCESS);
@@ -476,7 +479,7 @@ TEST(json_escaping)
 /* A multi-byte character cut by the end of its array is not UTF-8. */
 TEST(json_utf8_cut_by_array_end)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 
 	fill(&ev, DTPROC_PROBE_EXEC_SUCCESS);
 	memset(ev.execname, 'a', sizeof(ev.execname));
@@ -496,7 +499,7 @@ TEST(json_utf8_cut_by_array_end)
  */
 TEST(json_unterminated_strings)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char want[512], fname[DTPROC_FNAME_LEN + 1];
 	char psargs[DTPROC_PSARGS_LEN + 1], path[DTPROC_PATH_LEN + 1];
 	const char *s;
@@ -536,7 +539,7 @@ TEST(json_unterminated_strings)
 
 TEST(json_sname)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 
 	fill(&ev, DTPROC_PROBE_SIGNAL_SEND);
 	ev.lwpsinfo.pr_sname = 0;
@@ -550,10 +553,41 @@ TEST(json_sname)
 }
 
 /* Like snprintf(): the length needed, a cut NUL-terminated line, no overrun. */
+/*
+ * LIBDTPROC_1.3: an event shorter than the library's struct (a program
+ * built against an older header) is read up to its size, never past: it
+ * ends at an inaccessible page, and the members it lacks count as 0.
+ */
+TEST(json_never_reads_past_size)
+{
+	size_t short_size = offsetof(struct dtproc_event, path);
+	long page = sysconf(_SC_PAGESIZE);
+	struct dtproc_event *ev, full;
+	char buf[4096];
+	char *map;
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	ASSERT_EQ(mprotect(map + page, page, PROT_NONE), 0);
+	ev = (struct dtproc_event *)(map + page - short_size);
+	fill(&full, DTPROC_PROBE_EXEC);
+	memcpy(ev, &full, short_size);
+	ev->size = short_size;
+	ASSERT_GT(dtproc_event_json(ev, buf, sizeof(buf)), 0);
+	if (!strstr(buf, "\"args\":{\"path\":\"\"}"))
+		DT_FAIL(1, "the path past the size is not empty: %s", buf);
+
+	ev->size = 0;
+	EXPECT_EQ(dtproc_event_json(ev, buf, sizeof(buf)), -EINVAL);
+	EXPECT_TRUE(strstr(dtproc_errmsg(), "sizeof(struct dtproc_event)"));
+	munmap(map, 2 * page);
+}
+
 TEST(json_truncation)
 {
 	char full[4096], buf[4200];
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int n, m;
 	size_t len, i;
 
@@ -603,6 +637,7 @@ static void rnd_bytes(void *p, size_t n)
 static void rnd_event(struct dtproc_event *ev)
 {
 	rnd_bytes(ev, sizeof(*ev));
+	ev->size = sizeof(*ev);
 	ev->kind = rnd() % 8 ? DTPROC_EVENT_PROBE : DTPROC_EVENT_DROP;
 	ev->probe = rnd() % (DTPROC_PROBE_COUNT + 2) - 1;
 	/* Mostly high bytes: exercise the UTF-8 paths. */
@@ -619,7 +654,7 @@ static void rnd_event(struct dtproc_event *ev)
 
 TEST(json_fuzz_valid)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	char buf[8192];
 	int i, n;
 
@@ -637,7 +672,7 @@ TEST(json_fuzz_valid)
 TEST(json_python_parses)
 {
 	char path[] = "/tmp/dtproc-json-XXXXXX", cmd[512], buf[8192];
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	FILE *f;
 	int fd, i, p, st;
 

@@ -3,7 +3,7 @@
  * Host-side tests of tools/dtproc/tree.c and svg.c, "dtproc report tree":
  * a fixed sequence of proc events (a little make -j2) makes the tree; its
  * text is checked line by line, and its SVG is rendered to PNG by
- * rsvg-convert (librsvg2-bin, installed by tools/deps) and the picture
+ * rsvg-convert (librsvg2-bin, installed by tools/build/deps) and the picture
  * checked for one bar per process, of the colour of how it ended.
  */
 #include <stdint.h>
@@ -285,7 +285,7 @@ TEST(tree_svg_renders_a_bar_per_process)
 	ASSERT_EQ(fclose(f), 0);
 
 	if (system("command -v rsvg-convert >/dev/null"))
-		SKIP("no rsvg-convert: run tools/deps (it installs librsvg2-bin)");
+		SKIP("no rsvg-convert: run tools/build/deps (it installs librsvg2-bin)");
 	unlink(PNG_PATH);
 	ASSERT_EQ(system("rsvg-convert --background-color=white -o " PNG_PATH " " SVG_PATH), 0);
 	ASSERT_EQ(png_read(PNG_PATH, &img), 0);

@@ -99,13 +99,32 @@ static int create(long n)
 	return 0;
 }
 
+/* Run the caller on @cpu only (if there is such a CPU). */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * A victim spinning on CPU 1 while the controller runs on CPU 0: where
+ * the two meet decides a round trip's cost (on one CPU the controller
+ * waits for the spinner's time slice to end), so both methods measure
+ * the same placement, every round.
+ */
 static pid_t spinner(void)
 {
 	pid_t pid = fork();
 
-	if (!pid)
+	if (!pid) {
+		pin(1);
 		for (;;)
 			;
+	}
+	pin(0);
 	return pid;
 }
 

@@ -42,6 +42,7 @@
 
 static volatile sig_atomic_t stop, mark;
 static unsigned long long per_cpu[8];	/* events received, by firing CPU */
+static int feed_errors;			/* feed reads that failed */
 
 static void on_term(int sig)
 {
@@ -85,9 +86,18 @@ static int loop(long n)
 static void count(struct dtproc_feed *feed, unsigned long long *events,
 		  unsigned long long *lost, unsigned long long *trues)
 {
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
+	int ret;
 
-	while (dtproc_feed_next(feed, &ev) > 0) {
+	while ((ret = dtproc_feed_next(feed, &ev)) != 0) {
+		if (ret < 0) {
+			/* said, and counted: a round that lost its feed shows why */
+			fprintf(stderr, "proc_bench: %s\n", dtproc_errmsg());
+			feed_errors++;
+			if (ret != -ENOBUFS)
+				return;
+			continue;
+		}
 		if (ev.kind == DTPROC_EVENT_DROP) {
 			*lost += ev.dropped;
 			continue;
@@ -111,8 +121,11 @@ static int drain(void)
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
-		if (dtproc_feed_wait(feed, 50) < 0)
+		if (dtproc_feed_wait(feed, 50) < 0) {
+			fprintf(stderr, "drain: %s\n", dtproc_errmsg());
+			feed_errors++;
 			break;
+		}
 		count(feed, &events, &lost, &trues);
 		if (mark) {
 			mark = 0;
@@ -122,7 +135,8 @@ static int drain(void)
 	}
 	count(feed, &events, &lost, &trues);
 	printf("drain_events %llu\ndrain_lost %llu\ndrain_true_exits %llu\n"
-	       "drain_by_cpu %llu/%llu\n", events, lost, trues, per_cpu[0], per_cpu[1]);
+	       "drain_by_cpu %llu/%llu\ndrain_errors %d\n", events, lost, trues,
+	       per_cpu[0], per_cpu[1], feed_errors);
 	dtproc_feed_close(feed);
 	return 0;
 }
@@ -222,7 +236,7 @@ static int storm(long n, int slow)
 	unsigned long long expect = 1, creates = 0, dropped = 0, gaps = 0;
 	unsigned long long received = 0;
 	struct dtproc_feed *feed;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	int go[2], done = 0, tiny = 4096, reaped = 0, idle = 0;
 	pid_t root;
 	char c;

@@ -8,41 +8,30 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "table.h"
 
 struct agg {
 	enum agg_kind		kind;
 	unsigned int		nkeys;
 	struct agg_entry	**entries;	/* in order of arrival */
 	size_t			n, cap;
-	size_t			*slots;		/* hash: entry index + 1, 0 free */
-	size_t			nslots;		/* a power of two, or 0 */
+	struct table		index;		/* keys -> entry */
 	const struct agg_entry	**sorted;
 	size_t			nsorted;	/* sorted[] is valid if == n */
 };
 
 /* --- keys --- */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *c = p;
-
-	while (len--) {
-		h ^= *c++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t keys_hash(const struct agg_key *keys, unsigned int nkeys)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = TABLE_HASH_INIT;
 	unsigned int i;
 
 	for (i = 0; i < nkeys; i++) {
 		if (keys[i].str)
-			h = fnv1a(h, keys[i].str, strlen(keys[i].str) + 1);
+			h = table_hash_bytes(h, keys[i].str, strlen(keys[i].str) + 1);
 		else
-			h = fnv1a(h, &keys[i].num, sizeof(keys[i].num));
+			h = table_hash_bytes(h, &keys[i].num, sizeof(keys[i].num));
 	}
 	return h;
 }
@@ -73,7 +62,21 @@ static int keys_cmp(const struct agg_key *l, const struct agg_key *r,
 	return 0;
 }
 
-/* --- the table --- */
+/* A tuple looked up in an aggregation's index. */
+struct agg_tuple {
+	const struct agg_key	*keys;
+	unsigned int		nkeys;
+};
+
+static bool entry_is(const void *item, const void *key)
+{
+	const struct agg_tuple *t = key;
+
+	return !keys_cmp(((const struct agg_entry *)item)->keys, t->keys,
+			 t->nkeys);
+}
+
+/* --- the aggregation --- */
 
 struct agg *agg_new(enum agg_kind kind, unsigned int nkeys)
 {
@@ -114,7 +117,7 @@ void agg_free(struct agg *a)
 	for (i = 0; i < a->n; i++)
 		entry_free(a->entries[i]);
 	free(a->entries);
-	free(a->slots);
+	table_fini(&a->index);
 	free(a->sorted);
 	free(a);
 }
@@ -124,66 +127,25 @@ size_t agg_size(const struct agg *a)
 	return a->n;
 }
 
-/* The slot of @keys: the one holding its entry, or the free one to use. */
-static size_t agg_slot(const struct agg *a, const struct agg_key *keys)
-{
-	size_t mask = a->nslots - 1;
-	size_t s = keys_hash(keys, a->nkeys) & mask;
-
-	while (a->slots[s]) {
-		const struct agg_entry *e = a->entries[a->slots[s] - 1];
-
-		if (!keys_cmp(e->keys, keys, a->nkeys))
-			break;
-		s = (s + 1) & mask;
-	}
-	return s;
-}
-
-static int agg_grow(struct agg *a)
-{
-	size_t nslots = a->nslots ? a->nslots * 2 : 64;
-	size_t *old = a->slots, oldn = a->nslots, i;
-
-	if (nslots < a->nslots)
-		return -ENOMEM;
-	a->slots = calloc(nslots, sizeof(*a->slots));
-	if (!a->slots) {
-		a->slots = old;
-		return -ENOMEM;
-	}
-	a->nslots = nslots;
-	for (i = 0; i < oldn; i++)
-		if (old[i])
-			a->slots[agg_slot(a, a->entries[old[i] - 1]->keys)] =
-				old[i];
-	free(old);
-	return 0;
-}
-
 const struct agg_entry *agg_lookup(const struct agg *a,
 				   const struct agg_key *keys)
 {
-	size_t s;
+	struct agg_tuple t = { .keys = keys, .nkeys = a->nkeys };
 
-	if (!a->nslots)
-		return NULL;
-	s = agg_slot(a, keys);
-	return a->slots[s] ? a->entries[a->slots[s] - 1] : NULL;
+	return table_find(&a->index, keys_hash(keys, a->nkeys), entry_is, &t);
 }
 
 /* The entry of @keys, created if need be; NULL when out of memory. */
 static struct agg_entry *agg_get(struct agg *a, const struct agg_key *keys)
 {
+	struct agg_tuple t = { .keys = keys, .nkeys = a->nkeys };
+	uint64_t hash = keys_hash(keys, a->nkeys);
 	struct agg_entry *e;
 	unsigned int i;
-	size_t s;
 
-	if ((a->n + 1) * 4 > a->nslots * 3 && agg_grow(a))
-		return NULL;
-	s = agg_slot(a, keys);
-	if (a->slots[s])
-		return a->entries[a->slots[s] - 1];
+	e = table_find(&a->index, hash, entry_is, &t);
+	if (e)
+		return e;
 
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 32;
@@ -212,8 +174,9 @@ static struct agg_entry *agg_get(struct agg *a, const struct agg_key *keys)
 		if (!e->buckets)
 			goto nomem;
 	}
+	if (table_add(&a->index, hash, e))
+		goto nomem;
 	a->entries[a->n++] = e;
-	a->slots[s] = a->n;
 	return e;
 nomem:
 	entry_free(e);
@@ -553,33 +516,24 @@ int agg_printa(struct agg *a, FILE *fp, const char *fmt)
 
 /* --- idmap --- */
 
-struct idslot {
+struct idvar {
 	int64_t		id;
 	uint64_t	num;
 	char		*str;
-	bool		used;
 };
 
 struct idmap {
-	struct idslot	*slots;
-	size_t		nslots;		/* a power of two, or 0 */
-	size_t		n;
+	struct table	vars;		/* id -> struct idvar */
 };
 
-static size_t id_home(const struct idmap *m, int64_t id)
+static bool idvar_is(const void *item, const void *key)
 {
-	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 17) &
-	       (m->nslots - 1);
+	return ((const struct idvar *)item)->id == *(const int64_t *)key;
 }
 
-/* The slot of @id: the one holding it, or the free one to use. */
-static size_t id_slot(const struct idmap *m, int64_t id)
+static uint64_t id_hash(int64_t id)
 {
-	size_t s = id_home(m, id);
-
-	while (m->slots[s].used && m->slots[s].id != id)
-		s = (s + 1) & (m->nslots - 1);
-	return s;
+	return table_hash_u64((uint64_t)id);
 }
 
 struct idmap *idmap_new(void)
@@ -587,111 +541,75 @@ struct idmap *idmap_new(void)
 	return calloc(1, sizeof(struct idmap));
 }
 
+static void idvar_free(struct idvar *v)
+{
+	free(v->str);
+	free(v);
+}
+
 void idmap_free(struct idmap *m)
 {
-	size_t i;
+	struct idvar *v;
+	size_t pos = 0;
 
 	if (!m)
 		return;
-	for (i = 0; i < m->nslots; i++)
-		if (m->slots[i].used)
-			free(m->slots[i].str);
-	free(m->slots);
+	while ((v = table_next(&m->vars, &pos)))
+		idvar_free(v);
+	table_fini(&m->vars);
 	free(m);
 }
 
 size_t idmap_size(const struct idmap *m)
 {
-	return m->n;
-}
-
-static int idmap_grow(struct idmap *m)
-{
-	size_t nslots = m->nslots ? m->nslots * 2 : 64;
-	struct idslot *old = m->slots;
-	size_t oldn = m->nslots, i;
-
-	if (nslots < m->nslots)
-		return -ENOMEM;
-	m->slots = calloc(nslots, sizeof(*m->slots));
-	if (!m->slots) {
-		m->slots = old;
-		return -ENOMEM;
-	}
-	m->nslots = nslots;
-	for (i = 0; i < oldn; i++)
-		if (old[i].used)
-			m->slots[id_slot(m, old[i].id)] = old[i];
-	free(old);
-	return 0;
+	return m->vars.n;
 }
 
 int idmap_set(struct idmap *m, int64_t id, uint64_t num, const char *str)
 {
+	struct idvar *v = table_find(&m->vars, id_hash(id), idvar_is, &id);
 	char *copy = NULL;
-	size_t s;
 
-	if ((m->n + 1) * 4 > m->nslots * 3 && idmap_grow(m))
-		return -ENOMEM;
 	if (str) {
 		copy = strdup(str);
 		if (!copy)
 			return -ENOMEM;
 	}
-	s = id_slot(m, id);
-	if (m->slots[s].used) {
-		free(m->slots[s].str);
-	} else {
-		m->slots[s].used = true;
-		m->slots[s].id = id;
-		m->n++;
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v || table_add(&m->vars, id_hash(id), v)) {
+			free(v);
+			free(copy);
+			return -ENOMEM;
+		}
+		v->id = id;
 	}
-	m->slots[s].num = num;
-	m->slots[s].str = copy;
+	free(v->str);
+	v->num = num;
+	v->str = copy;
 	return 0;
 }
 
 bool idmap_get(const struct idmap *m, int64_t id, uint64_t *num,
 	       const char **str)
 {
-	size_t s;
+	const struct idvar *v = table_find(&m->vars, id_hash(id), idvar_is, &id);
 
-	if (!m->nslots)
-		return false;
-	s = id_slot(m, id);
-	if (!m->slots[s].used)
+	if (!v)
 		return false;
 	if (num)
-		*num = m->slots[s].num;
+		*num = v->num;
 	if (str)
-		*str = m->slots[s].str;
+		*str = v->str;
 	return true;
 }
 
 bool idmap_del(struct idmap *m, int64_t id)
 {
-	size_t mask = m->nslots - 1, i, j, k;
+	struct idvar *v = table_del(&m->vars, id_hash(id), idvar_is, &id);
 
-	if (!m->nslots)
+	if (!v)
 		return false;
-	i = id_slot(m, id);
-	if (!m->slots[i].used)
-		return false;
-	free(m->slots[i].str);
-	m->slots[i].used = false;
-	m->slots[i].str = NULL;
-	m->n--;
-
-	/* Linear probing: shift later members of the run back into the hole. */
-	for (j = (i + 1) & mask; m->slots[j].used; j = (j + 1) & mask) {
-		k = id_home(m, m->slots[j].id);
-		/* Leave slot j alone if its home lies cyclically in (i, j]. */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		m->slots[i] = m->slots[j];
-		m->slots[j].used = false;
-		m->slots[j].str = NULL;
-		i = j;
-	}
+	idvar_free(v);
 	return true;
 }

@@ -140,7 +140,8 @@ int bp_target_start(struct bp_target *t, int nprobes, char **probes,
 	for (i = 0; i < nprobes; i++) {
 		ret = dtproc_bps_add(t->bps, probes[i], action);
 		if (ret == -ENOENT) {
-			fail("no probe matched '%s': %s (list them with nm)",
+			/* the library's message says what to do */
+			fail("no probe matched '%s': %s",
 			     probes[i], dtproc_errmsg());
 			goto fail;
 		}

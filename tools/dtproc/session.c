@@ -100,11 +100,10 @@ static int session_status(int wstatus)
 /* dtproc_create() failed: say why, and what to do about it. */
 int session_create_failed(const char *file)
 {
+	/* the library's message, with the CLI's own advice for -c */
 	if (errno == ENOENT)
-		return fail("%s (-c runs a program, not a shell: is '%s' in PATH? for shell syntax use -c \"sh -c '...'\")",
-			    dtproc_errmsg(), file);
-	if (errno == EACCES)
-		return fail("%s (is it executable?)", dtproc_errmsg());
+		return fail("failed to execute %s: no such program (-c runs a program, not a shell: is '%s' in PATH? for shell syntax use -c \"sh -c '...'\")",
+			    file, file);
 	return fail("%s", dtproc_errmsg());
 }
 
@@ -114,7 +113,7 @@ int session_run(const struct session_opts *o, session_event_fn fn, void *arg)
 	double deadline = 0, reaped_at = 0;
 	struct dtproc_handle *h = NULL;
 	struct dtproc_feed *feed;
-	struct dtproc_event ev;
+	struct dtproc_event ev = DTPROC_EVENT_INIT;
 	struct dtproc *dp = NULL;
 	pid_t target = o->pid;
 	int wstatus = 0, status = 0, ret;

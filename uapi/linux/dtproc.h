@@ -39,9 +39,11 @@
  *    hung task, is frozen by suspend's freezer; ps shows it as 'I' (idle).
  *    The cgroup v2 freezer does not count a parked thread as frozen: a
  *    freeze of its cgroup completes once the stop ends, the thread then
- *    entering the freezer's trap, not user code.  io_uring and other
- *    kernel worker threads of a process are not the program's: never
- *    stopped, never counted.
+ *    entering the freezer's trap, not user code.  A core-dumping signal
+ *    sent to a parked victim waits, as for a job-stopped process: the
+ *    victim dumps once continued, every thread in the core.  io_uring
+ *    and other kernel worker threads of a process are not the program's:
+ *    never stopped, never counted.
  *
  *    Stopped, the promise: when GRAB, STOP or STATUS with DTPROC_STATUS_WAIT
  *    return 0 for a victim still alive and controlled, no thread of the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The demo, as run inside the guest by tools/demo.
+# The demo, as run inside the guest by tools/demo/run.
 set -e
 say() { printf '\n=== %s\n' "$*"; }
 
@@ -16,16 +16,16 @@ say "dtproc trace -j -n exec-success,exit: the same as JSON lines"
 dtproc trace -j -n exec-success,exit -c 'sh -c "/bin/true"'
 
 say "dtproc report whoexec -c workload   (whoexec.d)"
-dtproc report whoexec -c 'sh demo-workload.sh'
+dtproc report whoexec -c 'sh workload.sh'
 
 say "dtproc report progtime -c workload  (progtime.d)"
-dtproc report progtime -c 'sh demo-workload.sh'
+dtproc report progtime -c 'sh workload.sh'
 
 say "dtproc report lwptime -c workload   (lwptime.d)"
-dtproc report lwptime -c 'sh demo-workload.sh'
+dtproc report lwptime -c 'sh workload.sh'
 
 say "dtproc report sig -c workload       (sig.d)"
-dtproc report sig -c 'sh demo-workload.sh'
+dtproc report sig -c 'sh workload.sh'
 
 say "process control: dtproc stop -p PID (pstop), then kill -CONT (prun)"
 sh -c 'while :; do :; done' &
