@@ -116,10 +116,10 @@ static inline pid_t victim(void (*fn)(void))
 
 static inline bool wait_for(volatile long *v, long want, int ms)
 {
-	long long end = cu_now_ms() + ms;
+	long long end = ut_now_ms() + ms;
 
 	while (*v < want) {
-		if (cu_now_ms() > end)
+		if (ut_now_ms() > end)
 			return false;
 		usleep(1000);
 	}
@@ -199,7 +199,7 @@ static inline __u64 bp_hits(int fd, pid_t pid, __u32 id)
 static inline void finish(int fd, pid_t pid)
 {
 	close(fd);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 /* Where thread @tid of @pid sleeps. */
@@ -256,7 +256,7 @@ static inline void xol_census(pid_t pid, int *at_xol, int *in_d, bool log)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
 			 d->d_name);
-		if (cu_stat_state_of(path) == 'D') {
+		if (ut_stat_state_of(path) == 'D') {
 			(*in_d)++;
 			if (log)
 				log_wchan(pid, d->d_name);

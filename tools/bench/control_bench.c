@@ -177,14 +177,18 @@ __asm__(".pushsection .text\n"
 	".size bench_target, .-bench_target\n"
 	".popsection\n");
 
+/* A victim calling bench_target() in a loop, placed as spinner()'s. */
 static pid_t caller(void)
 {
 	static volatile long calls;
 	pid_t pid = fork();
 
-	if (!pid)
+	if (!pid) {
+		pin(1);
 		for (;;)
 			bench_target(&calls);
+	}
+	pin(0);
 	return pid;
 }
 
