@@ -30,6 +30,8 @@
  * it from uprobe_deny_signal()) leaves its park held: a worker queues each
  * park held for DTPROC_XOL_KICK again, TWA_SIGNAL (it holds itself back
  * again if its thread still steps), or drops it if its thread has exited.
+ * Meanwhile the thread may run its signal handler and on, and sleep: a
+ * thread with a park held back never counts as stopped (dtproc_xol_held()).
  *
  * While nothing is held the notifier costs an atomic read per #DB from
  * user mode.  A held park keeps a reference to its thread (for the
@@ -50,8 +52,8 @@
 
 #define DTPROC_XOL_HASH_BITS	6
 
-static DEFINE_HASHTABLE(dtproc_xol_held, DTPROC_XOL_HASH_BITS);
-static DEFINE_RAW_SPINLOCK(dtproc_xol_lock);	/* dtproc_xol_held */
+static DEFINE_HASHTABLE(dtproc_xol_table, DTPROC_XOL_HASH_BITS);
+static DEFINE_RAW_SPINLOCK(dtproc_xol_lock);	/* dtproc_xol_table */
 static atomic_t dtproc_xol_nheld = ATOMIC_INIT(0);
 static void dtproc_xol_kick_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(dtproc_xol_kick_work, dtproc_xol_kick_fn);
@@ -80,7 +82,7 @@ void dtproc_xol_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	w->since = jiffies;
 	atomic_inc(&dtproc_xol_nheld);
 	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
-	hash_add(dtproc_xol_held, &w->node, (unsigned long)current);
+	hash_add(dtproc_xol_table, &w->node, (unsigned long)current);
 	raw_spin_unlock_irqrestore(&dtproc_xol_lock, flags);
 	schedule_delayed_work(&dtproc_xol_kick_work, DTPROC_XOL_KICK);
 }
@@ -92,6 +94,29 @@ void dtproc_xol_resumed(struct dtproc_xol_wait *w)
 		put_task_struct(w->task);	/* current: never the last */
 		w->task = NULL;
 	}
+}
+
+/*
+ * Has @t a park held back (so it is not stopped, whatever its state)?
+ * Any context.
+ */
+bool dtproc_xol_held(struct task_struct *t)
+{
+	struct dtproc_xol_wait *w;
+	unsigned long flags;
+	bool held = false;
+
+	if (!atomic_read(&dtproc_xol_nheld))
+		return false;
+	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
+	hash_for_each_possible(dtproc_xol_table, w, node, (unsigned long)t) {
+		if (w->task == t) {
+			held = true;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&dtproc_xol_lock, flags);
+	return held;
 }
 
 /*
@@ -111,7 +136,7 @@ static int dtproc_xol_notify(struct notifier_block *nb, unsigned long val,
 	    !args->regs || !user_mode(args->regs))
 		return NOTIFY_DONE;
 	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
-	hash_for_each_possible_safe(dtproc_xol_held, w, tmp, node,
+	hash_for_each_possible_safe(dtproc_xol_table, w, tmp, node,
 				    (unsigned long)current) {
 		if (w->task != current ||
 		    dtproc_task_work_add_noalloc(current, w->cb, TWA_RESUME))
@@ -142,7 +167,7 @@ static void dtproc_xol_kick_fn(struct work_struct *work)
 	int bkt;
 
 	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
-	hash_for_each_safe(dtproc_xol_held, bkt, tmp, w, node) {
+	hash_for_each_safe(dtproc_xol_table, bkt, tmp, w, node) {
 		if (time_before(jiffies, w->since + DTPROC_XOL_KICK))
 			continue;
 		hash_del(&w->node);
@@ -150,7 +175,7 @@ static void dtproc_xol_kick_fn(struct work_struct *work)
 		if (dtproc_task_work_add_noalloc(w->task, w->cb, TWA_SIGNAL))
 			hlist_add_head(&w->node, &gone);
 	}
-	more = !hash_empty(dtproc_xol_held);
+	more = !hash_empty(dtproc_xol_table);
 	raw_spin_unlock_irqrestore(&dtproc_xol_lock, flags);
 
 	hlist_for_each_entry_safe(w, tmp, &gone, node) {

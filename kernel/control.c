@@ -635,11 +635,17 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
 	return NULL;
 }
 
-/* Can @t not run user code now (asleep where no park reaches, or parked)? */
+/*
+ * Can @t not run user code now: asleep where no park's wake-up reaches it,
+ * with its park queued (it parks on its way back to user mode)?  Not if
+ * its park is held back (bp_xol.c): a step that ended without a #DB (it
+ * trapped) lets it run its signal handler and on, sleeping meanwhile too.
+ */
 static bool dtproc_thread_held(struct task_struct *t)
 {
-	return READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
-					__TASK_TRACED);
+	return (READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE |
+					 __TASK_STOPPED | __TASK_TRACED)) &&
+	       !dtproc_xol_held(t);
 }
 
 /* Is @t parked for @proc's current stop?  Takes proc->lock. */

@@ -162,6 +162,7 @@ bool dtproc_xol_stepping(void);
 void dtproc_xol_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 		     void (*drop)(struct callback_head *cb));
 void dtproc_xol_resumed(struct dtproc_xol_wait *w);
+bool dtproc_xol_held(struct task_struct *t);
 int dtproc_xol_init(void);
 void dtproc_xol_cleanup(void);
 

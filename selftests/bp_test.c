@@ -10,6 +10,8 @@
  * very binary, which the constructor below turns into the workload again.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <ucontext.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -108,6 +110,58 @@ static void wl_vfork(void)
 	pause();
 	_exit(0);
 }
+
+/* bp_target(NULL): the stepped instruction faults; skip it. */
+static void trap_segv(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+
+	if (uc->uc_mcontext.gregs[REG_RIP] != (long)bp_target)
+		_exit(9);
+	uc->uc_mcontext.gregs[REG_RIP] += 3;	/* incq (%rdi) */
+	__atomic_fetch_add(&shm->faults, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *wl_trap_thread(void *arg)
+{
+	volatile long *c = arg;
+	pid_t p;
+
+	__atomic_fetch_add(&shm->started, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		bp_target(NULL);
+		if (shm->phase != 1)
+			continue;
+		p = vfork();
+		if (p == 0) {
+			usleep(shm->dsleep);
+			_exit(0);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		__atomic_fetch_add(&shm->vforks, 1, __ATOMIC_SEQ_CST);
+		while (shm->phase == 1)
+			(*c)++;
+	}
+	return NULL;
+}
+
+static void wl_trap(void)
+{
+	struct sigaction sa = { .sa_sigaction = trap_segv,
+				.sa_flags = SA_SIGINFO | SA_NODEFER };
+	pthread_t t;
+	long i;
+
+	sigaction(SIGSEGV, &sa, NULL);
+	shm->tid = gettid();
+	for (i = 1; i < shm->nthreads; i++)
+		if (pthread_create(&t, NULL, wl_trap_thread,
+				   (void *)&shm->slot[i]))
+			_exit(3);
+	wl_trap_thread((void *)&shm->counter);
+}
+
 
 /*
  * Re-exec forever, one bp_target call per image; every image at the same
@@ -637,6 +691,61 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	ASSERT_TRUE(cu_reap(pid, &status, 60000));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(fd);
+}
+
+/*
+ * A stop that catches a thread between a hit's handler and a single-step
+ * that traps (the probed instruction faults: no #DB): once the stop has
+ * settled, no thread runs user code, also one that went on to sleep
+ * uninterruptibly (a vfork parent) with its park held back.  (From the
+ * lead's review of the XOL fix.)
+ */
+TEST_TIMEOUT(trapped_step_settled_no_user_code, 900)
+{
+	static const long sleeps[] = { 30000, 60000, 90000 };
+	struct dtproc_status st;
+	int fd = open_dtproc(), r;
+	long before, after, vf;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 8;
+	pid = grab_victim(fd, wl_trap);
+	ASSERT_TRUE(wait_for(&shm->started, 8, 60000));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = pid;
+	for (r = 0; r < 30; r++) {
+		shm->dsleep = sleeps[r % 3];
+		ASSERT_TRUE(wait_for(&shm->faults, shm->faults + 50, 60000));
+		vf = shm->vforks;
+		shm->phase = 1;
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
+		/*
+		 * a requested stop too: in phase 1 a thread calls bp_target
+		 * once more at most, a hit may not come
+		 */
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+		st.flags = DTPROC_STATUS_WAIT;
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+		before = calls();
+		cu_sleep_ms(400);
+		after = calls();
+		TH_LOG("round %d sleep %ld us: settled %u/%u, %ld vforks, user-code increments after settle %ld",
+		       r, shm->dsleep, st.nstopped, st.nthreads,
+		       shm->vforks - vf, after - before);
+		EXPECT_EQ(after, before);
+		if (after != before)
+			break;
+		shm->phase = 2;
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		shm->phase = 0;
+	}
+	finish(fd, pid);
 }
 
 /*

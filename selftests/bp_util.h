@@ -44,6 +44,9 @@ struct vshm {
 	volatile long traps;	/* tracer: SIGTRAPs it saw */
 	volatile long faults;	/* victim: bp_fault's SIGSEGVs (bp_hard_test) */
 	volatile long spin;	/* test: a SIGSEGV spins for good (bp_hard_test) */
+	volatile long phase;	/* test: trapped-step workload's phase */
+	volatile long dsleep;	/* test: vfork child's sleep, us */
+	volatile long vforks;	/* victim: vforks done in phase 1 */
 };
 
 static struct vshm *shm;
