@@ -708,7 +708,7 @@ err:
 	return ret;
 }
 
-int dtproc_bp_add(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
+int dtproc_bp_place(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
 	struct dtproc_bp_req r = { .bp = req };
 	int ret;
@@ -743,7 +743,7 @@ static int dtproc_bp_set_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	return ret;
 }
 
-int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
+int dtproc_bp_change(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
 	struct dtproc_bp_req r = { .bp = req };
 	int ret;
@@ -774,7 +774,7 @@ static int dtproc_bp_del_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	return 0;
 }
 
-int dtproc_bp_del(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
+int dtproc_bp_remove(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req)
 {
 	if (req->flags & ~DTPROC_BP_PIDFD || req->action || !req->id ||
 	    req->pad || req->addr || req->peek)
@@ -843,8 +843,8 @@ out:
 	return 0;
 }
 
-int dtproc_bp_list(struct dtproc_consumer *c, pid_t nr,
-		   struct dtproc_bp_list *l)
+int dtproc_bp_report(struct dtproc_consumer *c, pid_t nr,
+		     struct dtproc_bp_list *l)
 {
 	struct dtproc_bp_list_req r = { .list = l };
 	size_t usize = l->info_size, csize;

@@ -643,9 +643,15 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
  */
 static bool dtproc_thread_held(struct task_struct *t)
 {
-	return (READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE |
-					 __TASK_STOPPED | __TASK_TRACED)) &&
-	       !dtproc_xol_held(t);
+	if (!(READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
+				       __TASK_TRACED)))
+		return false;
+	/*
+	 * The state, then the hold: a thread asleep after dtproc_xol_hold()
+	 * shows its hold (its sleep's set_current_state() is a full barrier).
+	 */
+	smp_rmb();
+	return !dtproc_xol_held(t);
 }
 
 /* Is @t parked for @proc's current stop?  Takes proc->lock. */
@@ -1245,7 +1251,7 @@ static bool dtproc_create_stale(struct dtproc_proc *proc, struct pid *pid,
 	return !seen;
 }
 
-int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
+int dtproc_ctl_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 {
 	u32 flags = g->flags & ~DTPROC_GRAB_PIDFD;
 	struct dtproc_proc *proc;
@@ -1319,7 +1325,7 @@ int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g)
 		if (!ret)	/* an exec may have completed meanwhile */
 			ret = dtproc_grab_recheck(proc, pid, g);
 		if (ret)	/* interrupted, or it is gone: no half grabs */
-			dtproc_release(c, nr);
+			dtproc_ctl_release(c, nr);
 	}
 	dtproc_proc_put(proc);
 out:
@@ -1454,12 +1460,12 @@ static int dtproc_release_as(struct dtproc_consumer *c, pid_t nr, u32 unflags)
 	return ret;
 }
 
-int dtproc_release(struct dtproc_consumer *c, pid_t nr)
+int dtproc_ctl_release(struct dtproc_consumer *c, pid_t nr)
 {
 	return dtproc_release_as(c, nr, 0);
 }
 
-int dtproc_continue(struct dtproc_consumer *c, pid_t nr)
+int dtproc_ctl_continue(struct dtproc_consumer *c, pid_t nr)
 {
 	struct dtproc_victim *v;
 	unsigned long flags;
@@ -1483,7 +1489,7 @@ int dtproc_continue(struct dtproc_consumer *c, pid_t nr)
 	return ret;
 }
 
-int dtproc_stop(struct dtproc_consumer *c, pid_t nr)
+int dtproc_ctl_stop(struct dtproc_consumer *c, pid_t nr)
 {
 	struct dtproc_proc *proc = NULL;
 	struct dtproc_victim *v;
@@ -1693,7 +1699,7 @@ static int dtproc_status_threads(struct dtproc_consumer *c,
 	return ret;
 }
 
-int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st)
+int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
 {
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;

@@ -76,7 +76,7 @@ static long dtproc_ioc_grab(struct dtproc_consumer *c, void __user *argp)
 		return ret;
 	if (g.memfd && !(g.flags & DTPROC_GRAB_MEMFD))
 		return -EINVAL;
-	return dtproc_grab(c, &g);
+	return dtproc_ctl_grab(c, &g);
 }
 
 /* RELEASE, CONTINUE and STOP: a pid, and one action on it. */
@@ -114,7 +114,7 @@ static long dtproc_ioc_status(struct dtproc_consumer *c, void __user *argp)
 	if (ret)
 		return ret;
 	st.flags &= ~DTPROC_STATUS_PIDFD;
-	ret = dtproc_status(c, &st);
+	ret = dtproc_ctl_status(c, &st);
 	if (ret)
 		return ret;
 	st.pid = id;	/* as the caller named it */
@@ -154,7 +154,7 @@ static long dtproc_ioc_bp_list(struct dtproc_consumer *c, void __user *argp)
 	ret = dtproc_resolve(c, l.pid, l.flags & DTPROC_BP_PIDFD, &nr);
 	if (ret)
 		return ret;
-	ret = dtproc_bp_list(c, nr, &l);
+	ret = dtproc_bp_report(c, nr, &l);
 	if (ret)
 		return ret;
 	return dtproc_arg_out(argp, &l, sizeof(l));
@@ -209,19 +209,19 @@ static long dtproc_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(DTPROC_IOC_GRAB):
 		return dtproc_ioc_grab(c, argp);
 	case _IOC_NR(DTPROC_IOC_RELEASE):
-		return dtproc_ioc_pid(c, argp, dtproc_release);
+		return dtproc_ioc_pid(c, argp, dtproc_ctl_release);
 	case _IOC_NR(DTPROC_IOC_CONTINUE):
-		return dtproc_ioc_pid(c, argp, dtproc_continue);
+		return dtproc_ioc_pid(c, argp, dtproc_ctl_continue);
 	case _IOC_NR(DTPROC_IOC_STOP):
-		return dtproc_ioc_pid(c, argp, dtproc_stop);
+		return dtproc_ioc_pid(c, argp, dtproc_ctl_stop);
 	case _IOC_NR(DTPROC_IOC_STATUS):
 		return dtproc_ioc_status(c, argp);
 	case _IOC_NR(DTPROC_IOC_BP_ADD):
-		return dtproc_ioc_bp(c, argp, dtproc_bp_add);
+		return dtproc_ioc_bp(c, argp, dtproc_bp_place);
 	case _IOC_NR(DTPROC_IOC_BP_SET):
-		return dtproc_ioc_bp(c, argp, dtproc_bp_set);
+		return dtproc_ioc_bp(c, argp, dtproc_bp_change);
 	case _IOC_NR(DTPROC_IOC_BP_DEL):
-		return dtproc_ioc_bp(c, argp, dtproc_bp_del);
+		return dtproc_ioc_bp(c, argp, dtproc_bp_remove);
 	case _IOC_NR(DTPROC_IOC_BP_LIST):
 		return dtproc_ioc_bp_list(c, argp);
 	default:
@@ -241,7 +241,7 @@ static __poll_t dtproc_poll(struct file *file, poll_table *wait)
 	return dtproc_consumer_poll(file->private_data, file, wait);
 }
 
-static int dtproc_open(struct inode *inode, struct file *file)
+static int dtproc_dev_open(struct inode *inode, struct file *file)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -266,7 +266,7 @@ static int dtproc_release_file(struct inode *inode, struct file *file)
 
 static const struct file_operations dtproc_fops = {
 	.owner		= THIS_MODULE,
-	.open		= dtproc_open,
+	.open		= dtproc_dev_open,
 	.flush		= dtproc_flush,
 	.release	= dtproc_release_file,
 	.read		= dtproc_read,

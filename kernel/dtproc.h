@@ -173,9 +173,9 @@ int dtproc_feed_init(void);
 void dtproc_feed_exit(void);
 void dtproc_feed_kick(void);
 struct sock;
-int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags);
-int dtproc_feed_unsubscribe(struct sock *sk);
-void dtproc_feed_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped);
+int dtproc_feed_sub_add(struct sock *sk, u32 mask, pid_t pid, u32 flags);
+int dtproc_feed_sub_del(struct sock *sk);
+void dtproc_feed_probe_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped);
 
 /* event.c: records as DTPROC_CMD_EVENT messages */
 int dtproc_event_put(struct sk_buff *skb, const struct dtproc_rec *rec,
@@ -194,19 +194,19 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 __poll_t dtproc_consumer_poll(struct dtproc_consumer *c, struct file *file,
 			      struct poll_table_struct *wait);
 struct dtproc_grab;
-int dtproc_grab(struct dtproc_consumer *c, struct dtproc_grab *g);
+int dtproc_ctl_grab(struct dtproc_consumer *c, struct dtproc_grab *g);
 int dtproc_resolve(struct dtproc_consumer *c, s32 id, bool pidfd, pid_t *nrp);
-int dtproc_release(struct dtproc_consumer *c, pid_t pid);
-int dtproc_continue(struct dtproc_consumer *c, pid_t pid);
-int dtproc_stop(struct dtproc_consumer *c, pid_t pid);
-int dtproc_status(struct dtproc_consumer *c, struct dtproc_status *st);
+int dtproc_ctl_release(struct dtproc_consumer *c, pid_t pid);
+int dtproc_ctl_continue(struct dtproc_consumer *c, pid_t pid);
+int dtproc_ctl_stop(struct dtproc_consumer *c, pid_t pid);
+int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st);
 
 /* bp.c: breakpoints */
-int dtproc_bp_add(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
-int dtproc_bp_set(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
-int dtproc_bp_del(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
-int dtproc_bp_list(struct dtproc_consumer *c, pid_t nr,
-		   struct dtproc_bp_list *l);
+int dtproc_bp_place(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
+int dtproc_bp_change(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
+int dtproc_bp_remove(struct dtproc_consumer *c, pid_t nr, struct dtproc_bp *req);
+int dtproc_bp_report(struct dtproc_consumer *c, pid_t nr,
+		     struct dtproc_bp_list *l);
 int dtproc_bp_init(void);
 void dtproc_bp_cleanup(void);
 void dtproc_control_cleanup(void);

@@ -499,7 +499,7 @@ static int dtproc_sub_set(struct dtproc_sub *sub, u32 mask, pid_t pid,
  * Subscribe the socket @sk, or change its subscription.  @pid is in the
  * caller's pid namespace.  Once this returns 0 the hooks are in place.
  */
-int dtproc_feed_subscribe(struct sock *sk, u32 mask, pid_t pid, u32 flags)
+int dtproc_feed_sub_add(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 {
 	struct dtproc_sub *sub;
 	struct pid *p = NULL;
@@ -554,7 +554,7 @@ out:
 	return ret;
 }
 
-int dtproc_feed_unsubscribe(struct sock *sk)
+int dtproc_feed_sub_del(struct sock *sk)
 {
 	struct dtproc_sub *sub;
 	int ret = -ENOENT;
@@ -570,7 +570,7 @@ int dtproc_feed_unsubscribe(struct sock *sk)
 	return ret;
 }
 
-void dtproc_feed_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped)
+void dtproc_feed_probe_stats(int probe, u64 *hits, u64 *delivered, u64 *dropped)
 {
 	mutex_lock(&dtproc_feed_lock);
 	*hits = dtproc_ring_hits(probe);

@@ -101,7 +101,7 @@ static int dtproc_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 				    "descendants of which process?");
 		return -EINVAL;
 	}
-	return dtproc_feed_subscribe(NETLINK_CB(skb).sk,
+	return dtproc_feed_sub_add(NETLINK_CB(skb).sk,
 				     nla_get_u32(info->attrs[DTPROC_A_PROBE_MASK]),
 				     pid, flags);
 }
@@ -112,7 +112,7 @@ static int dtproc_genl_unsubscribe(struct sk_buff *skb, struct genl_info *info)
 
 	if (ret)
 		return ret;
-	return dtproc_feed_unsubscribe(NETLINK_CB(skb).sk);
+	return dtproc_feed_sub_del(NETLINK_CB(skb).sk);
 }
 
 static int dtproc_put_stats(struct sk_buff *msg, int probe)
@@ -120,7 +120,7 @@ static int dtproc_put_stats(struct sk_buff *msg, int probe)
 	u64 hits, delivered, dropped;
 	struct nlattr *nest;
 
-	dtproc_feed_stats(probe, &hits, &delivered, &dropped);
+	dtproc_feed_probe_stats(probe, &hits, &delivered, &dropped);
 	nest = nla_nest_start(msg, DTPROC_A_STATS);
 	if (!nest ||
 	    nla_put_u32(msg, DTPROC_STATS_A_PROBE, probe) ||

@@ -131,7 +131,7 @@ static pid_t mounted_victim(int fd, __u32 *id)
 
 	mkdir(MNT_DIR, 0755);
 	ASSERT_OK(mount("none", MNT_DIR, "tmpfs", 0, NULL));
-	cu_copy_file("/proc/self/exe", MNT_EXE, 0755);
+	ut_copy_file("/proc/self/exe", MNT_EXE, 0755);
 	shm_new();
 	fflush(NULL);
 	pid = fork();
@@ -154,12 +154,12 @@ static pid_t mounted_victim(int fd, __u32 *id)
 /* umount(MNT_DIR), retried for up to @ms while EBUSY; its result. */
 static int umount_within(int ms)
 {
-	long long end = cu_now_ms() + ms;
+	long long end = ut_now_ms() + ms;
 	int r;
 
 	while ((r = umount2(MNT_DIR, 0)) && errno == EBUSY &&
-	       cu_now_ms() < end)
-		cu_sleep_ms(50);
+	       ut_now_ms() < end)
+		ut_sleep_ms(50);
 	return r ? -errno : 0;
 }
 
@@ -176,7 +176,7 @@ TEST_TIMEOUT(umount_under_breakpoint_file, 300)
 
 	pid = mounted_victim(fd, &id);
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	r = umount2(MNT_DIR, 0);
 	TH_LOG("umount after the victim's exit, breakpoints held: %s",
 	       r ? strerror(errno) : "unmounted");
@@ -196,7 +196,7 @@ TEST_TIMEOUT(umount_after_release, 300)
 	pid = mounted_victim(fd, &id);
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	ASSERT_EQ(umount_within(10000), 0);
 	close(fd);
 }
@@ -214,7 +214,7 @@ TEST_TIMEOUT(exit_drops_breakpoints, 300)
 
 	pid = mounted_victim(fd, &id);
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	r = umount_within(10000);
 	TH_LOG("umount within 10 s of the victim's exit, its consumer open: %s",
 	       r ? strerror(-r) : "unmounted");
@@ -323,7 +323,7 @@ static void wait_break(int fd, pid_t pid)
 
 	do {
 		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-		cu_sleep_ms(20);
+		ut_sleep_ms(20);
 	} while (st.why != DTPROC_STOP_BREAK ||
 		 st.state != DTPROC_STATE_STOPPED);
 }
@@ -360,10 +360,10 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 	for (i = 0; i < 20; i++) {
 		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-		cu_sleep_ms(200);
+		ut_sleep_ms(200);
 		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
 		wait_break(fd, pid);
-		cu_sleep_ms(300);
+		ut_sleep_ms(300);
 		w = held_threads(fd, pid);
 		if (w)
 			break;
@@ -378,7 +378,7 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 	a.pid = pid;
 	ASSERT_OK(pthread_create(&t, NULL, add_locked, &a));
 	for (i = 0; i < 100 && !a.done; i++)
-		cu_sleep_ms(100);
+		ut_sleep_ms(100);
 	TH_LOG("BP_ADD of a refused instruction: %s",
 	       a.done ? "returned" : "waits (for the stop's end)");
 	if (!a.done) {
@@ -388,12 +388,12 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 		c.id = id;
 		ASSERT_OK(pthread_create(&t2, NULL, cont_thread, &c));
 		for (i = 0; i < 50 && !c.done; i++)
-			cu_sleep_ms(100);
+			ut_sleep_ms(100);
 		TH_LOG("BP_SET (count) and CONTINUE meanwhile: %s",
 		       c.done ? "returned" : "STILL BLOCKED after 5 s");
 		EXPECT_TRUE(c.done);
 		for (i = 0; i < 100 && !a.done; i++)
-			cu_sleep_ms(100);
+			ut_sleep_ms(100);
 	}
 	TH_LOG("BP_ADD: %s (ret %d, %s)",
 	       a.done ? "returned" : "STILL BLOCKED after the continue",
@@ -404,7 +404,7 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 		EXPECT_EQ(a.err, EINVAL);
 	}
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	pthread_join(t, NULL);
 	if (c.fd)
 		pthread_join(t2, NULL);
@@ -436,14 +436,14 @@ TEST_TIMEOUT(stop_catches_trapping_steps, 300)
 	pid = grab_victim(fd, wl_faults);
 	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
 	ASSERT_OK(bp_add(fd, pid, BP_FAULT_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
-	until = cu_now_ms() + CU_WAIT_MS;
-	while (bp_hits(fd, pid, id) < 2000 && cu_now_ms() < until)
-		cu_sleep_ms(10);
+	until = ut_now_ms() + CU_WAIT_MS;
+	while (bp_hits(fd, pid, id) < 2000 && ut_now_ms() < until)
+		ut_sleep_ms(10);
 	ASSERT_GE(bp_hits(fd, pid, id), 2000);
 	shm->spin = 1;
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
 	st.pid = pid;
-	until = cu_now_ms() + 30000;
+	until = ut_now_ms() + 30000;
 	for (;;) {
 		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
 		parked = 0;
@@ -452,11 +452,11 @@ TEST_TIMEOUT(stop_catches_trapping_steps, 300)
 		xol_census(pid, &at_xol, &in_d, false);
 		if (parked == 64 && !at_xol && !in_d)
 			break;
-		if (cu_now_ms() >= until) {
+		if (ut_now_ms() >= until) {
 			xol_census(pid, &at_xol, &in_d, true);
 			break;
 		}
-		cu_sleep_ms(100);
+		ut_sleep_ms(100);
 	}
 	TH_LOG("%ld faults, %llu hits; stop: state %u, %u of %u stopped, %d parked, %d at an XOL slot, %d in D",
 	       shm->faults, (unsigned long long)bp_hits(fd, pid, id),
@@ -466,7 +466,7 @@ TEST_TIMEOUT(stop_catches_trapping_steps, 300)
 	EXPECT_EQ(at_xol, 0);
 	EXPECT_EQ(in_d, 0);
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(fd);
 }

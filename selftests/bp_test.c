@@ -366,7 +366,7 @@ TEST(bad_requests)
 	/* not held at all, and no such process */
 	EXPECT_ERRNO(bp_add(ro, getpid(), BP_ADDR, DTPROC_BP_COUNT, 0, 0,
 			    NULL), ENOENT);
-	EXPECT_ERRNO(bp_add(fd, cu_unused_pid(), BP_ADDR, DTPROC_BP_COUNT, 0,
+	EXPECT_ERRNO(bp_add(fd, ut_unused_pid(), BP_ADDR, DTPROC_BP_COUNT, 0,
 			    0, NULL), ESRCH);
 	/* the next number after BP_LIST is unknown */
 	EXPECT_ERRNO(ioctl(fd, _IOWR(DTPROC_IOC_MAGIC, 0x0a, struct dtproc_bp),
@@ -540,7 +540,7 @@ TEST(stop_before_the_instruction)
 	EXPECT_EQ(th[0].why, DTPROC_STOP_BREAK);
 	EXPECT_EQ(th[0].addr, BP_ADDR);
 	/* it has not executed the instruction */
-	cu_sleep_ms(200);
+	ut_sleep_ms(200);
 	EXPECT_EQ(shm->counter, 0);
 	EXPECT_EQ(bp_hits(fd, pid, id), 1);
 
@@ -567,7 +567,7 @@ static void wait_break_settled(int fd, struct dtproc_status *st)
 		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, st));
 		if (st->why == DTPROC_STOP_BREAK)
 			break;
-		cu_sleep_ms(20);
+		ut_sleep_ms(20);
 	}
 	st->flags = DTPROC_STATUS_WAIT;
 	ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, st));
@@ -601,7 +601,7 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	EXPECT_EQ(st.bp_id, id);
 	EXPECT_EQ(st.bp_addr, BP_ADDR);
 	before = calls();
-	cu_sleep_ms(300);
+	ut_sleep_ms(300);
 	EXPECT_EQ(calls(), before);
 	TH_LOG("stopped with %ld calls done", before);
 
@@ -613,10 +613,10 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 	{
-		long long until = cu_now_ms() + CU_WAIT_MS;
+		long long until = ut_now_ms() + CU_WAIT_MS;
 
-		while (calls() <= before && cu_now_ms() < until)
-			cu_sleep_ms(1);
+		while (calls() <= before && ut_now_ms() < until)
+			ut_sleep_ms(1);
 		if (calls() <= before)
 			dump_tasks(pid);
 		ASSERT_GT(calls(), before);
@@ -646,7 +646,7 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nstopped, 64);
 	{
-		long long until = cu_now_ms() + 20000;
+		long long until = ut_now_ms() + 20000;
 		struct dtproc_thread th[64];
 		int parked, held, at_xol, in_d;
 		__u32 j;
@@ -666,11 +666,11 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 			xol_census(pid, &at_xol, &in_d, false);
 			if (parked == 64 && !at_xol && !in_d)
 				break;
-			if (cu_now_ms() >= until) {
+			if (ut_now_ms() >= until) {
 				xol_census(pid, &at_xol, &in_d, true);
 				break;
 			}
-			cu_sleep_ms(200);
+			ut_sleep_ms(200);
 		}
 		TH_LOG("second stop: %d parked, %d held, %d parked at an XOL slot, %d in D",
 		       parked, held, at_xol, in_d);
@@ -688,7 +688,7 @@ TEST_TIMEOUT(stop_64_threads_continue_kill, 600)
 
 	/* SIGKILL with every thread parked (or waiting for a slot) */
 	ASSERT_OK(kill(pid, SIGKILL));
-	ASSERT_TRUE(cu_reap(pid, &status, 60000));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(fd);
 }
@@ -732,7 +732,7 @@ TEST_TIMEOUT(trapped_step_settled_no_user_code, 900)
 		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
 		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 		before = calls();
-		cu_sleep_ms(400);
+		ut_sleep_ms(400);
 		after = calls();
 		TH_LOG("round %d sleep %ld us: settled %u/%u, %ld vforks, user-code increments after settle %ld",
 		       r, shm->dsleep, st.nstopped, st.nthreads,
@@ -776,12 +776,12 @@ TEST_TIMEOUT(count_under_ptrace, 300)
 		_exit(0);
 	}
 	{
-		long long until = cu_now_ms() + CU_WAIT_MS;
+		long long until = ut_now_ms() + CU_WAIT_MS;
 
-		while (cu_status_field(pid, "TracerPid:") != tracer &&
-		       cu_now_ms() < until)
-			cu_sleep_ms(10);
-		ASSERT_EQ(cu_status_field(pid, "TracerPid:"), tracer);
+		while (ut_status_field(pid, "TracerPid:") != tracer &&
+		       ut_now_ms() < until)
+			ut_sleep_ms(10);
+		ASSERT_EQ(ut_status_field(pid, "TracerPid:"), tracer);
 	}
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
@@ -796,8 +796,8 @@ TEST_TIMEOUT(count_under_ptrace, 300)
 	EXPECT_EQ(shm->counter, 110);
 	EXPECT_EQ(shm->traps, 0);
 	close(fd);
-	cu_kill(pid);
-	ASSERT_TRUE(cu_reap(tracer, &st, CU_WAIT_MS));
+	ut_kill(pid);
+	ASSERT_TRUE(ut_reap_within(tracer, &st, CU_WAIT_MS));
 }
 
 TEST(text_restored_after_release)
@@ -826,7 +826,7 @@ TEST(text_restored_after_release)
 	EXPECT_EQ(text_byte(pid, BP_ADDR), orig);
 	round_run(10);
 	EXPECT_EQ(shm->counter, 20);
-	cu_kill(pid);
+	ut_kill(pid);
 }
 
 TEST_TIMEOUT(exec_rearms, 300)
@@ -857,13 +857,13 @@ TEST_TIMEOUT(exec_rearms, 300)
 	/* an image without the file: unresolved */
 	shm->exec_now = 2;
 	{
-		long long until = cu_now_ms() + 60000;
+		long long until = ut_now_ms() + 60000;
 		char comm[64];
 
-		while (strcmp(cu_comm(pid, comm), "sleep") &&
-		       cu_now_ms() < until)
-			cu_sleep_ms(10);
-		ASSERT_STREQ(cu_comm(pid, comm), "sleep");
+		while (strcmp(ut_comm(pid, comm), "sleep") &&
+		       ut_now_ms() < until)
+			ut_sleep_ms(10);
+		ASSERT_STREQ(ut_comm(pid, comm), "sleep");
 	}
 	ASSERT_TRUE(bp_info(fd, pid, id, &info, NULL));
 	EXPECT_EQ(info.addr, 0);
@@ -878,7 +878,7 @@ TEST_TIMEOUT(exec_rearms, 300)
  */
 TEST_TIMEOUT(reexec_while_adding_and_removing, 600)
 {
-	long long end = cu_now_ms() + 400000;	/* the debug guest is slow */
+	long long end = ut_now_ms() + 400000;	/* the debug guest is slow */
 	__u64 hits = 0;
 	int fd = open_dtproc();
 	struct dtproc_status st;
@@ -892,7 +892,7 @@ TEST_TIMEOUT(reexec_while_adding_and_removing, 600)
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 	shm->go = 1;
 	ASSERT_TRUE(wait_for(&shm->target, 1, 60000));
-	while (cu_now_ms() < end && shm->execs < 5000 &&
+	while (ut_now_ms() < end && shm->execs < 5000 &&
 	       (shm->execs < 500 || hits < 500)) {
 		if (bp_add(fd, pid, shm->target, DTPROC_BP_COUNT, 0, 0, &id)) {
 			/* mid-exec: no mapping of the file at that moment */
@@ -900,7 +900,7 @@ TEST_TIMEOUT(reexec_while_adding_and_removing, 600)
 			continue;
 		}
 		adds++;
-		cu_sleep_ms(50);	/* armed across most execs */
+		ut_sleep_ms(50);	/* armed across most execs */
 		hits += bp_hits(fd, pid, id);
 		ASSERT_OK(bp_del(fd, pid, id));
 	}

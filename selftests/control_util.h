@@ -282,17 +282,4 @@ static inline void cu_log_notes(const struct cu_notes *ns)
 		       ns->v[i].note.what, ns->v[i].note.status, ns->v[i].msg);
 }
 
-/*
- * The old names of util.h's helpers, for bp_test.c and bp_hard_test.c only,
- * which another branch is changing now: rename there, then drop these.
- */
-#define cu_comm		ut_comm
-#define cu_copy_file	ut_copy_file
-#define cu_kill		ut_kill
-#define cu_now_ms	ut_now_ms
-#define cu_reap		ut_reap_within
-#define cu_sleep_ms	ut_sleep_ms
-#define cu_status_field	ut_status_field
-#define cu_unused_pid	ut_unused_pid
-
 #endif /* DTPROC_SELFTEST_CONTROL_UTIL_H */
