@@ -51,10 +51,13 @@
  *    user code (job-stopped by SIGSTOP/^Z, ptrace-stopped, a vfork parent
  *    waiting for its child, an uninterruptible sleep), and parks if and
  *    when it heads back to user mode.  A job-stopped process is therefore
- *    grabbed at once.  STATUS then reports DTPROC_STATE_STOPPED with
- *    nstopped == nthreads, and per thread (struct dtproc_thread) which are
- *    parked and which held.  A stop may end by itself only by SIGKILL
- *    (DEAD), a set-id exec (LOST) or, for a requested stop, SIGCONT.
+ *    grabbed at once.  STATUS with DTPROC_STATUS_WAIT then reports
+ *    DTPROC_STATE_STOPPED with nstopped == nthreads, and per thread
+ *    (struct dtproc_thread) which are parked and which held; without it,
+ *    STATUS may catch a held thread that has woken on its way to its park
+ *    (still in the kernel) and say DTPROC_STATE_STOPPING for that moment.
+ *    A stop may end by itself only by SIGKILL (DEAD), a set-id exec (LOST)
+ *    or, for a requested stop, SIGCONT.
  *
  *    What a victim can see: a stop interrupts an interruptible sleep the
  *    way SIGSTOP/SIGCONT do (signal(7)): read(2) on a pipe, nanosleep(2)
