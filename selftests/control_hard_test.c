@@ -1203,6 +1203,7 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
 	long long end = ut_now_ms() + 30000;
 	int fd = open_dtproc(), i, rounds = 0;
 	struct dtproc_status st;
+	unsigned long made;
 	pid_t pid;
 
 	cln = ut_shared(3 * sizeof(*cln));
@@ -1240,9 +1241,11 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
 				st.nthreads);
 		}
 		alarm(0);
+		made = cln[1];
 		/*
 		 * A thread counted as held (asleep in clone()) may be on its
-		 * way to its park now, in the kernel: STATUS_WAIT waits it out.
+		 * way to its park now, in the kernel: STATUS_WAIT waits it out,
+		 * and no spawner has run user code meanwhile (cln[1]).
 		 */
 		memset(&st, 0, sizeof(st));
 		st.size = sizeof(st);
@@ -1254,6 +1257,10 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
 		if (st.state != DTPROC_STATE_STOPPED)
 			DT_FAIL(1, "round %d: state %u, %u of %u threads stopped",
 				rounds, st.state, st.nstopped, st.nthreads);
+		ut_sleep_ms(2);
+		if (cln[1] != made)
+			DT_FAIL(1, "round %d: %lu threads made after STOP returned",
+				rounds, cln[1] - made);
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 		rounds++;
 	}
