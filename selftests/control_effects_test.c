@@ -4,7 +4,6 @@
  * (issue 8, item 11).
  */
 #include <elf.h>
-#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -14,38 +13,23 @@
 #define CORE_DIR	"/tmp/dtproc-cores"
 #define NTHREADS	4
 
-static volatile unsigned long *thr_ctr;
-
-static void *thr_spin(void *arg)
-{
-	cu_loop(thr_ctr + (long)arg, 0);
-	return NULL;
-}
-
-/* A child of NTHREADS counting threads that may dump core; all counting. */
+/*
+ * A child of NTHREADS counting threads that may dump core (SIGQUIT's
+ * default action, which the guest's init may have left ignored, and no
+ * core size limit, both inherited); all counting.
+ */
 static pid_t spawn_dumper(volatile unsigned long *c)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	pthread_t t;
 	pid_t pid;
 	long j;
 
-	fflush(NULL);
-	pid = fork();
+	if (setrlimit(RLIMIT_CORE, &rl))
+		DT_FAIL(1, "setrlimit: %s", strerror(errno));
+	signal(SIGQUIT, SIG_DFL);
+	pid = cu_spawn_threads(c, NTHREADS, false);
 	if (pid < 0)
 		DT_FAIL(1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		ut_close_fds();
-		/* the guest's init may have left SIGQUIT ignored */
-		signal(SIGQUIT, SIG_DFL);
-		if (setrlimit(RLIMIT_CORE, &rl))
-			_exit(2);
-		thr_ctr = c;
-		for (j = 1; j < NTHREADS; j++)
-			if (pthread_create(&t, NULL, thr_spin, (void *)j))
-				_exit(3);
-		thr_spin(NULL);
-	}
 	for (j = 0; j < NTHREADS; j++)
 		if (!cu_moves(&c[j], CU_WAIT_MS))
 			DT_FAIL(1, "thread %ld of %d never counted", j, pid);

@@ -9,7 +9,6 @@
  * Each test walks N = 1, 2, ... failing the Nth allocation of one request
  * until a request makes fewer than N, so every allocation of it fails once.
  */
-#include <pthread.h>
 #include <sys/wait.h>
 
 #include "control_util.h"
@@ -72,39 +71,6 @@ static bool fault_used(void)
 	return used;
 }
 
-static volatile unsigned long *thr_ctr;
-
-static void *thr_spin(void *arg)
-{
-	cu_loop(thr_ctr + (long)arg, 0);
-	return NULL;
-}
-
-/* A child of @n threads, thread i counting in c[i], all counting. */
-static pid_t spawn_threads(volatile unsigned long *c, int n)
-{
-	pthread_t t;
-	pid_t pid;
-	long j;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		DT_FAIL(1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		ut_close_fds();
-		thr_ctr = c;
-		for (j = 1; j < n; j++)
-			if (pthread_create(&t, NULL, thr_spin, (void *)j))
-				_exit(3);
-		thr_spin(NULL);
-	}
-	for (j = 0; j < n; j++)
-		if (!cu_moves(&c[j], CU_WAIT_MS))
-			DT_FAIL(1, "thread %ld of %d never counted", j, pid);
-	return pid;
-}
-
 static bool all_move(volatile unsigned long *c, int n)
 {
 	int j;
@@ -113,6 +79,18 @@ static bool all_move(volatile unsigned long *c, int n)
 		if (!cu_moves(&c[j], CU_WAIT_MS))
 			return false;
 	return true;
+}
+
+/* A child of @n threads, thread i counting in c[i], all counting. */
+static pid_t spawn_threads(volatile unsigned long *c, int n)
+{
+	pid_t pid = cu_spawn_threads(c, n, false);
+
+	if (pid < 0)
+		DT_FAIL(1, "fork: %s", strerror(errno));
+	if (!all_move(c, n))
+		DT_FAIL(1, "the %d threads of %d never all counted", n, pid);
+	return pid;
 }
 
 static int dev_open(void)

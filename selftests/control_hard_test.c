@@ -88,43 +88,6 @@ TEST_TIMEOUT(grab_zombie_refused, 60)
 	close(fd);
 }
 
-/* --- spinners: children whose threads count in shared memory --- */
-
-static volatile unsigned long *spin_ctr;
-
-static void *spin_thread(void *arg)
-{
-	cu_loop(spin_ctr + (long)arg, 0);
-	return NULL;
-}
-
-/*
- * A child of @nthreads spinning threads, thread i counting in c[i]; with
- * @main_exits, its main thread leaves as pthread_exit() would once they
- * are made (a zombie leader), else it is thread 0.  Its pid, or -1.
- */
-static pid_t spawn_spinners(volatile unsigned long *c, long nthreads,
-			    bool main_exits)
-{
-	pthread_t t;
-	pid_t pid;
-	long j;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid)
-		return pid;
-	ut_close_fds();
-	spin_ctr = c;
-	for (j = main_exits ? 0 : 1; j < nthreads; j++)
-		if (pthread_create(&t, NULL, spin_thread, (void *)j))
-			_exit(3);
-	if (main_exits)
-		syscall(SYS_exit, 0);	/* pthread_exit() without libgcc_s */
-	spin_thread(NULL);
-	_exit(0);
-}
-
 /*
  * The main thread leaves as pthread_exit() would; another thread spins.  A grab
  * must stop that thread (old code: 0 threads, "stopped" at once while the
@@ -137,7 +100,7 @@ TEST_TIMEOUT(grab_after_main_pthread_exit, 120)
 	int fd = open_dtproc();
 	pid_t pid;
 
-	pid = spawn_spinners(c, 1, true);
+	pid = cu_spawn_threads(c, 1, true);
 	ASSERT_GE(pid, 0);
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	ASSERT_EQ(ut_wait_state(pid, 'Z', CU_WAIT_MS), 'Z');	/* the leader */
@@ -571,7 +534,7 @@ TEST_TIMEOUT(status_lists_threads, 120)
 	int n, i, k;
 	pid_t pid;
 
-	pid = spawn_spinners(c, 4, false);
+	pid = cu_spawn_threads(c, 4, false);
 	ASSERT_GE(pid, 0);
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
@@ -633,7 +596,7 @@ TEST_TIMEOUT(stop_after_continue_settled_under_load, 300)
 
 	for (i = 0; i < 2; i++)
 		hog[i] = cu_spawn(NULL, 0);
-	pid = spawn_spinners(c, 4, false);
+	pid = cu_spawn_threads(c, 4, false);
 	ASSERT_GE(pid, 0);
 	for (i = 0; i < 4; i++)
 		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -87,6 +88,41 @@ static inline pid_t cu_spawn(volatile unsigned long *c, long period_us)
 	if (c && period_us >= 0 && !cu_moves(c, CU_WAIT_MS))
 		DT_FAIL(1, "victim %d never started counting", pid);
 	return pid;
+}
+
+static volatile unsigned long *cu_thread_ctr;
+
+static inline void *cu_thread_spin(void *arg)
+{
+	cu_loop(cu_thread_ctr + (long)arg, 0);
+	return NULL;
+}
+
+/*
+ * A child of @nthreads spinning threads, thread i counting in c[i]; with
+ * @main_exits, its main thread leaves as pthread_exit() would once they
+ * are made (a zombie leader), else it is thread 0.  Its pid, or -1.
+ */
+static inline pid_t cu_spawn_threads(volatile unsigned long *c,
+				     long nthreads, bool main_exits)
+{
+	pthread_t t;
+	pid_t pid;
+	long j;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid;
+	ut_close_fds();
+	cu_thread_ctr = c;
+	for (j = main_exits ? 0 : 1; j < nthreads; j++)
+		if (pthread_create(&t, NULL, cu_thread_spin, (void *)j))
+			_exit(3);
+	if (main_exits)
+		syscall(SYS_exit, 0);	/* pthread_exit() without libgcc_s */
+	cu_thread_spin(NULL);
+	_exit(0);
 }
 
 /* --- libdtproc --- */
