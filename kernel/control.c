@@ -695,35 +695,54 @@ static void dtproc_proc_count(struct dtproc_proc *proc, u32 *nthreads,
 	*nstopped = s;
 }
 
-static bool dtproc_proc_settled(struct dtproc_proc *proc)
+/*
+ * Is @proc settled: not stopping, or every program thread stopped?  When
+ * it had to count, the counts it decided on go to *@n and *@s (else both
+ * are left alone and false is in *@counted).
+ */
+static bool dtproc_proc_settled(struct dtproc_proc *proc, u32 *n, u32 *s,
+				bool *counted)
 {
 	unsigned long flags;
-	u32 n, s;
 	bool moving;
 
 	/* armed: still on its way through its exec, a stop to come */
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	moving = !proc->state && (proc->why || proc->armed || proc->bp_pending);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	*counted = moving;
 	if (!moving)
 		return true;
-	dtproc_proc_count(proc, &n, &s);
-	return !n || s >= n;
+	dtproc_proc_count(proc, n, s);
+	return !*n || *s >= *n;
 }
 
 /*
  * Wait until @proc is stopped, running again, dead or lost.  States are
  * sampled: a thread leaving a stop's sleep is seen at the next look.
+ * Returns whether the last look counted the threads, and its counts in
+ * *@n and *@s: a sleeper that counted as stopped may be on its way to its
+ * park by now, in the kernel, and a second count would miss it.
  */
-static int dtproc_proc_wait(struct dtproc_proc *proc)
+static int dtproc_proc_wait_count(struct dtproc_proc *proc, u32 *n, u32 *s,
+				  bool *counted)
 {
-	while (!dtproc_proc_settled(proc)) {
+	while (!dtproc_proc_settled(proc, n, s, counted)) {
 		if (wait_event_interruptible_timeout(proc->state_wq,
-						     dtproc_proc_settled(proc),
+						     dtproc_proc_settled(proc, n, s,
+									 counted),
 						     HZ / 50) < 0)
 			return -EINTR;
 	}
 	return 0;
+}
+
+static int dtproc_proc_wait(struct dtproc_proc *proc)
+{
+	bool counted;
+	u32 n, s;
+
+	return dtproc_proc_wait_count(proc, &n, &s, &counted);
 }
 
 /* --- notifications --- */
@@ -1625,11 +1644,14 @@ void dtproc_consumer_unlock(struct dtproc_consumer *c)
 
 /*
  * Fill @out (@len entries) with the program's threads of @proc as @ns
- * numbers them; returns how many were filled.
+ * numbers them; returns how many were filled.  @stopped: the STATUS says
+ * STOPPED, so a thread not parked is held, even one that has woken since
+ * and is on its way to its park (in the kernel: it counted as held).
  */
 static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 			       struct pid_namespace *ns,
-			       struct dtproc_thread *out, u32 len)
+			       struct dtproc_thread *out, u32 len,
+			       bool stopped)
 {
 	struct task_struct *leader, *t;
 	struct dtproc_park *pk;
@@ -1658,7 +1680,7 @@ static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 				th->addr = pk->addr;
 			}
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
-			if (!pk && dtproc_thread_held(t))
+			if (!pk && (stopped || dtproc_thread_held(t)))
 				th->state = DTPROC_THREAD_HELD;
 			n++;
 		}
@@ -1686,7 +1708,8 @@ static int dtproc_status_threads(struct dtproc_consumer *c,
 	arr = kvcalloc(max_t(u32, len, 1), sizeof(*arr), GFP_KERNEL);
 	if (!arr)
 		return -ENOMEM;
-	n = dtproc_proc_threads(proc, c->ns, arr, len);
+	n = dtproc_proc_threads(proc, c->ns, arr, len,
+				st->state == DTPROC_STATE_STOPPED);
 	csize = min(usize, sizeof(*arr));
 	for (i = 0; i < n && !ret; i++) {
 		if (copy_to_user(uarr + i * usize, &arr[i], csize) ||
@@ -1703,6 +1726,7 @@ int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
 {
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
+	bool counted = false;
 	unsigned long flags;
 	u32 why, state;
 	int ret = 0;
@@ -1722,9 +1746,12 @@ int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
 		st->flags |= DTPROC_STATUS_RDONLY;
 	mutex_unlock(&c->lock);
 
+	/* after a wait, the counts it settled on: see there */
 	if (st->flags & DTPROC_STATUS_WAIT)
-		ret = dtproc_proc_wait(proc);
-	dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
+		ret = dtproc_proc_wait_count(proc, &st->nthreads,
+					     &st->nstopped, &counted);
+	if (!counted)
+		dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	why = proc->armed ? 0 : proc->why;
 	if (!why && proc->bp_pending)

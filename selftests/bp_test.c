@@ -719,7 +719,15 @@ TEST_TIMEOUT(trapped_step_settled_no_user_code, 900)
 	st.pid = pid;
 	for (r = 0; r < 30; r++) {
 		shm->dsleep = sleeps[r % 3];
-		ASSERT_TRUE(wait_for(&shm->faults, shm->faults + 50, 60000));
+		if (!wait_for(&shm->faults, shm->faults + 50, 60000)) {
+			st.flags = 0;
+			ioctl(fd, DTPROC_IOC_STATUS, &st);
+			TH_LOG("round %d: no faults; state %u, %u/%u stopped, phase %ld",
+			       r, st.state, st.nstopped, st.nthreads,
+			       (long)shm->phase);
+			ut_dump_tasks(pid);
+			ASSERT_TRUE(0);
+		}
 		vf = shm->vforks;
 		shm->phase = 1;
 		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));

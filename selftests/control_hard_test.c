@@ -1236,6 +1236,105 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
 }
 
 /*
+ * STATUS_WAIT reports the stop it waited for.  32 threads vfork in turn,
+ * each child sleeping 0.2-3 ms: a parent asleep in vfork() counts as
+ * stopped (it parks on its way out), so a stop settles while some are
+ * there, and they wake and walk to their parks while STATUS_WAIT returns.
+ * No user code runs meanwhile (the counter holds still).  Old code counted
+ * the threads again after the wait: "round 3: state 3, 31 of 32 threads
+ * stopped" (CI's debug guest, in bp_test trapped_step_settled_no_user_code).
+ */
+static volatile unsigned long *vfw;	/* user-code steps, stop, started */
+
+static void *vfw_thread(void *arg)
+{
+	unsigned int seed = (unsigned long)arg;
+	pid_t p;
+
+	__atomic_fetch_add(&vfw[2], 1, __ATOMIC_RELAXED);
+	while (!vfw[1]) {
+		p = vfork();
+		if (p == 0) {
+			usleep(200 + rand_r(&seed) % 2800);
+			_exit(0);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		__atomic_fetch_add(&vfw[0], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+TEST_TIMEOUT(status_wait_reports_the_settled_stop, 600)
+{
+	long long end = ut_now_ms() + 20000;
+	int fd = open_dtproc(), i, rounds = 0;
+	struct dtproc_thread th[64];
+	struct dtproc_status st;
+	unsigned long steps;
+	long held = 0;
+	pid_t pid;
+
+	vfw = ut_shared(3 * sizeof(*vfw));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+
+		ut_close_fds();
+		for (i = 1; i < 32; i++)
+			if (pthread_create(&t, NULL, vfw_thread,
+					   (void *)(long)i))
+				_exit(3);
+		vfw_thread(NULL);
+		_exit(0);
+	}
+	while (vfw[2] < 32 && ut_now_ms() < end)
+		ut_sleep_ms(10);
+	ASSERT_EQ(vfw[2], 32);
+	end = ut_now_ms() + 20000;
+	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	while (ut_now_ms() < end) {
+		ut_sleep_ms(rounds % 5);
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.pid = pid;
+		st.flags = DTPROC_STATUS_WAIT;
+		st.threads = (unsigned long)th;
+		st.threads_len = 64;
+		st.thread_size = sizeof(th[0]);
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		steps = vfw[0];
+		if (st.state != DTPROC_STATE_STOPPED ||
+		    st.nstopped != st.nthreads || st.nthreads != 32)
+			DT_FAIL(1, "round %d: state %u, %u of %u threads stopped",
+				rounds, st.state, st.nstopped, st.nthreads);
+		ASSERT_EQ(st.threads_len, 32);
+		for (i = 0; i < 32; i++)
+			if (th[i].state != DTPROC_THREAD_PARKED &&
+			    th[i].state != DTPROC_THREAD_HELD)
+				DT_FAIL(1, "round %d: thread %d listed %u",
+					rounds, th[i].tid, th[i].state);
+		for (i = 0; i < 32; i++)
+			held += th[i].state == DTPROC_THREAD_HELD;
+		ut_sleep_ms(5);
+		if (vfw[0] != steps)
+			DT_FAIL(1, "round %d: %lu user-code steps after STATUS_WAIT",
+				rounds, vfw[0] - steps);
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		rounds++;
+	}
+	TH_LOG("%d stops, %lu vforks, %ld threads held at a settle", rounds,
+	       vfw[0], held);
+	vfw[1] = 1;
+	close(fd);
+	ut_kill(pid);
+}
+
+/*
  * A CREATE grab of a child that has exec'd already: its first exec is
  * gone, so it would never stop (and a set-id image would be held with no
  * LOST).  ESTALE, as for a grab whose /proc/PID/mem is of an older image.

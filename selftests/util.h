@@ -177,6 +177,48 @@ static inline int ut_tasks(pid_t pid, char letter, int *nletter,
 	return n;
 }
 
+/*
+ * For a test that found @pid stuck: each thread's state, wchan and kernel
+ * stack (/proc/PID/task/TID/stack; root) to stdout as TAP diagnostics.
+ */
+static inline void ut_dump_tasks(pid_t pid)
+{
+	char path[320], line[256];
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
+			 d->d_name);
+		printf("# task %s: state %c, wchan ", d->d_name,
+		       ut_stat_state_of(path) ?: '-');
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan", pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(line, sizeof(line), f))
+			printf("%s", line);
+		if (f)
+			fclose(f);
+		printf("\n");
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			printf("#   %s", line);
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	fflush(stdout);
+}
+
 /* Poll until every thread of @pid is in state @letter; the thread count. */
 static inline int ut_wait_all_tasks(pid_t pid, char letter, int ms,
 				    char *states, size_t len)
