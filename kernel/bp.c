@@ -128,6 +128,7 @@ struct dtproc_brk_work {
 	struct dtproc_proc	*proc;
 	u32			id;
 	u64			addr;
+	unsigned long		gen;		/* proc->gen at a stopping hit */
 	bool			rewind;
 	bool			stop;
 };
@@ -229,11 +230,12 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 	if (rewind)
 		instruction_pointer_set(current_pt_regs(), w->addr);
 	if (w->stop && !(current->flags & PF_EXITING)) {
-		dtproc_proc_break(w->proc, w->id, w->addr);
+		dtproc_proc_break(w->proc, w->id, w->addr, w->gen);
 	} else if (w->stop) {
-		/* exiting: no stop to make for it */
+		/* exiting: no stop to make for it (dtproc_proc_break()) */
 		raw_spin_lock_irqsave(&w->proc->lock, flags);
-		w->proc->bp_pending = false;
+		if (w->proc->gen == w->gen)
+			w->proc->bp_pending = false;
 		raw_spin_unlock_irqrestore(&w->proc->lock, flags);
 	}
 	dtproc_proc_put(w->proc);
@@ -245,12 +247,13 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
  * Leave work for current's return to user mode (see struct
  * dtproc_brk_work); with @rewind, current leaves breakpoint @addr without
  * taking it: the IP moves off it now, so that handle_swbp() skips the
- * single-step, and back before the thread reaches user mode.  Returns
- * false if it cannot (then nothing is changed).
+ * single-step, and back before the thread reaches user mode.  With @stop,
+ * the work stops the process, unless a stop that began after generation
+ * @gen overtook it.  Returns false if it cannot (then nothing is changed).
  */
 static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 				  struct pt_regs *regs, u32 id, u64 addr,
-				  bool rewind, bool stop)
+				  bool rewind, bool stop, unsigned long gen)
 {
 	struct dtproc_brk_work *w;
 	unsigned long flags;
@@ -266,6 +269,7 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 	w->addr = addr;
 	w->rewind = rewind;
 	w->stop = stop;
+	w->gen = gen;
 	refcount_inc(&proc->ref);
 	dtproc_task_work_module_get();
 	init_task_work(&w->cb, dtproc_brk_work_fn);
@@ -321,13 +325,13 @@ static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 		kfree(pk);	/* unused */
 		return skip && dtproc_brk_work_queue(proc, regs, brk->id,
 						     instruction_pointer(regs),
-						     true, false);
+						     true, false, 0);
 	}
 	/* a stop on its way (it clears bp_pending): leave it, come back */
 	if (READ_ONCE(proc->bp_pending))
 		return dtproc_brk_work_queue(proc, regs, brk->id,
 					     instruction_pointer(regs), true,
-					     false);
+					     false, 0);
 	if (READ_ONCE(proc->bp_skip) != current)
 		return false;
 	raw_spin_lock_irqsave(&proc->lock, flags);
@@ -347,7 +351,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 	struct dtproc_proc *proc = brk->proc;
 	bool own = task_tgid(current) == proc->pid, stop = false;
 	struct dtproc_note n = {};
-	unsigned long flags;
+	unsigned long flags, gen = 0;
 	u32 action;
 
 	/* a fork child, an image lost to a set-id exec, or someone else's */
@@ -376,11 +380,12 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 	if (action == DTPROC_BP_STOP && own && proc->control && !proc->state &&
 	    !proc->why && !proc->bp_pending) {
 		proc->bp_pending = true;
+		gen = proc->gen;
 		stop = true;
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (stop && !dtproc_brk_work_queue(proc, regs, brk->id, n.addr,
-					   DTPROC_UPROBE_CAN_REWIND, true)) {
+					   DTPROC_UPROBE_CAN_REWIND, true, gen)) {
 		raw_spin_lock_irqsave(&proc->lock, flags);
 		proc->bp_pending = false;
 		raw_spin_unlock_irqrestore(&proc->lock, flags);

@@ -464,6 +464,7 @@ void dtproc_proc_run_locked(struct dtproc_proc *proc)
 {
 	lockdep_assert_held(&proc->lock);
 	proc->why = 0;
+	proc->bp_pending = false;	/* a break this stop overtook */
 	proc->wake_parks = true;
 	WRITE_ONCE(proc->gen, proc->gen + 1);
 }
@@ -695,54 +696,35 @@ static void dtproc_proc_count(struct dtproc_proc *proc, u32 *nthreads,
 	*nstopped = s;
 }
 
-/*
- * Is @proc settled: not stopping, or every program thread stopped?  When
- * it had to count, the counts it decided on go to *@n and *@s (else both
- * are left alone and false is in *@counted).
- */
-static bool dtproc_proc_settled(struct dtproc_proc *proc, u32 *n, u32 *s,
-				bool *counted)
+static bool dtproc_proc_settled(struct dtproc_proc *proc)
 {
 	unsigned long flags;
+	u32 n, s;
 	bool moving;
 
 	/* armed: still on its way through its exec, a stop to come */
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	moving = !proc->state && (proc->why || proc->armed || proc->bp_pending);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	*counted = moving;
 	if (!moving)
 		return true;
-	dtproc_proc_count(proc, n, s);
-	return !*n || *s >= *n;
+	dtproc_proc_count(proc, &n, &s);
+	return !n || s >= n;
 }
 
 /*
  * Wait until @proc is stopped, running again, dead or lost.  States are
  * sampled: a thread leaving a stop's sleep is seen at the next look.
- * Returns whether the last look counted the threads, and its counts in
- * *@n and *@s: a sleeper that counted as stopped may be on its way to its
- * park by now, in the kernel, and a second count would miss it.
  */
-static int dtproc_proc_wait_count(struct dtproc_proc *proc, u32 *n, u32 *s,
-				  bool *counted)
+static int dtproc_proc_wait(struct dtproc_proc *proc)
 {
-	while (!dtproc_proc_settled(proc, n, s, counted)) {
+	while (!dtproc_proc_settled(proc)) {
 		if (wait_event_interruptible_timeout(proc->state_wq,
-						     dtproc_proc_settled(proc, n, s,
-									 counted),
+						     dtproc_proc_settled(proc),
 						     HZ / 50) < 0)
 			return -EINTR;
 	}
 	return 0;
-}
-
-static int dtproc_proc_wait(struct dtproc_proc *proc)
-{
-	bool counted;
-	u32 n, s;
-
-	return dtproc_proc_wait_count(proc, &n, &s, &counted);
 }
 
 /* --- notifications --- */
@@ -818,11 +800,16 @@ void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n)
 }
 
 /*
- * Current hit STOP breakpoint @id at @addr and has not executed it (bp.c,
- * from a task_work of that thread): stop the whole process for it.  The
- * thread parks in this same return to user mode.
+ * Current hit STOP breakpoint @id at @addr in stop generation @gen and has
+ * not executed it (bp.c, from a task_work of that thread): stop the whole
+ * process for it.  The thread parks in this same return to user mode.
+ * Unless another stop overtook it: one on now, or one that began after
+ * the hit and has ended (its park ran before this work: task_work runs
+ * newest first).  That stop took the hit in: the thread parked at the
+ * breakpoint, and takes it once, uncounted, when it comes back there.
  */
-void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
+void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr,
+		       unsigned long gen)
 {
 	struct pid *tid = get_pid(task_pid(current)), *old = NULL;
 	struct dtproc_victim *v;
@@ -830,12 +817,14 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	v = proc->control;
-	if (v && !proc->why && !proc->state) {
+	if (v && !proc->why && !proc->state && proc->gen == gen) {
 		old = proc->bp_tid;
 		proc->bp_tid = tid;
 		proc->bp_id = id;
 		proc->bp_addr = addr;
 		tid = NULL;
+	} else {
+		v = NULL;	/* overtaken, released or gone */
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	put_pid(old);
@@ -844,10 +833,12 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr)
 		dtproc_proc_stop(proc, v, DTPROC_STOP_BREAK);
 	/*
 	 * Only now, with proc->why set: until then another hit must not
-	 * take itself for the first of a new stop.
+	 * take itself for the first of a new stop.  (Once the generation
+	 * moved on, the end of a stop cleared it, and it may be a new hit's.)
 	 */
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	proc->bp_pending = false;
+	if (proc->gen == gen)
+		proc->bp_pending = false;
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 }
 
@@ -1644,14 +1635,11 @@ void dtproc_consumer_unlock(struct dtproc_consumer *c)
 
 /*
  * Fill @out (@len entries) with the program's threads of @proc as @ns
- * numbers them; returns how many were filled.  @stopped: the STATUS says
- * STOPPED, so a thread not parked is held, even one that has woken since
- * and is on its way to its park (in the kernel: it counted as held).
+ * numbers them; returns how many were filled.
  */
 static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 			       struct pid_namespace *ns,
-			       struct dtproc_thread *out, u32 len,
-			       bool stopped)
+			       struct dtproc_thread *out, u32 len)
 {
 	struct task_struct *leader, *t;
 	struct dtproc_park *pk;
@@ -1680,7 +1668,7 @@ static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 				th->addr = pk->addr;
 			}
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
-			if (!pk && (stopped || dtproc_thread_held(t)))
+			if (!pk && dtproc_thread_held(t))
 				th->state = DTPROC_THREAD_HELD;
 			n++;
 		}
@@ -1708,8 +1696,7 @@ static int dtproc_status_threads(struct dtproc_consumer *c,
 	arr = kvcalloc(max_t(u32, len, 1), sizeof(*arr), GFP_KERNEL);
 	if (!arr)
 		return -ENOMEM;
-	n = dtproc_proc_threads(proc, c->ns, arr, len,
-				st->state == DTPROC_STATE_STOPPED);
+	n = dtproc_proc_threads(proc, c->ns, arr, len);
 	csize = min(usize, sizeof(*arr));
 	for (i = 0; i < n && !ret; i++) {
 		if (copy_to_user(uarr + i * usize, &arr[i], csize) ||
@@ -1726,7 +1713,6 @@ int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
 {
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
-	bool counted = false;
 	unsigned long flags;
 	u32 why, state;
 	int ret = 0;
@@ -1746,12 +1732,9 @@ int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
 		st->flags |= DTPROC_STATUS_RDONLY;
 	mutex_unlock(&c->lock);
 
-	/* after a wait, the counts it settled on: see there */
 	if (st->flags & DTPROC_STATUS_WAIT)
-		ret = dtproc_proc_wait_count(proc, &st->nthreads,
-					     &st->nstopped, &counted);
-	if (!counted)
-		dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
+		ret = dtproc_proc_wait(proc);
+	dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	why = proc->armed ? 0 : proc->why;
 	if (!why && proc->bp_pending)

@@ -126,7 +126,8 @@ struct dtproc_park *dtproc_park_current_locked(struct dtproc_proc *proc,
 void dtproc_proc_kick(struct dtproc_proc *proc);
 void dtproc_task_work_module_get(void);
 void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n);
-void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr);
+void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr,
+		       unsigned long gen);
 typedef int (*dtproc_bp_fn)(struct dtproc_proc *proc, struct pid_namespace *ns,
 			    void *arg);
 int dtproc_bp_call(struct dtproc_consumer *c, pid_t nr, bool control,

@@ -470,3 +470,77 @@ TEST_TIMEOUT(stop_catches_trapping_steps, 300)
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(fd);
 }
+
+/*
+ * A hit on a STOP breakpoint asks for a stop (bp_pending) and makes it on
+ * its way back to user mode; a requested STOP that comes in between parks
+ * the thread first (task_work runs newest first).  That stop took the hit
+ * in (the thread parked at the breakpoint, untaken): once continued, with
+ * the breakpoint now counting, nothing stops again.  Old code made the
+ * overtaken break stop after the CONTINUE ("round 12: state 2, why 3"):
+ * the hang of trapped_step_settled_no_user_code in CI's debug guest.
+ */
+/* Each thread calls bp_target, then spins for a while of its own. */
+static void *wl_sparse_thread(void *arg)
+{
+	volatile long *c = arg;
+	unsigned int seed = (unsigned long)arg;
+	long k;
+
+	__atomic_fetch_add(&shm->started, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		bp_target(c);
+		for (k = rand_r(&seed) % 20000; k; k--)
+			__asm__ volatile("" ::: "memory");
+	}
+	return NULL;
+}
+
+static void wl_sparse(void)
+{
+	pthread_t t;
+	long i;
+
+	shm->tid = gettid();
+	for (i = 1; i < shm->nthreads; i++)
+		if (pthread_create(&t, NULL, wl_sparse_thread,
+				   (void *)&shm->slot[i]))
+			_exit(3);
+	wl_sparse_thread((void *)&shm->counter);
+}
+
+TEST_TIMEOUT(overtaken_break_stop_dropped_at_continue, 600)
+{
+	long long end = ut_now_ms() + 20000;
+	int fd = open_dtproc(), r;
+	struct dtproc_status st;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 4;
+	pid = grab_victim(fd, wl_sparse);
+	ASSERT_TRUE(wait_for(&shm->started, 4, CU_WAIT_MS));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	for (r = 0; ut_now_ms() < end; r++) {
+		/* a hit asks for a stop, and a requested one races it */
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		ut_sleep_ms(10);
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		if (st.state != DTPROC_STATE_RUNNING) {
+			TH_LOG("round %d: state %u, why %u, tid %d at %#llx",
+			       r, st.state, st.why, st.bp_tid,
+			       (unsigned long long)st.bp_addr);
+			ut_sleep_ms(2000);
+			ASSERT_OK(cu_ioc_status(fd, pid, &st));
+			DT_FAIL(1, "2 s later: state %u, why %u, tid %d at %#llx",
+				st.state, st.why, st.bp_tid,
+				(unsigned long long)st.bp_addr);
+		}
+	}
+	TH_LOG("%d rounds, %lld hits", r, (long long)bp_hits(fd, pid, id));
+	finish(fd, pid);
+}

@@ -720,11 +720,22 @@ TEST_TIMEOUT(trapped_step_settled_no_user_code, 900)
 	for (r = 0; r < 30; r++) {
 		shm->dsleep = sleeps[r % 3];
 		if (!wait_for(&shm->faults, shm->faults + 50, 60000)) {
+			struct dtproc_thread th[8];
+			__u32 j;
+
 			st.flags = 0;
+			st.threads = (unsigned long)th;
+			st.threads_len = 8;
+			st.thread_size = sizeof(th[0]);
 			ioctl(fd, DTPROC_IOC_STATUS, &st);
-			TH_LOG("round %d: no faults; state %u, %u/%u stopped, phase %ld",
-			       r, st.state, st.nstopped, st.nthreads,
-			       (long)shm->phase);
+			TH_LOG("round %d: no faults; state %u why %u (tid %d at %#llx), %u/%u stopped, phase %ld",
+			       r, st.state, st.why, st.bp_tid,
+			       (unsigned long long)st.bp_addr, st.nstopped,
+			       st.nthreads, (long)shm->phase);
+			for (j = 0; j < st.threads_len && j < 8; j++)
+				TH_LOG("thread %d: state %u why %u at %#llx",
+				       th[j].tid, th[j].state, th[j].why,
+				       (unsigned long long)th[j].addr);
 			ut_dump_tasks(pid);
 			ASSERT_TRUE(0);
 		}

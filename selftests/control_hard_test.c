@@ -1239,10 +1239,9 @@ TEST_TIMEOUT(stop_while_threads_clone, 600)
  * STATUS_WAIT reports the stop it waited for.  32 threads vfork in turn,
  * each child sleeping 0.2-3 ms: a parent asleep in vfork() counts as
  * stopped (it parks on its way out), so a stop settles while some are
- * there, and they wake and walk to their parks while STATUS_WAIT returns.
- * No user code runs meanwhile (the counter holds still).  Old code counted
- * the threads again after the wait: "round 3: state 3, 31 of 32 threads
- * stopped" (CI's debug guest, in bp_test trapped_step_settled_no_user_code).
+ * there (about 3.6 of 32 per stop), and they wake and walk to their parks
+ * while STATUS_WAIT counts again.  No user code runs meanwhile (the
+ * counter holds still), and every thread is listed parked or held.
  */
 static volatile unsigned long *vfw;	/* user-code steps, stop, started */
 
