@@ -229,10 +229,11 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 	raw_spin_unlock_irqrestore(&w->proc->lock, flags);
 	if (rewind)
 		instruction_pointer_set(current_pt_regs(), w->addr);
-	if (w->stop && !(current->flags & PF_EXITING)) {
+	if (w->stop && !(current->flags & PF_EXITING) &&
+	    !fatal_signal_pending(current)) {
 		dtproc_proc_break(w->proc, w->id, w->addr, w->gen);
 	} else if (w->stop) {
-		/* exiting: no stop to make for it (dtproc_proc_break()) */
+		/* dying: no stop to make for it (dtproc_proc_break()) */
 		raw_spin_lock_irqsave(&w->proc->lock, flags);
 		if (w->proc->gen == w->gen)
 			w->proc->bp_pending = false;
@@ -387,7 +388,8 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 	if (stop && !dtproc_brk_work_queue(proc, regs, brk->id, n.addr,
 					   DTPROC_UPROBE_CAN_REWIND, true, gen)) {
 		raw_spin_lock_irqsave(&proc->lock, flags);
-		proc->bp_pending = false;
+		if (proc->gen == gen)
+			proc->bp_pending = false;
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		pr_warn_ratelimited("cannot stop %d at breakpoint %u\n",
 				    task_pid_nr(current), brk->id);

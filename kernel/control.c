@@ -510,12 +510,14 @@ static int dtproc_may_stop_locked(struct dtproc_proc *proc,
  * lock_task_sighand() (not exported) does: sighand_structs are
  * SLAB_TYPESAFE_BY_RCU, and the leader's is its group's until it is
  * released.  The parks are allocated before either lock, again if the
- * count outgrew them.
+ * count outgrew them.  With @gen, only if the stop generation is still
+ * *@gen (a breakpoint's stop: one that began and ended since took it in).
  */
-static int dtproc_proc_stop(struct dtproc_proc *proc,
-			    struct dtproc_victim *v, u32 why)
+static int dtproc_proc_stop_gen(struct dtproc_proc *proc,
+				struct dtproc_victim *v, u32 why,
+				const unsigned long *gen)
 {
-	unsigned int have = 0, want = DTPROC_SPARE_PARKS, need;
+	unsigned int have = 0, want = DTPROC_SPARE_PARKS, need = 0;
 	struct dtproc_park *pk, *spare = NULL;
 	struct sighand_struct *sighand;
 	struct task_struct *leader, *t;
@@ -528,6 +530,19 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 		want += need + dtproc_clone_budget(need);
 		put_task_struct(leader);
 	}
+	/*
+	 * The proc's spares first, unless a stop is on (its hooks may need
+	 * them): a stop after the first allocates only what it lacks.  What
+	 * is left goes back to the proc below, or is freed.
+	 */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	if (!proc->why) {
+		spare = proc->spare;
+		have = proc->nspare;
+		proc->spare = NULL;
+		proc->nspare = 0;
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	for (;;) {
 		for (; have < want; have++) {
 			pk = dtproc_should_fail() ? NULL :
@@ -562,8 +577,8 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 
 		raw_spin_lock_irqsave(&proc->lock, flags);
 		ret = dtproc_may_stop_locked(proc, v);
-		if (ret)
-			goto unlock;
+		if (ret || (gen && proc->gen != *gen))
+			goto unlock;	/* @gen: a stop began and ended since */
 		if (proc->why) {
 			if (why == DTPROC_STOP_REQUESTED) {
 				proc->why = why;
@@ -608,10 +623,10 @@ static int dtproc_proc_stop(struct dtproc_proc *proc,
 			dtproc_park_queue(proc, t, pk, TWA_SIGNAL);
 		}
 		rcu_read_unlock();
+unlock:
 		/* for the threads the fork hook will see */
 		dtproc_proc_keep_spares(proc, &spare, DTPROC_SPARE_PARKS +
 					dtproc_clone_budget(need));
-unlock:
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		spin_unlock_irqrestore(&sighand->siglock, sflags);
 		break;
@@ -621,6 +636,12 @@ unlock:
 out:
 	dtproc_parks_free(spare);
 	return ret;
+}
+
+static int dtproc_proc_stop(struct dtproc_proc *proc,
+			    struct dtproc_victim *v, u32 why)
+{
+	return dtproc_proc_stop_gen(proc, v, why, NULL);
 }
 
 /* The park of @t for @proc's current stop, if it is parked.  Under lock. */
@@ -830,7 +851,7 @@ void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr,
 	put_pid(old);
 	put_pid(tid);
 	if (v)
-		dtproc_proc_stop(proc, v, DTPROC_STOP_BREAK);
+		dtproc_proc_stop_gen(proc, v, DTPROC_STOP_BREAK, &gen);
 	/*
 	 * Only now, with proc->why set: until then another hit must not
 	 * take itself for the first of a new stop.  (Once the generation
@@ -1680,10 +1701,13 @@ static u32 dtproc_proc_threads(struct dtproc_proc *proc,
 /* Most threads one STATUS lists. */
 #define DTPROC_THREADS_MAX	4096
 
-/* The thread array of a STATUS (@st->size >= DTPROC_STATUS_SIZE_VER1). */
+/*
+ * The thread array of a STATUS (@st->size >= DTPROC_STATUS_SIZE_VER1);
+ * how many it lists running goes to *@running.
+ */
 static int dtproc_status_threads(struct dtproc_consumer *c,
 				 struct dtproc_proc *proc,
-				 struct dtproc_status *st)
+				 struct dtproc_status *st, u32 *running)
 {
 	u32 len = min_t(u32, st->threads_len, DTPROC_THREADS_MAX), n, i;
 	u8 __user *uarr = u64_to_user_ptr(st->threads);
@@ -1697,6 +1721,8 @@ static int dtproc_status_threads(struct dtproc_consumer *c,
 	if (!arr)
 		return -ENOMEM;
 	n = dtproc_proc_threads(proc, c->ns, arr, len);
+	for (i = 0; i < n; i++)
+		*running += arr[i].state == DTPROC_THREAD_RUNNING;
 	csize = min(usize, sizeof(*arr));
 	for (i = 0; i < n && !ret; i++) {
 		if (copy_to_user(uarr + i * usize, &arr[i], csize) ||
@@ -1709,31 +1735,14 @@ static int dtproc_status_threads(struct dtproc_consumer *c,
 	return ret;
 }
 
-int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
+/* The state part of a STATUS of @proc, sampled now. */
+static void dtproc_status_state(struct dtproc_consumer *c,
+				struct dtproc_proc *proc,
+				struct dtproc_status *st)
 {
-	struct dtproc_victim *v;
-	struct dtproc_proc *proc;
 	unsigned long flags;
 	u32 why, state;
-	int ret = 0;
 
-	mutex_lock(&c->lock);
-	v = dtproc_victim_of(c, st->pid);
-	if (IS_ERR(v)) {
-		mutex_unlock(&c->lock);
-		return PTR_ERR(v);
-	}
-	proc = v->proc;
-	refcount_inc(&proc->ref);
-	st->flags &= ~(DTPROC_STATUS_CREATED | DTPROC_STATUS_RDONLY);
-	if (v->flags & DTPROC_GRAB_CREATE)
-		st->flags |= DTPROC_STATUS_CREATED;
-	if (v->flags & DTPROC_GRAB_RDONLY)
-		st->flags |= DTPROC_STATUS_RDONLY;
-	mutex_unlock(&c->lock);
-
-	if (st->flags & DTPROC_STATUS_WAIT)
-		ret = dtproc_proc_wait(proc);
 	dtproc_proc_count(proc, &st->nthreads, &st->nstopped);
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	why = proc->armed ? 0 : proc->why;
@@ -1762,8 +1771,57 @@ int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
 		st->state = DTPROC_STATE_RUNNING;
 		st->nstopped = 0;
 	}
-	if (!ret && st->size >= DTPROC_STATUS_SIZE_VER1 && st->threads)
-		ret = dtproc_status_threads(c, proc, st);
+}
+
+int dtproc_ctl_status(struct dtproc_consumer *c, struct dtproc_status *st)
+{
+	struct dtproc_victim *v;
+	struct dtproc_proc *proc;
+	u32 cap = st->threads_len, running;
+	int ret = 0;
+
+	mutex_lock(&c->lock);
+	v = dtproc_victim_of(c, st->pid);
+	if (IS_ERR(v)) {
+		mutex_unlock(&c->lock);
+		return PTR_ERR(v);
+	}
+	proc = v->proc;
+	refcount_inc(&proc->ref);
+	st->flags &= ~(DTPROC_STATUS_CREATED | DTPROC_STATUS_RDONLY);
+	if (v->flags & DTPROC_GRAB_CREATE)
+		st->flags |= DTPROC_STATUS_CREATED;
+	if (v->flags & DTPROC_GRAB_RDONLY)
+		st->flags |= DTPROC_STATUS_RDONLY;
+	mutex_unlock(&c->lock);
+
+	for (;;) {
+		if (st->flags & DTPROC_STATUS_WAIT)
+			ret = dtproc_proc_wait(proc);
+		if (ret)
+			break;
+		dtproc_status_state(c, proc, st);
+		running = 0;
+		if (st->size >= DTPROC_STATUS_SIZE_VER1 && st->threads) {
+			st->threads_len = cap;
+			ret = dtproc_status_threads(c, proc, st, &running);
+		}
+		/*
+		 * After a wait, the answer of a settled stop: a thread that
+		 * counted as held and has woken since walks to its park, in
+		 * the kernel, and this look missed it (STOPPING, or listed
+		 * running).  Look again once it is there.
+		 */
+		if (ret || !(st->flags & DTPROC_STATUS_WAIT) ||
+		    (st->state != DTPROC_STATE_STOPPING &&
+		     (st->state != DTPROC_STATE_STOPPED || !running)))
+			break;
+		schedule_timeout_interruptible(1);
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
 	dtproc_proc_put(proc);
 	return ret;
 }

@@ -137,13 +137,11 @@
  *                        victim as STOP would (why DTPROC_STOP_BREAK),
  *                        the hitting thread before it executes the probed
  *                        instruction; STATUS names the thread and the
- *                        breakpoint; CONTINUE resumes it.  A STOP that
- *                        begins between the hit and its own stop takes
- *                        the hit in: the thread is among the parked, at
- *                        the breakpoint, and once that stop
- *                        ends (or a CONTINUE comes first) the hit stops
- *                        nothing more; the thread executes the instruction
- *                        without a second count.
+ *                        breakpoint; CONTINUE resumes it.  A STOP or a
+ *                        CONTINUE that comes between a hit and the stop
+ *                        it asks for takes the hit in: it stops nothing
+ *                        more (after a STOP, its thread is among the
+ *                        parked, back at the breakpoint).
  *    A hit is a thread of the victim (or of a vfork child sharing its
  *    memory, until that child execs: reported with the child's tid and
  *    pid) executing the instruction.  A fork child never runs with its
