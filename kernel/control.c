@@ -350,8 +350,12 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 	return true;
 }
 
-/* Spare parks a proc keeps for its hooks, beyond what a stop needs. */
-#define DTPROC_SPARE_PARKS	4
+/*
+ * Spare parks a proc keeps for its hooks, beyond what a stop needs: a few
+ * on PREEMPT_RT, where the fork hook cannot allocate; one elsewhere, where
+ * it allocates (GFP_ATOMIC) once they run out.  A victim stays small.
+ */
+#define DTPROC_SPARE_PARKS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 4 : 1)
 
 /*
  * Parks the fork hook may need in one stop of @nthreads threads, on top of
@@ -526,7 +530,7 @@ static int dtproc_proc_stop_gen(struct dtproc_proc *proc,
 
 	leader = get_pid_task(proc->pid, PIDTYPE_TGID);
 	if (leader) {
-		need = get_nr_threads(leader) + 1;
+		need = get_nr_threads(leader);	/* counted again below */
 		want += need + dtproc_clone_budget(need);
 		put_task_struct(leader);
 	}
