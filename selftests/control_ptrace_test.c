@@ -217,7 +217,11 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 	ASSERT_EQ(waitpid(consumer, &status, 0), consumer);
 	t0 = ut_now_ms();
 
-	/* within 1 s: created ones dead, grabbed ones running */
+	/*
+	 * soon: created ones dead, grabbed ones running (1 s on a quiet
+	 * stock guest; the debug kernel beside four guests on two host CPUs
+	 * once took longer: "16 left" at 1 s, the created ones zombies)
+	 */
 	do {
 		left = 0;
 		for (i = 0; i < MANY_NC; i++) {
@@ -236,19 +240,19 @@ TEST_TIMEOUT(consumer_killed_with_many_victims, 900)
 		}
 		if (left)
 			ut_sleep_ms(2);
-	} while (left && ut_now_ms() - t0 < 1000);
+	} while (left && ut_now_ms() - t0 < 10000);
 	t1 = ut_now_ms();
 	TH_LOG("settled in %lld ms, %d left", t1 - t0, left);
 	for (i = 0; i < MANY_NC; i++) {
 		if (!reaped[i])
-			DT_FAIL(1, "created %d (pid %d) alive 1 s after its consumer died (state '%c')",
+			DT_FAIL(1, "created %d (pid %d) alive 10 s after its consumer died (state '%c')",
 				i, c[i], ut_state(c[i]));
 		ASSERT_TRUE(WIFSIGNALED(cstatus[i]));
 		ASSERT_EQ(WTERMSIG(cstatus[i]), SIGKILL);
 	}
 	for (i = 0; i < MANY_NG; i++)
 		if (!running[i])
-			DT_FAIL(1, "grabbed %d (pid %d) still parked 1 s after its consumer died",
+			DT_FAIL(1, "grabbed %d (pid %d) still parked 10 s after its consumer died",
 				i, g[i]);
 	for (i = 0; i < MANY_NS; i++)
 		if (ut_state(s[i]) != 'I')
