@@ -544,3 +544,90 @@ TEST_TIMEOUT(overtaken_break_stop_dropped_at_continue, 600)
 	TH_LOG("%d rounds, %lld hits", r, (long long)bp_hits(fd, pid, id));
 	finish(fd, pid);
 }
+
+/*
+ * Each call counted once, however the threads' hits of a STOP breakpoint
+ * interleave: the thread that stopped the process left the breakpoint
+ * untaken, and takes it, uncounted, once continued.  Old code remembered
+ * one such thread per process: when another thread's hit stopped the
+ * process first (woken by the same CONTINUE), the first thread's return
+ * to the breakpoint was counted a second time ("hits 71, calls 60").
+ */
+static long wl_calls(void)
+{
+	return shm->counter + shm->slot[1] + shm->slot[2] + shm->slot[3];
+}
+
+/* The per-thread calls of wl_rounds' 4 threads have all grown past @was. */
+static bool wl_each_moved(const long *was, int ms)
+{
+	long long end = ut_now_ms() + ms;
+
+	while (shm->counter < was[0] + 2 || shm->slot[1] < was[1] + 2 ||
+	       shm->slot[2] < was[2] + 2 || shm->slot[3] < was[3] + 2) {
+		if (ut_now_ms() > end)
+			return false;
+		ut_sleep_ms(1);
+	}
+	return true;
+}
+
+TEST_TIMEOUT(break_stops_count_each_call_once, 600)
+{
+	int fd = open_dtproc(), r, breaks = 0;
+	struct dtproc_status st;
+	long was[4];
+	__u64 hits;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 4;
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_TRUE(wait_for(&shm->started, 4, CU_WAIT_MS));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	shm->n = 1000000000;
+	shm->go = 1;
+	for (r = 0; r < 60; r++) {
+		/* a break stop, settled; then the four race back to it */
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.pid = pid;
+		for (;;) {
+			st.flags = DTPROC_STATUS_WAIT;
+			ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+			if (st.why == DTPROC_STOP_BREAK)
+				break;
+			ut_sleep_ms(1);
+		}
+		st.flags = DTPROC_STATUS_WAIT;
+		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+		breaks++;
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	}
+	/*
+	 * counting now (a stop a hit asked for before is waited out): each
+	 * thread takes the hit it left, then calls on
+	 */
+	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.pid = pid;
+	st.flags = DTPROC_STATUS_WAIT;
+	ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+	if (st.state != DTPROC_STATE_RUNNING)
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	was[0] = shm->counter;
+	was[1] = shm->slot[1];
+	was[2] = shm->slot[2];
+	was[3] = shm->slot[3];
+	ASSERT_TRUE(wl_each_moved(was, CU_WAIT_MS));
+	/* stopped, no thread is between its count and its call */
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+	hits = bp_hits(fd, pid, id);
+	TH_LOG("%d break stops; hits %llu, calls %ld", breaks,
+	       (unsigned long long)hits, wl_calls());
+	EXPECT_EQ(hits, wl_calls());
+	finish(fd, pid);
+}

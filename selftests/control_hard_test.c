@@ -1065,7 +1065,7 @@ TEST_TIMEOUT(grab_racing_setuid_exec, 300)
 			}
 			h = dtproc_grab(dp, v, 0);
 			r[0] = 0;
-			if (h && !dtproc_status(h, &st, 0) &&
+			if (h && !dtproc_status(h, &st, DTPROC_STATUS_WAIT) &&
 			    st.state == DTPROC_STATE_STOPPED) {
 				/* held and stopped: it must not be set-id */
 				if (euid_of(v) != 65534)

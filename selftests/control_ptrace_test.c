@@ -143,14 +143,14 @@ static void many_consumer(const pid_t *g, const pid_t *s, int out)
 		goto fail;
 	for (i = 0; i < MANY_NG; i++) {
 		h = dtproc_grab(dp, g[i], 0);
-		if (!h || dtproc_status(h, &st, 0) ||
+		if (!h || dtproc_status(h, &st, DTPROC_STATUS_WAIT) ||
 		    st.state != DTPROC_STATE_STOPPED)
 			goto fail;
 	}
 	for (i = 0; i < MANY_NS; i++) {
 		h = dtproc_grab(dp, s[i], 0);
 		if (!h || dtproc_continue(h) || dtproc_stop(h) ||
-		    dtproc_status(h, &st, 0) ||
+		    dtproc_status(h, &st, DTPROC_STATUS_WAIT) ||
 		    st.state != DTPROC_STATE_STOPPED ||
 		    st.why != DTPROC_STOP_REQUESTED)
 			goto fail;

@@ -147,11 +147,18 @@ static inline struct dtproc_handle *cu_grab(struct dtproc *dp, pid_t pid,
 	return h;
 }
 
+/*
+ * With DTPROC_STATUS_WAIT: the uapi promises STOPPED with nstopped ==
+ * nthreads only to a waiting STATUS (without it, a thread counted held in
+ * an uninterruptible sleep, say an exec reading its file, may have woken
+ * on its way to its park: STOPPING for that moment).  A running, dead or
+ * lost victim is answered at once.
+ */
 static inline struct dtproc_status cu_status(struct dtproc_handle *h)
 {
 	struct dtproc_status st;
 
-	if (dtproc_status(h, &st, 0))
+	if (dtproc_status(h, &st, DTPROC_STATUS_WAIT))
 		DT_FAIL(1, "dtproc_status(%d): %s", dtproc_handle_pid(h),
 			dtproc_errmsg());
 	return st;

@@ -218,8 +218,12 @@ static void st_consume_one(struct dtproc *dp, pid_t pid)
 	}
 	sh->grabbed++;
 	if (!flags) {
-		/* a grab returns with every thread parked, or the victim gone */
-		ASSERT_OK(dtproc_status(h, &st, 0));
+		/*
+		 * a grab returns with every thread parked or held, or the
+		 * victim gone: a waiting STATUS says which (without the wait,
+		 * a held thread that woke may be seen on its way to its park)
+		 */
+		ASSERT_OK(dtproc_status(h, &st, DTPROC_STATUS_WAIT));
 		if (st.state != DTPROC_STATE_STOPPED && st.state != DTPROC_STATE_DEAD) {
 			char states[64];
 			int k;
