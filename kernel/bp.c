@@ -134,6 +134,19 @@ struct dtproc_brk_work {
 };
 
 /*
+ * A thread that stopped the process at breakpoint @id and left it untaken
+ * (proc->bp_skips): its next hit there, in the same image (@exec_id), is
+ * the same hit, not counted again.  One per thread and breakpoint; @tid is
+ * held, so it never names another thread.
+ */
+struct dtproc_bp_skip {
+	struct list_head	node;
+	struct pid		*tid;
+	u64			exec_id;
+	u32			id;
+};
+
+/*
  * Registrations retired and not yet freed, at most DTPROC_BP_RETIRE_MAX:
  * while the worker waits for running handlers (on 6.12 as long as a
  * stop), a new registration is refused (EAGAIN) rather than let them pile.
@@ -213,6 +226,106 @@ static u64 dtproc_brk_arg0(struct pt_regs *regs)
 #else
 	return 0;
 #endif
+}
+
+static struct dtproc_bp_skip *dtproc_bp_skip_new(u32 id)
+{
+	struct dtproc_bp_skip *sk;
+
+	might_sleep();
+	sk = kmalloc(sizeof(*sk), GFP_KERNEL);
+	if (!sk)
+		return NULL;
+	sk->tid = get_pid(task_pid(current));
+	sk->exec_id = READ_ONCE(current->self_exec_id);
+	sk->id = id;
+	return sk;
+}
+
+static void dtproc_bp_skips_free(struct list_head *list)
+{
+	struct dtproc_bp_skip *sk, *tmp;
+
+	list_for_each_entry_safe(sk, tmp, list, node) {
+		put_pid(sk->tid);
+		kfree(sk);
+	}
+}
+
+/*
+ * Onto @list (to free outside the lock): @proc's skips of breakpoint @id
+ * (any if 0) and thread @tid (any if NULL), and those of threads gone.
+ */
+static void dtproc_bp_skips_take_locked(struct dtproc_proc *proc, u32 id,
+					struct pid *tid, struct list_head *list)
+{
+	struct dtproc_bp_skip *sk, *tmp;
+
+	lockdep_assert_held(&proc->lock);
+	list_for_each_entry_safe(sk, tmp, &proc->bp_skips, node) {
+		if (pid_has_task(sk->tid, PIDTYPE_PID) &&
+		    ((id && sk->id != id) || (tid && sk->tid != tid)))
+			continue;
+		list_move(&sk->node, list);
+		WRITE_ONCE(proc->nbp_skips, proc->nbp_skips - 1);
+	}
+}
+
+/* @proc's skips of breakpoint @id (every one if 0) go. */
+void dtproc_bp_skips_drop(struct dtproc_proc *proc, u32 id)
+{
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	dtproc_bp_skips_take_locked(proc, id, NULL, &list);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	dtproc_bp_skips_free(&list);
+}
+
+/* Current stopped the process at @id without taking it: the skip @sk. */
+static void dtproc_bp_skip_add(struct dtproc_proc *proc,
+			       struct dtproc_bp_skip *sk)
+{
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	dtproc_bp_skips_take_locked(proc, sk->id, sk->tid, &list);
+	list_add(&sk->node, &proc->bp_skips);
+	WRITE_ONCE(proc->nbp_skips, proc->nbp_skips + 1);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	dtproc_bp_skips_free(&list);
+}
+
+/*
+ * Current's hit of @id: is it the one it left untaken when it stopped the
+ * process?  Then its skip is used up.
+ */
+static bool dtproc_bp_skip_take(struct dtproc_proc *proc, u32 id)
+{
+	struct pid *tid = task_pid(current);
+	struct dtproc_bp_skip *sk;
+	unsigned long flags;
+	bool skip = false;
+	LIST_HEAD(list);
+
+	/* current's own skips were added by current: it sees them */
+	if (!READ_ONCE(proc->nbp_skips))
+		return false;
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	list_for_each_entry(sk, &proc->bp_skips, node) {
+		if (sk->tid != tid || sk->id != id)
+			continue;
+		/* left in an image exec has replaced: not this hit's */
+		skip = sk->exec_id == READ_ONCE(current->self_exec_id);
+		list_move(&sk->node, &list);
+		WRITE_ONCE(proc->nbp_skips, proc->nbp_skips - 1);
+		break;
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	dtproc_bp_skips_free(&list);
+	return skip;
 }
 
 static void dtproc_brk_work_fn(struct callback_head *cb)
@@ -333,14 +446,7 @@ static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 		return dtproc_brk_work_queue(proc, regs, brk->id,
 					     instruction_pointer(regs), true,
 					     false, 0);
-	if (READ_ONCE(proc->bp_skip) != current)
-		return false;
-	raw_spin_lock_irqsave(&proc->lock, flags);
-	skip = proc->bp_skip == current && proc->bp_skip_id == brk->id;
-	if (skip)
-		proc->bp_skip = NULL;
-	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	return skip;
+	return dtproc_bp_skip_take(proc, brk->id);
 }
 
 static int dtproc_brk_handler(struct uprobe_consumer *uc,
@@ -351,6 +457,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 	struct dtproc_brk *brk = reg->brk;
 	struct dtproc_proc *proc = brk->proc;
 	bool own = task_tgid(current) == proc->pid, stop = false;
+	struct dtproc_bp_skip *sk = NULL;
 	struct dtproc_note n = {};
 	unsigned long flags, gen = 0;
 	u32 action;
@@ -375,6 +482,10 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 				   sizeof(n.value)))
 		n.value = 0;
 
+	/* a stopping hit is left untaken, and taken uncounted once back */
+	if (action == DTPROC_BP_STOP && own && DTPROC_UPROBE_CAN_REWIND)
+		sk = dtproc_bp_skip_new(brk->id);
+
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	dtproc_notify_break(proc, &n);
 	/* a vfork child is not the victim's to stop: it is told only */
@@ -385,19 +496,23 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		stop = true;
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	if (stop && !dtproc_brk_work_queue(proc, regs, brk->id, n.addr,
-					   DTPROC_UPROBE_CAN_REWIND, true, gen)) {
+	if (stop && ((DTPROC_UPROBE_CAN_REWIND && !sk) ||
+		     !dtproc_brk_work_queue(proc, regs, brk->id, n.addr,
+					    DTPROC_UPROBE_CAN_REWIND, true,
+					    gen))) {
 		raw_spin_lock_irqsave(&proc->lock, flags);
 		if (proc->gen == gen)
 			proc->bp_pending = false;
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		pr_warn_ratelimited("cannot stop %d at breakpoint %u\n",
 				    task_pid_nr(current), brk->id);
-	} else if (stop && DTPROC_UPROBE_CAN_REWIND) {
-		raw_spin_lock_irqsave(&proc->lock, flags);
-		proc->bp_skip = current;
-		proc->bp_skip_id = brk->id;
-		raw_spin_unlock_irqrestore(&proc->lock, flags);
+	} else if (stop && sk) {
+		dtproc_bp_skip_add(proc, sk);
+		sk = NULL;
+	}
+	if (sk) {
+		put_pid(sk->tid);
+		kfree(sk);
 	}
 	dtproc_proc_kick(proc);
 	return 0;
@@ -553,6 +668,7 @@ void dtproc_bps_release(struct dtproc_proc *proc)
 		dtproc_brk_put(brk);
 	}
 	proc->nbps = 0;
+	dtproc_bp_skips_drop(proc, 0);
 	dtproc_bp_retire_kick();
 }
 
@@ -776,6 +892,7 @@ static int dtproc_bp_del_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	dtproc_brk_disarm(brk);
 	list_del(&brk->node);
 	proc->nbps--;
+	dtproc_bp_skips_drop(proc, brk->id);
 	dtproc_brk_put(brk);
 	dtproc_bp_retire_kick();
 	return 0;

@@ -150,6 +150,7 @@ static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 
 	dtproc_parks_free(proc->spare);
 	kfree(proc->exec_park);
+	dtproc_bp_skips_drop(proc, 0);
 	put_pid(proc->bp_tid);
 	put_pid(proc->pid);
 	kfree(proc);
@@ -1024,6 +1025,7 @@ static struct dtproc_proc *dtproc_proc_get(struct pid *pid)
 	INIT_LIST_HEAD(&proc->parked);
 	INIT_LIST_HEAD(&proc->bps);
 	INIT_LIST_HEAD(&proc->bp_rewinds);
+	INIT_LIST_HEAD(&proc->bp_skips);
 	INIT_WORK(&proc->bp_exit_work, dtproc_proc_bp_exit_fn);
 	init_waitqueue_head(&proc->park_wq);
 	init_waitqueue_head(&proc->state_wq);

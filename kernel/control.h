@@ -63,9 +63,9 @@ struct dtproc_park;
  *		and @bp_addr (reported while @why is DTPROC_STOP_BREAK)
  * @bp_rewinds: threads that left a breakpoint untaken and have their IP
  *		to put back (bp.c), under @lock
- * @bp_skip:	the thread that stopped at breakpoint @bp_skip_id without
- *		taking it (bp.c): its next hit there is the same one (only
- *		compared, never dereferenced)
+ * @bp_skips:	threads that stopped the process at a breakpoint without
+ *		taking it (struct dtproc_bp_skip, bp.c), under @lock: the
+ *		next hit of each there is the same one; @nbp_skips: how many
  * @bp_exit_work: drops the breakpoints once the process is dead (bp.c)
  */
 struct dtproc_proc {
@@ -103,8 +103,8 @@ struct dtproc_proc {
 	struct pid		*bp_tid;
 	u32			bp_id;
 	u64			bp_addr;
-	struct task_struct	*bp_skip;
-	u32			bp_skip_id;
+	struct list_head	bp_skips;
+	u32			nbp_skips;
 	struct list_head	bp_rewinds;
 	struct work_struct	bp_exit_work;
 };
@@ -138,6 +138,7 @@ void dtproc_proc_bp_exit_fn(struct work_struct *work);
 
 /* bp.c */
 void dtproc_bps_release(struct dtproc_proc *proc);
+void dtproc_bp_skips_drop(struct dtproc_proc *proc, u32 id);
 void dtproc_bps_exit(struct dtproc_proc *proc);
 unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc);
 
