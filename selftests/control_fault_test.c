@@ -144,7 +144,7 @@ TEST_TIMEOUT(stop_enomem_midway_then_stop_works, 600)
 				nth);
 		/* the next stop, without a failure, stops every thread */
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
-		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 		if (st.state != DTPROC_STATE_STOPPED ||
 		    st.why != DTPROC_STOP_REQUESTED ||
 		    st.nstopped != st.nthreads)
@@ -157,7 +157,7 @@ TEST_TIMEOUT(stop_enomem_midway_then_stop_works, 600)
 	printf("# %d allocations of a STOP failed in turn\n", failed);
 	ASSERT_GE(failed, 1);
 	ASSERT_LE(nth, MAX_NTH);
-	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	/* a requested stop outlives RELEASE: continue first */
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
@@ -203,7 +203,7 @@ TEST_TIMEOUT(grab_enomem_loses_nothing, 600)
 				nth);
 		/* a whole grab now, and let go */
 		ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
-		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 		ASSERT_EQ(st.nstopped, st.nthreads);
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));

@@ -309,7 +309,7 @@ TEST_TIMEOUT(grab_create_of_non_child_einval, 120)
 	ASSERT_TRUE(st.flags & DTPROC_STATUS_CREATED);
 	ASSERT_EQ(st.state, DTPROC_STATE_RUNNING);	/* until it execs */
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, child));
-	ASSERT_TRUE(ut_reap_within(child, &status, 1000));
+	ASSERT_TRUE(ut_reap_within(child, &status, CU_WAIT_MS));
 	ASSERT_TRUE(WIFSIGNALED(status));
 	ASSERT_EQ(WTERMSIG(status), SIGKILL);
 
@@ -346,7 +346,7 @@ TEST_TIMEOUT(raw_grab_bad_args_einval, 120)
 
 	/* and the same arguments done right do */
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
-	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	ASSERT_TRUE(cu_frozen(ctr, CU_FROZEN_MS));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));

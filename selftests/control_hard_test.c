@@ -105,7 +105,7 @@ TEST_TIMEOUT(grab_after_main_pthread_exit, 120)
 	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
 	ASSERT_EQ(ut_wait_state(pid, 'Z', CU_WAIT_MS), 'Z');	/* the leader */
 	ASSERT_OK(cu_ioc_grab(fd, pid, 0, 0));
-	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	ASSERT_EQ(st.nthreads, 1);
 	ASSERT_EQ(st.nstopped, 1);
@@ -315,7 +315,7 @@ TEST_TIMEOUT(grab_job_stopped_at_once, 120)
 		DT_FAIL(1, "grab of a stopped process: %s after %lld ms",
 			strerror(errno), ut_now_ms() - t0);
 	alarm(0);
-	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	ASSERT_EQ(st.why, DTPROC_STOP_GRAB);
 	/* SIGCONT: it returns toward user mode and parks instead */
@@ -417,7 +417,7 @@ TEST_TIMEOUT(grab_by_pidfd, 60)
 	ASSERT_GE(g.memfd, 0);
 	ASSERT_OK(ioctl(fd, DTPROC_IOC_GRAB, &g));
 	close(g.memfd);
-	ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_RELEASE, pid));
@@ -1860,7 +1860,7 @@ TEST_TIMEOUT(stop_walks_race_clone, 500)
 	while (ut_now_ms() < end && rounds < 400) {
 		ut_sleep_ms(20);
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
-		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 		if (st.state != DTPROC_STATE_STOPPED)
 			DT_FAIL(1, "stop %d: state %u, %u of %u threads stopped",
 				rounds, st.state, st.nstopped, st.nthreads);

@@ -417,7 +417,7 @@ TEST_TIMEOUT(grab_reexec_loop_100, 300)
 		    st.nthreads != 1 || st.nstopped != 1)
 			DT_FAIL(1, "grab %d: state %u why %u nthreads %u nstopped %u",
 				i, st.state, st.why, st.nthreads, st.nstopped);
-		if (ut_wait_state(pid, 'I', 2000) != 'I')
+		if (ut_wait_state(pid, 'I', CU_WAIT_MS) != 'I')
 			DT_FAIL(1, "grab %d: state '%c'", i, ut_state(pid));
 		dtproc_release(h);
 		cu_drain_notes(dp, ns);

@@ -172,7 +172,7 @@ static inline struct dtproc_status cu_status(struct dtproc_handle *h)
 	ASSERT_EQ(__st.why, (w));					\
 	ASSERT_GE(__st.nthreads, 1);					\
 	ASSERT_EQ(__st.nstopped, __st.nthreads);			\
-	if (ut_wait_all_tasks(dtproc_handle_pid(h), 'I', 2000,		\
+	if (ut_wait_all_tasks(dtproc_handle_pid(h), 'I', CU_WAIT_MS,	\
 			      __states, sizeof(__states)) < 0)		\
 		DT_FAIL(1, "pid %d not parked: thread states \"%s\"",	\
 			dtproc_handle_pid(h), __states);		\
@@ -251,6 +251,21 @@ static inline int cu_ioc_status(int fd, pid_t pid, struct dtproc_status *st)
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	st->pid = pid;
+	return ioctl(fd, DTPROC_IOC_STATUS, st);
+}
+
+/*
+ * STATUS with DTPROC_STATUS_WAIT: what a test that expects a settled stop
+ * must ask (without it, a thread counted held in an uninterruptible sleep
+ * may be seen on its way to its park: STOPPING).
+ */
+static inline int cu_ioc_status_wait(int fd, pid_t pid,
+				     struct dtproc_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->pid = pid;
+	st->flags = DTPROC_STATUS_WAIT;
 	return ioctl(fd, DTPROC_IOC_STATUS, st);
 }
 

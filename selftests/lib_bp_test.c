@@ -69,7 +69,7 @@ TEST(status_of_libdtproc_1_never_overruns)
 	EXPECT_EQ(st.why, DTPROC_STOP_CREATE);
 	/* today's callers get the whole struct */
 	memset(&st, 0xaa, sizeof(st));
-	ASSERT_EQ(dtproc_status(h, &st, 0), 0);
+	ASSERT_EQ(dtproc_status(h, &st, DTPROC_STATUS_WAIT), 0);
 	EXPECT_EQ(st.size, sizeof(st));
 	EXPECT_EQ(st.bp_id, 0);
 	EXPECT_EQ(st.bp_tid, 0);
@@ -122,7 +122,7 @@ TEST_TIMEOUT(create_at_each_evaltime, 300)
 			TH_LOG("%s: %s", dtproc_evaltime_name(e), dtproc_errmsg());
 		ASSERT_TRUE(h);
 		pid = dtproc_handle_pid(h);
-		ASSERT_EQ(dtproc_stop_info(h, &si, 0), 0);
+		ASSERT_EQ(dtproc_stop_info(h, &si, DTPROC_STATUS_WAIT), 0);
 		EXPECT_EQ(si.state, DTPROC_STATE_STOPPED);
 		s = dtproc_syms_open(pid);
 		ASSERT_TRUE(s);

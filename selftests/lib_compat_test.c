@@ -69,7 +69,7 @@ TEST(status_and_version_of_old_header)
 		DT_FAIL(1, "dtproc_create: %s", dtproc_errmsg());
 	pid = dtproc_handle_pid(h);
 	memset(&st, 0xaa, sizeof(st));
-	ASSERT_EQ(dtproc_status(h, &st, 0), 0);
+	ASSERT_EQ(dtproc_status(h, &st, DTPROC_STATUS_WAIT), 0);
 	EXPECT_EQ(st.size, sizeof(st));
 	EXPECT_EQ(st.pid, pid);
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);

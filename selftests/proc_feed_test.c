@@ -947,24 +947,53 @@ static void sigwaiters_body(void *arg)
 		pause();
 }
 
-static void wait_for_waiters(struct sigwaiters *sw, int n)
+/* Threads of @pid in rt_sigtimedwait(2), as /proc/PID/task/TID/syscall says. */
+static int in_sigtimedwait(pid_t pid)
+{
+	char path[320], buf[32];
+	struct dirent *de;
+	int n = 0, fd;
+	ssize_t len;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid,
+			 de->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len > 0) {
+			buf[len] = 0;
+			n += atoi(buf) == SYS_rt_sigtimedwait;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* @n threads of @pid started, and each inside its sigtimedwait(2). */
+static void wait_for_waiters(struct sigwaiters *sw, pid_t pid, int n)
 {
 	uint64_t deadline = ut_now_ns(CLOCK_MONOTONIC) + 60000000000ULL;
 
-	while (__atomic_load_n(&sw->waiting, __ATOMIC_SEQ_CST) < n) {
+	while (__atomic_load_n(&sw->waiting, __ATOMIC_SEQ_CST) < n ||
+	       in_sigtimedwait(pid) < n) {
 		ASSERT_GT(ut_ms_left(deadline), 0);
 		usleep(10000);
 	}
-	usleep(500000);		/* into the system call */
-}
-
-static bool never_done(const struct pu_log *log, void *arg)
-{
-	return false;
 }
 
 TEST_TIMEOUT(no_drops_for_misses_while_unwanted, 300)
 {
+	struct pu_want want = { DTPROC_PROBE_CREATE, PU_ANY };
 	struct sigwaiters *sw = ut_shared(sizeof(*sw));
 	struct pu_log log = { 0 };
 	struct dtproc_feed *first, *later;
@@ -974,19 +1003,22 @@ TEST_TIMEOUT(no_drops_for_misses_while_unwanted, 300)
 	first = pu_subscribe(PU_P(SIGNAL_CLEAR), 0, 0);
 	pu_spawn(&c, NULL, sigwaiters_body, sw);
 	pu_release(&c);
-	wait_for_waiters(sw, SIGWAITERS_FIRST);
+	wait_for_waiters(sw, c.pid, SIGWAITERS_FIRST);
 	/* signal-clear unwanted; more threads wait, and miss */
 	ASSERT_EQ(dtproc_feed_unsubscribe(first), 0);
 	dtproc_feed_close(first);
 	__atomic_store_n(&sw->more, 1, __ATOMIC_SEQ_CST);
-	wait_for_waiters(sw, SIGWAITERS_FIRST + SIGWAITERS_LATER);
+	wait_for_waiters(sw, c.pid, SIGWAITERS_FIRST + SIGWAITERS_LATER);
 
 	later = pu_subscribe(PU_P(SIGNAL_CLEAR) | PU_P(CREATE), 0, 0);
 	/* an event, so that the worker runs and reports what it has */
 	pu_spawn(&quick, NULL, NULL, NULL);
 	pu_release(&quick);
 	ASSERT_EXITED(ut_reap(quick.pid), 0);
-	pu_collect(later, &log, never_done, NULL, 2000);
+	/* its create, then whatever follows until the feed is quiet */
+	if (!pu_collect(later, &log, pu_has_event, &want, PU_WAIT_MS))
+		DT_FAIL(1, "no create event within %d ms", PU_WAIT_MS);
+	pu_collect(later, &log, NULL, NULL, 1000);
 	kill(c.pid, SIGKILL);
 	status = ut_reap(c.pid);
 	ASSERT_TRUE(WIFSIGNALED(status));
