@@ -136,8 +136,12 @@ struct dtproc_brk_work {
 /*
  * A thread that stopped the process at breakpoint @id and left it untaken
  * (proc->bp_skips): its next hit there, in the same image (@exec_id), is
- * the same hit, not counted again.  One per thread and breakpoint; @tid is
- * held, so it never names another thread.
+ * the same hit, not counted again.  One per thread and breakpoint,
+ * dropped with the breakpoint's registration; @tid is held, so it names no
+ * other thread but an exec'ing one that took the leader's (@exec_id tells).
+ * A thread whose signal handler runs before it is back at the breakpoint
+ * and calls it there takes the skip in the handler instead (the total is
+ * right; the stop comes at the second of the two).
  */
 struct dtproc_bp_skip {
 	struct list_head	node;
@@ -233,7 +237,8 @@ static struct dtproc_bp_skip *dtproc_bp_skip_new(u32 id)
 	struct dtproc_bp_skip *sk;
 
 	might_sleep();
-	sk = kmalloc(sizeof(*sk), GFP_KERNEL);
+	/* current is the victim's thread: charged to it */
+	sk = kmalloc(sizeof(*sk), GFP_KERNEL_ACCOUNT);
 	if (!sk)
 		return NULL;
 	sk->tid = get_pid(task_pid(current));
@@ -253,8 +258,24 @@ static void dtproc_bp_skips_free(struct list_head *list)
 }
 
 /*
+ * Is @sk's thread gone, or running another image?  (A non-leader's exec
+ * gives it the leader's struct pid, and the leader's skip with it.)
+ */
+static bool dtproc_bp_skip_stale(struct dtproc_bp_skip *sk)
+{
+	struct task_struct *t;
+	bool stale;
+
+	rcu_read_lock();
+	t = pid_task(sk->tid, PIDTYPE_PID);
+	stale = !t || READ_ONCE(t->self_exec_id) != sk->exec_id;
+	rcu_read_unlock();
+	return stale;
+}
+
+/*
  * Onto @list (to free outside the lock): @proc's skips of breakpoint @id
- * (any if 0) and thread @tid (any if NULL), and those of threads gone.
+ * (any if 0) and thread @tid (any if NULL), and the stale ones.
  */
 static void dtproc_bp_skips_take_locked(struct dtproc_proc *proc, u32 id,
 					struct pid *tid, struct list_head *list)
@@ -263,7 +284,7 @@ static void dtproc_bp_skips_take_locked(struct dtproc_proc *proc, u32 id,
 
 	lockdep_assert_held(&proc->lock);
 	list_for_each_entry_safe(sk, tmp, &proc->bp_skips, node) {
-		if (pid_has_task(sk->tid, PIDTYPE_PID) &&
+		if (!dtproc_bp_skip_stale(sk) &&
 		    ((id && sk->id != id) || (tid && sk->tid != tid)))
 			continue;
 		list_move(&sk->node, list);
@@ -283,8 +304,14 @@ void dtproc_bp_skips_drop(struct dtproc_proc *proc, u32 id)
 	dtproc_bp_skips_free(&list);
 }
 
-/* Current stopped the process at @id without taking it: the skip @sk. */
+/*
+ * Current stopped the process at the breakpoint of @reg without taking it:
+ * the skip @sk, unless @reg was retired meanwhile (its skips dropped: a
+ * breakpoint disabled and enabled again counts the return anew).  Takes
+ * @sk either way.
+ */
 static void dtproc_bp_skip_add(struct dtproc_proc *proc,
+			       struct dtproc_brk_reg *reg,
 			       struct dtproc_bp_skip *sk)
 {
 	unsigned long flags;
@@ -292,8 +319,12 @@ static void dtproc_bp_skip_add(struct dtproc_proc *proc,
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	dtproc_bp_skips_take_locked(proc, sk->id, sk->tid, &list);
-	list_add(&sk->node, &proc->bp_skips);
-	WRITE_ONCE(proc->nbp_skips, proc->nbp_skips + 1);
+	if (READ_ONCE(reg->live)) {
+		list_add(&sk->node, &proc->bp_skips);
+		WRITE_ONCE(proc->nbp_skips, proc->nbp_skips + 1);
+	} else {
+		list_add(&sk->node, &list);
+	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	dtproc_bp_skips_free(&list);
 }
@@ -415,7 +446,7 @@ static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 	struct dtproc_proc *proc = brk->proc;
 	struct dtproc_park *pk;
 	unsigned long flags;
-	bool skip;
+	bool left;
 
 	if (!DTPROC_UPROBE_CAN_REWIND)
 		return false;
@@ -429,23 +460,27 @@ static bool dtproc_brk_untaken(struct dtproc_brk *brk, struct pt_regs *regs)
 		 * there), not for hits.
 		 */
 		pk = dtproc_park_alloc();
-		if (!pk)
-			return false;
-		raw_spin_lock_irqsave(&proc->lock, flags);
-		skip = proc->why && !proc->state;
-		if (skip)
-			pk = dtproc_park_current_locked(proc, pk, TWA_RESUME);
-		raw_spin_unlock_irqrestore(&proc->lock, flags);
-		kfree(pk);	/* unused */
-		return skip && dtproc_brk_work_queue(proc, regs, brk->id,
-						     instruction_pointer(regs),
-						     true, false, 0);
+		left = false;
+		if (pk) {
+			raw_spin_lock_irqsave(&proc->lock, flags);
+			left = proc->why && !proc->state;
+			if (left)
+				pk = dtproc_park_current_locked(proc, pk,
+								TWA_RESUME);
+			raw_spin_unlock_irqrestore(&proc->lock, flags);
+			kfree(pk);	/* unused */
+		}
+		if (left && dtproc_brk_work_queue(proc, regs, brk->id,
+						  instruction_pointer(regs),
+						  true, false, 0))
+			return true;
 	}
 	/* a stop on its way (it clears bp_pending): leave it, come back */
-	if (READ_ONCE(proc->bp_pending))
-		return dtproc_brk_work_queue(proc, regs, brk->id,
-					     instruction_pointer(regs), true,
-					     false, 0);
+	if (READ_ONCE(proc->bp_pending) &&
+	    dtproc_brk_work_queue(proc, regs, brk->id,
+				  instruction_pointer(regs), true, false, 0))
+		return true;
+	/* taken now: the one it left when it stopped the process, maybe */
 	return dtproc_bp_skip_take(proc, brk->id);
 }
 
@@ -507,7 +542,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		pr_warn_ratelimited("cannot stop %d at breakpoint %u\n",
 				    task_pid_nr(current), brk->id);
 	} else if (stop && sk) {
-		dtproc_bp_skip_add(proc, sk);
+		dtproc_bp_skip_add(proc, reg, sk);
 		sk = NULL;
 	}
 	if (sk) {
@@ -574,6 +609,8 @@ static void dtproc_bp_retire_kick(void)
 static void dtproc_brk_reg_retire(struct dtproc_brk_reg *reg)
 {
 	WRITE_ONCE(reg->live, false);
+	/* after live: a handler adds a skip under the lock only if live */
+	dtproc_bp_skips_drop(reg->brk->proc, reg->brk->id);
 	dtproc_uprobe_unregister_nosync(&reg->u);
 	atomic_inc(&dtproc_bp_retiring);
 	llist_add(&reg->retire_node, &dtproc_bp_retired);
@@ -668,7 +705,6 @@ void dtproc_bps_release(struct dtproc_proc *proc)
 		dtproc_brk_put(brk);
 	}
 	proc->nbps = 0;
-	dtproc_bp_skips_drop(proc, 0);
 	dtproc_bp_retire_kick();
 }
 
@@ -892,7 +928,6 @@ static int dtproc_bp_del_fn(struct dtproc_proc *proc, struct pid_namespace *ns,
 	dtproc_brk_disarm(brk);
 	list_del(&brk->node);
 	proc->nbps--;
-	dtproc_bp_skips_drop(proc, brk->id);
 	dtproc_brk_put(brk);
 	dtproc_bp_retire_kick();
 	return 0;

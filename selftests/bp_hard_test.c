@@ -551,7 +551,7 @@ TEST_TIMEOUT(overtaken_break_stop_dropped_at_continue, 600)
  * untaken, and takes it, uncounted, once continued.  Old code remembered
  * one such thread per process: when another thread's hit stopped the
  * process first (woken by the same CONTINUE), the first thread's return
- * to the breakpoint was counted a second time ("hits 71, calls 60").
+ * to the breakpoint was counted a second time ("hits 731, calls 689").
  */
 static long wl_calls(void)
 {
@@ -605,6 +605,11 @@ TEST_TIMEOUT(break_stops_count_each_call_once, 600)
 		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
 		breaks++;
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		/* every other round a requested stop races their return */
+		if (r & 1) {
+			ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+			ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		}
 	}
 	/*
 	 * counting now (a stop a hit asked for before is waited out): each
@@ -629,5 +634,82 @@ TEST_TIMEOUT(break_stops_count_each_call_once, 600)
 	TH_LOG("%d break stops; hits %llu, calls %ld", breaks,
 	       (unsigned long long)hits, wl_calls());
 	EXPECT_EQ(hits, wl_calls());
+	finish(fd, pid);
+}
+
+/* Stop, then hits and calls since the last look (@hits0, @calls0). */
+static void stop_and_count(int fd, pid_t pid, __u32 id, __u64 *hits0,
+			   long *calls0, __u64 *dhits, long *dcalls)
+{
+	__u64 hits;
+	long calls;
+
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
+	hits = bp_hits(fd, pid, id);
+	calls = wl_calls();
+	*dhits = hits - *hits0;
+	*dcalls = calls - *calls0;
+	*hits0 = hits;
+	*calls0 = calls;
+}
+
+/*
+ * A breakpoint disabled at the stop it made, the process continued past
+ * it, then enabled again: its next hit is a new one, counted.  Old code
+ * kept the stopping thread's skip, and its first call after the enable
+ * went uncounted ("round 0: 773 hits for 774 calls").
+ */
+TEST_TIMEOUT(disabled_at_its_stop_counts_anew, 300)
+{
+	int fd = open_dtproc(), r;
+	struct dtproc_status st;
+	__u64 hits0 = 0, dhits;
+	long was[4], calls0 = 0, dcalls;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 4;
+	pid = grab_victim(fd, wl_rounds);
+	ASSERT_TRUE(wait_for(&shm->started, 4, CU_WAIT_MS));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	shm->n = 1000000000;
+	shm->go = 1;
+	for (r = 0; r < 5; r++) {
+		/* stopped by a thread's hit, which it left untaken */
+		for (;;) {
+			ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
+			if (st.why == DTPROC_STOP_BREAK)
+				break;
+			ut_sleep_ms(1);
+		}
+		ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
+		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+		/* disabled: it runs on through the instruction, untrapped */
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT,
+				 DTPROC_BP_DISABLED));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		was[0] = shm->counter;
+		was[1] = shm->slot[1];
+		was[2] = shm->slot[2];
+		was[3] = shm->slot[3];
+		ASSERT_TRUE(wl_each_moved(was, CU_WAIT_MS));
+		stop_and_count(fd, pid, id, &hits0, &calls0, &dhits, &dcalls);
+		/* enabled, counting: every call from now on is a hit */
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+		was[0] = shm->counter;
+		was[1] = shm->slot[1];
+		was[2] = shm->slot[2];
+		was[3] = shm->slot[3];
+		ASSERT_TRUE(wl_each_moved(was, CU_WAIT_MS));
+		stop_and_count(fd, pid, id, &hits0, &calls0, &dhits, &dcalls);
+		if ((long)dhits != dcalls)
+			DT_FAIL(1, "round %d: %llu hits for %ld calls", r,
+				(unsigned long long)dhits, dcalls);
+		/* stopping again, for the next round */
+		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_STOP, 0));
+		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	}
 	finish(fd, pid);
 }

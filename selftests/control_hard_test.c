@@ -1447,6 +1447,91 @@ TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 	rmdir(CG2_DIR);
 }
 
+#define CG1_DIR	"/tmp/dtproc-freezer"
+#define CG1_VIC	CG1_DIR "/victim"
+
+/* CG1_VIC's freezer.state is @want ("FROZEN", "THAWED") within @ms. */
+static bool cg1_wait_state(const char *want, int ms)
+{
+	long long end = ut_now_ms() + ms;
+	char buf[32];
+	int fd, n;
+
+	for (;;) {
+		fd = open(CG1_VIC "/freezer.state", O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			if (!strncmp(buf, want, strlen(want)))
+				return true;
+		}
+		if (ut_now_ms() > end)
+			return false;
+		ut_sleep_ms(10);
+	}
+}
+
+/*
+ * A process frozen by the cgroup v1 freezer (as suspend freezes: each
+ * thread TASK_FROZEN, woken only by the thaw) cannot run user code: it is
+ * grabbed at once, its threads held, and parks once thawed.  Old code
+ * counted a frozen thread as running, and the grab waited for the thaw
+ * ("grab of a frozen process: Interrupted system call after 10000 ms").
+ */
+TEST_TIMEOUT(grab_v1_frozen_at_once, 120)
+{
+	volatile unsigned long *c = ut_shared(2 * sizeof(*c));
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct dtproc_status st;
+	int fd = open_dtproc();
+	char buf[32];
+	long long t0;
+	pid_t pid;
+
+	mkdir(CG1_DIR, 0755);
+	if (mount("cgroup", CG1_DIR, "cgroup", 0, "freezer") && errno != EBUSY)
+		SKIP("no cgroup v1 freezer: %s", strerror(errno));
+	if (mkdir(CG1_VIC, 0755) && errno != EEXIST)
+		SKIP("mkdir " CG1_VIC ": %s", strerror(errno));
+	pid = cu_spawn_threads(c, 2, false);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(cu_moves(&c[0], CU_WAIT_MS) && cu_moves(&c[1], CU_WAIT_MS));
+	snprintf(buf, sizeof(buf), "%d", pid);
+	write_sysctl(CG1_VIC "/cgroup.procs", buf);
+	write_sysctl(CG1_VIC "/freezer.state", "FROZEN");
+	ASSERT_TRUE(cg1_wait_state("FROZEN", CU_WAIT_MS));
+
+	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
+	alarm(10);
+	t0 = ut_now_ms();
+	if (cu_ioc_grab(fd, pid, 0, 0))
+		DT_FAIL(1, "grab of a frozen process: %s after %lld ms",
+			strerror(errno), ut_now_ms() - t0);
+	alarm(0);
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.why, DTPROC_STOP_GRAB);
+	ASSERT_EQ(st.nthreads, 2);
+	ASSERT_EQ(st.nstopped, 2);
+
+	/* thawed, each thread parks on its way back to user mode */
+	write_sysctl(CG1_VIC "/freezer.state", "THAWED");
+	ASSERT_TRUE(cg1_wait_state("THAWED", CU_WAIT_MS));
+	ASSERT_EQ(ut_wait_all_tasks(pid, 'I', CU_WAIT_MS, buf, sizeof(buf)), 2);
+	ASSERT_TRUE(cu_frozen(&c[0], CU_FROZEN_MS) &&
+		    cu_frozen(&c[1], CU_FROZEN_MS));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(cu_moves(&c[0], CU_WAIT_MS) && cu_moves(&c[1], CU_WAIT_MS));
+	close(fd);
+	ut_kill(pid);
+	rmdir(CG1_VIC);
+	umount(CG1_DIR);
+}
+
 /*
  * A debugger attaching to a parked victim (PTRACE_SEIZE + INTERRUPT, as
  * gdb's attach): the trap is reported once the victim is continued, not
