@@ -664,14 +664,17 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
 
 /*
  * Can @t not run user code now: asleep where no park's wake-up reaches it,
- * with its park queued (it parks on its way back to user mode)?  Not if
- * its park is held back (bp_xol.c): a step that ended without a #DB (it
- * trapped) lets it run its signal handler and on, sleeping meanwhile too.
+ * with its park queued (it parks on its way back to user mode)?  Frozen
+ * (the cgroup v1 freezer, suspend) is such a sleep: the thaw's wake-up
+ * sends it on its way, and the park's, missed meanwhile, is not lost.  Not
+ * if its park is held back (bp_xol.c): a step that ended without a #DB
+ * (it trapped) lets it run its signal handler and on, sleeping meanwhile
+ * too.
  */
 static bool dtproc_thread_held(struct task_struct *t)
 {
 	if (!(READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
-				       __TASK_TRACED)))
+				       __TASK_TRACED | TASK_FROZEN)))
 		return false;
 	/*
 	 * The state, then the hold: a thread asleep after dtproc_xol_hold()

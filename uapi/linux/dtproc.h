@@ -49,9 +49,10 @@
  *    return 0 for a victim still alive and controlled, no thread of the
  *    program runs user code: each is parked, or held where it cannot run
  *    user code (job-stopped by SIGSTOP/^Z, ptrace-stopped, a vfork parent
- *    waiting for its child, an uninterruptible sleep), and parks if and
- *    when it heads back to user mode.  A job-stopped process is therefore
- *    grabbed at once.  STATUS with DTPROC_STATUS_WAIT then reports
+ *    waiting for its child, an uninterruptible sleep, frozen by the cgroup
+ *    v1 freezer or for suspend), and parks if and when it heads back to
+ *    user mode.  A job-stopped or frozen process is therefore grabbed at
+ *    once.  STATUS with DTPROC_STATUS_WAIT then reports
  *    DTPROC_STATE_STOPPED with nstopped == nthreads, and per thread
  *    (struct dtproc_thread) which are parked and which held; without it,
  *    STATUS may catch a held thread that has woken on its way to its park
@@ -394,8 +395,9 @@ struct dtproc_status {
 #define DTPROC_THREAD_HELD	3	/*
 					 * cannot run user code: job-stopped,
 					 * ptrace-stopped, a vfork parent, an
-					 * uninterruptible sleep; parks if and
-					 * when it heads back to user mode
+					 * uninterruptible sleep, frozen; parks
+					 * if and when it heads back to user
+					 * mode
 					 */
 
 /**
