@@ -27,7 +27,18 @@
  *   control_bench scale R C    R processes grabbed read-only and C for
  *                              control: kernel memory per victim, and the
  *                              time of grabs and lookups by thousands
+ *   control_bench register M N
+ *                              M other processes mapping libc (asleep), one
+ *                              victim: N times arm, then remove, a COUNT
+ *                              breakpoint on libc's getppid in the victim
+ *                              (each a uprobe registration, which walks
+ *                              every mm mapping libc and blocks forks
+ *                              meanwhile): ns each; and a fork+exit+wait
+ *                              loop beside it: ns per fork and the longest
+ *                              fork, while arming and while the consumer
+ *                              makes as many STATUS calls instead
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
@@ -391,6 +403,134 @@ static int scale(long nro, long nctl)
 	return 0;
 }
 
+/* What the fork loop of register() reports; reset by the bench. */
+struct forks {
+	volatile long	reset;		/* bench: start counting afresh */
+	volatile long	n;		/* forks since the reset */
+	volatile long	max_ns;		/* the longest since the reset */
+	volatile long	stop;
+};
+
+/* Forks, each child exiting at once and reaped, until told to stop. */
+static void fork_loop(struct forks *f)
+{
+	long long t;
+	pid_t p;
+
+	while (!f->stop) {
+		if (f->reset) {
+			f->n = 0;
+			f->max_ns = 0;
+			f->reset = 0;
+		}
+		t = now_ns();
+		p = fork();
+		if (!p)
+			_exit(0);
+		if (p < 0 || waitpid(p, NULL, 0) != p)
+			_exit(1);
+		t = now_ns() - t;
+		if (t > f->max_ns)
+			f->max_ns = t;
+		f->n++;
+	}
+	_exit(0);
+}
+
+/* Reset @f's count, and wait until the fork loop took it. */
+static void forks_reset(struct forks *f)
+{
+	f->reset = 1;
+	while (f->reset)
+		sched_yield();
+}
+
+static int reg(long nmap, long n)
+{
+	struct forks *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long addr = (unsigned long)dlsym(RTLD_DEFAULT, "getppid");
+	long long t0, arm = 0, disarm = 0, t_arm, t_idle;
+	long i, forks_arm, max_arm, forks_idle, max_idle;
+	struct dtproc_status st;
+	struct dtproc_handle *h;
+	pid_t *pids, victim, forker;
+	struct dtproc *dp;
+	uint32_t id;
+
+	pids = calloc(nmap + 1, sizeof(*pids));
+	if (f == MAP_FAILED || !addr || !pids)
+		return die("setup");
+	/* forked from this dynamically linked program: each maps libc */
+	for (i = 0; i <= nmap; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			pause();
+			_exit(0);
+		}
+		if (pids[i] < 0)
+			return die("fork");
+	}
+	victim = pids[nmap];
+	dp = dtproc_open();
+	if (!dp)
+		return die("open");
+	h = dtproc_grab(dp, victim, 0);
+	if (!h || dtproc_continue(h) < 0)
+		return die("grab");
+	/* warm: the first registration of the file */
+	if (dtproc_bp_add(h, addr, DTPROC_BP_COUNT, 0, &id) < 0 ||
+	    dtproc_bp_del(h, id) < 0)
+		return die("dtproc_bp_add");
+	forker = fork();
+	if (!forker)
+		fork_loop(f);
+
+	forks_reset(f);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		long long t = now_ns();
+
+		if (dtproc_bp_add(h, addr, DTPROC_BP_COUNT, 0, &id) < 0)
+			return die("dtproc_bp_add");
+		arm += now_ns() - t;
+		t = now_ns();
+		if (dtproc_bp_del(h, id) < 0)
+			return die("dtproc_bp_del");
+		disarm += now_ns() - t;
+	}
+	t_arm = now_ns() - t0;
+	forks_arm = f->n;
+	max_arm = f->max_ns;
+
+	/* as long again, the consumer busy with calls that register nothing */
+	forks_reset(f);
+	t0 = now_ns();
+	while (now_ns() - t0 < t_arm)
+		if (dtproc_status(h, &st, 0) < 0)
+			return die("dtproc_status");
+	t_idle = now_ns() - t0;
+	forks_idle = f->n;
+	max_idle = f->max_ns;
+	f->stop = 1;
+	waitpid(forker, NULL, 0);
+
+	printf("register_mappers %ld\n", nmap);
+	printf("register_add_ns %lld\nregister_del_ns %lld\n", arm / n,
+	       disarm / n);
+	printf("register_fork_ns %lld\nregister_fork_max_ns %ld\n",
+	       forks_arm ? t_arm / forks_arm : -1, max_arm);
+	printf("idle_fork_ns %lld\nidle_fork_max_ns %ld\n",
+	       forks_idle ? t_idle / forks_idle : -1, max_idle);
+	dtproc_close(dp);
+	for (i = 0; i <= nmap; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i <= nmap; i++)
+		waitpid(pids[i], NULL, 0);
+	free(pids);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "create"))
@@ -403,6 +543,8 @@ int main(int argc, char **argv)
 		return pingpong(atol(argv[2]), argc > 3 && !strcmp(argv[3], "same"));
 	if (argc >= 4 && !strcmp(argv[1], "scale"))
 		return scale(atol(argv[2]), atol(argv[3]));
-	fprintf(stderr, "usage: control_bench create N | roundtrip N | breakpoint N | pingpong N [same] | scale RDONLY CONTROL\n");
+	if (argc >= 4 && !strcmp(argv[1], "register"))
+		return reg(atol(argv[2]), atol(argv[3]));
+	fprintf(stderr, "usage: control_bench create N | roundtrip N | breakpoint N | pingpong N [same] | scale RDONLY CONTROL | register MAPPERS N\n");
 	return 2;
 }

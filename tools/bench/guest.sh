@@ -86,6 +86,13 @@ echo "== process control: scale"
 control_bench scale "${RDONLY:-10000}" "${CONTROL:-1000}" > /tmp/ctl; rc3=$?
 cat /tmp/ctl
 
+# issue 10: arming a breakpoint in libc (a uprobe registration walks every
+# mm mapping the file, forks wait meanwhile), alone and with MAPPERS others
+echo "== breakpoint registration in libc, 0 and ${MAPPERS:-200} other processes mapping it"
+control_bench register 0 "${REG:-50}" > /tmp/reg0; rc4=$?
+control_bench register "${MAPPERS:-200}" "${REG:-50}" > /tmp/reg; rc5=$?
+cat /tmp/reg0 /tmp/reg
+
 echo
 echo "== issue 9 item 8: the all-probe subscriber's deliveries per round"
 echo "   (exits of /bin/true: the loop ran $N; events: everything it received)"
@@ -136,4 +143,12 @@ awk '{ v[$1] = $2 }
 	printf "%-58s %21s %7s\n", "lookup of a held pid (handle table)", v["lookup_ns_per_victim"] " ns", "flat"
      }' /tmp/ctl
 grep '^grab_ns_per_victim_at' /tmp/ctl | sed 's/^/   /'
-[ $rc = 0 ] && [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ]
+awk 'FNR == 1 { f++ } { v[f, $1] = $2 }
+     END {
+	printf "%-58s %21s %7s\n", "BP_ADD in libc, " v[2, "register_mappers"] " mappers / none", sprintf("%.2f", v[2, "register_add_ns"] / v[1, "register_add_ns"]), "report"
+	printf "%-58s %21s %7s\n", "BP_DEL in libc, " v[2, "register_mappers"] " mappers / none", sprintf("%.2f", v[2, "register_del_ns"] / v[1, "register_del_ns"]), "report"
+	printf "%-58s %21s %7s\n", "   (ms each, with mappers: add " sprintf("%.1f", v[2, "register_add_ns"] / 1e6) ", del " sprintf("%.1f", v[2, "register_del_ns"] / 1e6) ")", "", ""
+	printf "%-58s %21s %7s\n", "fork loop while arming / while not, " v[2, "register_mappers"] " mappers", sprintf("%.2f", v[2, "register_fork_ns"] / v[2, "idle_fork_ns"]), "report"
+	printf "%-58s %21s %7s\n", "longest fork while arming / while not", sprintf("%.2f", v[2, "register_fork_max_ns"] / v[2, "idle_fork_max_ns"]), "report"
+     }' /tmp/reg0 /tmp/reg
+[ $rc = 0 ] && [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ] && [ $rc4 = 0 ] && [ $rc5 = 0 ]
