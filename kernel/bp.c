@@ -605,12 +605,21 @@ static void dtproc_bp_retire_kick(void)
 	queue_work(dtproc_bp_wq, &dtproc_bp_retire_work);
 }
 
+/*
+ * @reg's hits are handled no more, and its skips go; once only (a
+ * registration disarmed while being armed is retired again after).
+ */
+static void dtproc_brk_reg_unlive(struct dtproc_brk_reg *reg)
+{
+	/* after live: a handler adds a skip under the lock only if live */
+	if (xchg(&reg->live, false))
+		dtproc_bp_skips_drop(reg->brk->proc, reg->brk->id);
+}
+
 /* Retire registered @reg: handled no more, freed by the worker. */
 static void dtproc_brk_reg_retire(struct dtproc_brk_reg *reg)
 {
-	WRITE_ONCE(reg->live, false);
-	/* after live: a handler adds a skip under the lock only if live */
-	dtproc_bp_skips_drop(reg->brk->proc, reg->brk->id);
+	dtproc_brk_reg_unlive(reg);
 	dtproc_uprobe_unregister_nosync(&reg->u);
 	atomic_inc(&dtproc_bp_retiring);
 	llist_add(&reg->retire_node, &dtproc_bp_retired);
@@ -672,7 +681,10 @@ static void dtproc_brk_disarm(struct dtproc_brk *brk)
 {
 	struct dtproc_brk_reg *reg = brk->reg;
 
-	brk->arming = NULL;	/* dtproc_brk_arm_finish() retires it */
+	/* being armed: dead now, retired by dtproc_brk_arm_finish() */
+	if (brk->arming)
+		dtproc_brk_reg_unlive(brk->arming);
+	brk->arming = NULL;
 	if (!reg)
 		return;
 	brk->reg = NULL;

@@ -150,6 +150,7 @@ static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 
 	dtproc_parks_free(proc->spare);
 	kfree(proc->exec_park);
+	kfree(proc->parked_hash);
 	dtproc_bp_skips_drop(proc, 0);
 	put_pid(proc->bp_tid);
 	put_pid(proc->pid);
@@ -210,6 +211,7 @@ static bool dtproc_proc_unwanted(struct dtproc_proc *proc)
 
 /* --- the rendezvous --- */
 
+/* Only under control is a process stopped: it has its buckets then. */
 static struct hlist_head *dtproc_parked_bucket(struct dtproc_proc *proc,
 					       struct task_struct *t)
 {
@@ -253,7 +255,8 @@ static void dtproc_park_fn(struct callback_head *cb)
 	INIT_LIST_HEAD(&pk->node);
 	INIT_HLIST_NODE(&pk->hnode);
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	park = proc->gen == pk->gen && !(current->flags & PF_EXITING);
+	park = proc->gen == pk->gen && !(current->flags & PF_EXITING) &&
+	       !WARN_ON_ONCE(!proc->parked_hash);
 	if (park) {
 		pk->why = proc->why;
 		list_add_tail(&pk->node, &proc->parked);
@@ -656,6 +659,8 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
 	struct dtproc_park *pk;
 
 	lockdep_assert_held(&proc->lock);
+	if (!proc->parked_hash)
+		return NULL;	/* never controlled: never stopped */
 	hlist_for_each_entry(pk, dtproc_parked_bucket(proc, t), hnode)
 		if (pk->task == t && pk->gen == proc->gen)
 			return pk;
@@ -1106,18 +1111,29 @@ static int dtproc_release_as(struct dtproc_consumer *c, pid_t nr, u32 unflags);
 static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 		       u32 flags, struct dtproc_proc **procp)
 {
+	struct hlist_head *hash = NULL;
 	struct dtproc_park *pk = NULL;
 	struct dtproc_victim *v;
 	struct dtproc_proc *proc;
 	unsigned long irqflags;
 	int ret;
 
+	/* control: the parks' buckets, unless the process has them */
+	if (!(flags & DTPROC_GRAB_RDONLY)) {
+		hash = dtproc_should_fail() ? NULL :
+		       kcalloc(DTPROC_PARKED_HASH_SIZE, sizeof(*hash),
+			       GFP_KERNEL);
+		if (!hash)
+			return -ENOMEM;
+	}
 	/* created: the exec hook's park, allocated now */
 	if (flags & DTPROC_GRAB_CREATE) {
 		pk = dtproc_should_fail() ? NULL :
 		     kzalloc(sizeof(*pk), GFP_KERNEL);
-		if (!pk)
+		if (!pk) {
+			kfree(hash);
 			return -ENOMEM;
+		}
 	}
 	mutex_lock(&dtproc_control_lock);
 	mutex_lock(&c->lock);
@@ -1174,6 +1190,10 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 		}
 		proc->control = v;
 		proc->orphan = false;
+		if (!proc->parked_hash) {
+			proc->parked_hash = hash;
+			hash = NULL;
+		}
 		/* created: armed with its exec's own park (pk) */
 		if (pk && !proc->exec_park) {
 			proc->exec_park = pk;
@@ -1191,6 +1211,7 @@ static int dtproc_hold(struct dtproc_consumer *c, struct pid *pid, pid_t nr,
 	mutex_unlock(&c->lock);
 	mutex_unlock(&dtproc_control_lock);
 	kfree(pk);
+	kfree(hash);
 	return 0;
 
 err_unlock:
@@ -1202,6 +1223,7 @@ out:
 	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 	kfree(pk);
+	kfree(hash);
 	return ret;
 }
 

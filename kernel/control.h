@@ -46,7 +46,10 @@ struct dtproc_park;
  * @orphan:	a requested stop without consumer: listed on its own
  * @gen:	moves on whenever the parks of a stop must end
  * @parked:	struct dtproc_park of the threads parked now
- * @parked_hash: the same parks by thread, for the thread walks
+ * @parked_hash: the same parks by thread, for the thread walks: an array
+ *		of DTPROC_PARKED_HASH_SIZE buckets, allocated when a victim
+ *		first controls the process (only control stops it; the
+ *		read-only victims of many processes need none)
  * @spare:	parks allocated beforehand for the hooks (@nspare of them)
  * @exec_park:	a created victim's park for its exec (set while @armed)
  * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
@@ -85,7 +88,7 @@ struct dtproc_proc {
 	bool			orphan;
 	unsigned long		gen;
 	struct list_head	parked;
-	struct hlist_head	parked_hash[DTPROC_PARKED_HASH_SIZE];
+	struct hlist_head	*parked_hash;
 	struct dtproc_park	*spare;
 	unsigned int		nspare;
 	struct dtproc_park	*exec_park;
@@ -145,11 +148,13 @@ unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc);
 /**
  * struct dtproc_xol_wait - a park held back while its thread steps out of
  * line (bp_xol.c)
- * @node:	in bp_xol.c's table, while held
+ * @node:	in bp_xol.c's table, from its hold until @cb runs again
  * @cb:		the park's task_work, queued again once the step ends
  * @drop:	disposes of @cb if its thread exits held
  * @task:	the thread (a reference) while held, else NULL
  * @since:	jiffies when it was held back
+ * @queued:	@cb is queued again, not run yet (still held: it may hold
+ *		itself back again)
  */
 struct dtproc_xol_wait {
 	struct hlist_node	node;
@@ -157,6 +162,7 @@ struct dtproc_xol_wait {
 	void			(*drop)(struct callback_head *cb);
 	struct task_struct	*task;
 	unsigned long		since;
+	bool			queued;
 };
 
 /* bp_xol.c */
