@@ -545,22 +545,17 @@ TEST_TIMEOUT(overtaken_break_stop_dropped_at_continue, 600)
 	finish(fd, pid);
 }
 
-/*
- * Each call counted once, however the threads' hits of a STOP breakpoint
- * interleave: the thread that stopped the process left the breakpoint
- * untaken, and takes it, uncounted, once continued.  Old code remembered
- * one such thread per process: when another thread's hit stopped the
- * process first (woken by the same CONTINUE), the first thread's return
- * to the breakpoint was counted a second time ("hits 731, calls 689").
- */
+/* --- counting across break stops: 4 threads on one STOP breakpoint --- */
+
 static long wl_calls(void)
 {
 	return shm->counter + shm->slot[1] + shm->slot[2] + shm->slot[3];
 }
 
-/* The per-thread calls of wl_rounds' 4 threads have all grown past @was. */
-static bool wl_each_moved(const long *was, int ms)
+/* Until each of wl_rounds' 4 threads has called twice more than now. */
+static bool wl_each_calls_on(int ms)
 {
+	long was[4] = { shm->counter, shm->slot[1], shm->slot[2], shm->slot[3] };
 	long long end = ut_now_ms() + ms;
 
 	while (shm->counter < was[0] + 2 || shm->slot[1] < was[1] + 2 ||
@@ -572,38 +567,57 @@ static bool wl_each_moved(const long *was, int ms)
 	return true;
 }
 
-TEST_TIMEOUT(break_stops_count_each_call_once, 600)
+/* A victim of 4 threads calling bp_target, a STOP breakpoint there (*@id). */
+static pid_t break_victim(int fd, __u32 *id)
 {
-	int fd = open_dtproc(), r, breaks = 0;
-	struct dtproc_status st;
-	long was[4];
-	__u64 hits;
-	__u32 id = 0;
 	pid_t pid;
 
 	shm_new();
 	shm->nthreads = 4;
 	pid = grab_victim(fd, wl_rounds);
 	ASSERT_TRUE(wait_for(&shm->started, 4, CU_WAIT_MS));
-	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
+	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, id));
 	shm->n = 1000000000;
 	shm->go = 1;
+	return pid;
+}
+
+/* Until a thread's hit has stopped @pid, and the stop has settled. */
+static void wait_break_stop(int fd, pid_t pid)
+{
+	struct dtproc_status st;
+
+	for (;;) {
+		ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
+		if (st.why == DTPROC_STOP_BREAK)
+			break;
+		ut_sleep_ms(1);
+	}
+	/* WAIT answers a running victim at once: the stop may be young */
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+}
+
+/*
+ * Each call counted once, however the threads' hits of a STOP breakpoint
+ * interleave: the thread that stopped the process left the breakpoint
+ * untaken, and takes it, uncounted, once continued.  Old code remembered
+ * one such thread per process: when another thread's hit stopped the
+ * process first (woken by the same CONTINUE), the first thread's return
+ * to the breakpoint was counted a second time ("hits 731, calls 689").
+ */
+TEST_TIMEOUT(break_stops_count_each_call_once, 600)
+{
+	int fd = open_dtproc(), r;
+	struct dtproc_status st;
+	__u32 id = 0;
+	__u64 hits;
+	pid_t pid;
+
+	pid = break_victim(fd, &id);
 	for (r = 0; r < 60; r++) {
-		/* a break stop, settled; then the four race back to it */
-		memset(&st, 0, sizeof(st));
-		st.size = sizeof(st);
-		st.pid = pid;
-		for (;;) {
-			st.flags = DTPROC_STATUS_WAIT;
-			ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-			if (st.why == DTPROC_STOP_BREAK)
-				break;
-			ut_sleep_ms(1);
-		}
-		st.flags = DTPROC_STATUS_WAIT;
-		ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
-		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
-		breaks++;
+		/* a break stop; then the four race back to the breakpoint */
+		wait_break_stop(fd, pid);
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
 		/* every other round a requested stop races their return */
 		if (r & 1) {
@@ -616,22 +630,14 @@ TEST_TIMEOUT(break_stops_count_each_call_once, 600)
 	 * thread takes the hit it left, then calls on
 	 */
 	ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	st.pid = pid;
-	st.flags = DTPROC_STATUS_WAIT;
-	ASSERT_OK(ioctl(fd, DTPROC_IOC_STATUS, &st));
+	ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
 	if (st.state != DTPROC_STATE_RUNNING)
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-	was[0] = shm->counter;
-	was[1] = shm->slot[1];
-	was[2] = shm->slot[2];
-	was[3] = shm->slot[3];
-	ASSERT_TRUE(wl_each_moved(was, CU_WAIT_MS));
+	ASSERT_TRUE(wl_each_calls_on(CU_WAIT_MS));
 	/* stopped, no thread is between its count and its call */
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
 	hits = bp_hits(fd, pid, id);
-	TH_LOG("%d break stops; hits %llu, calls %ld", breaks,
+	TH_LOG("%d break stops; hits %llu, calls %ld", r,
 	       (unsigned long long)hits, wl_calls());
 	EXPECT_EQ(hits, wl_calls());
 	finish(fd, pid);
@@ -662,47 +668,25 @@ static void stop_and_count(int fd, pid_t pid, __u32 id, __u64 *hits0,
 TEST_TIMEOUT(disabled_at_its_stop_counts_anew, 300)
 {
 	int fd = open_dtproc(), r;
-	struct dtproc_status st;
 	__u64 hits0 = 0, dhits;
-	long was[4], calls0 = 0, dcalls;
+	long calls0 = 0, dcalls;
 	__u32 id = 0;
 	pid_t pid;
 
-	shm_new();
-	shm->nthreads = 4;
-	pid = grab_victim(fd, wl_rounds);
-	ASSERT_TRUE(wait_for(&shm->started, 4, CU_WAIT_MS));
-	ASSERT_OK(bp_add(fd, pid, BP_ADDR, DTPROC_BP_STOP, 0, 0, &id));
-	shm->n = 1000000000;
-	shm->go = 1;
+	pid = break_victim(fd, &id);
 	for (r = 0; r < 5; r++) {
 		/* stopped by a thread's hit, which it left untaken */
-		for (;;) {
-			ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
-			if (st.why == DTPROC_STOP_BREAK)
-				break;
-			ut_sleep_ms(1);
-		}
-		ASSERT_OK(cu_ioc_status_wait(fd, pid, &st));
-		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+		wait_break_stop(fd, pid);
 		/* disabled: it runs on through the instruction, untrapped */
 		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT,
 				 DTPROC_BP_DISABLED));
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-		was[0] = shm->counter;
-		was[1] = shm->slot[1];
-		was[2] = shm->slot[2];
-		was[3] = shm->slot[3];
-		ASSERT_TRUE(wl_each_moved(was, CU_WAIT_MS));
+		ASSERT_TRUE(wl_each_calls_on(CU_WAIT_MS));
 		stop_and_count(fd, pid, id, &hits0, &calls0, &dhits, &dcalls);
 		/* enabled, counting: every call from now on is a hit */
 		ASSERT_OK(bp_set(fd, pid, id, DTPROC_BP_COUNT, 0));
 		ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
-		was[0] = shm->counter;
-		was[1] = shm->slot[1];
-		was[2] = shm->slot[2];
-		was[3] = shm->slot[3];
-		ASSERT_TRUE(wl_each_moved(was, CU_WAIT_MS));
+		ASSERT_TRUE(wl_each_calls_on(CU_WAIT_MS));
 		stop_and_count(fd, pid, id, &hits0, &calls0, &dhits, &dcalls);
 		if ((long)dhits != dcalls)
 			DT_FAIL(1, "round %d: %llu hits for %ld calls", r,

@@ -347,6 +347,33 @@ static long slab_kb(void)
 	return kb;
 }
 
+/* @n children asleep in pause(), into @pids; -1 if a fork failed. */
+static int sleepers(pid_t *pids, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			pause();
+			_exit(0);
+		}
+		if (pids[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void sleepers_kill(pid_t *pids, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
 static int scale(long nro, long nctl)
 {
 	long total = nro + nctl, i, k;
@@ -360,15 +387,8 @@ static int scale(long nro, long nctl)
 	hs = calloc(total, sizeof(*hs));
 	if (!pids || !hs)
 		return die("calloc");
-	for (i = 0; i < total; i++) {
-		pids[i] = fork();
-		if (!pids[i]) {
-			pause();
-			_exit(0);
-		}
-		if (pids[i] < 0)
-			return die("fork");
-	}
+	if (sleepers(pids, total))
+		return die("fork");
 	dp = dtproc_open();
 	if (!dp)
 		return die("open");
@@ -396,10 +416,7 @@ static int scale(long nro, long nctl)
 	printf("victims %ld\nkernel_bytes_per_victim %ld\n", total,
 	       (after - before) * 1024 / total);
 	dtproc_close(dp);
-	for (i = 0; i < total; i++)
-		kill(pids[i], SIGKILL);
-	for (i = 0; i < total; i++)
-		waitpid(pids[i], NULL, 0);
+	sleepers_kill(pids, total);
 	return 0;
 }
 
@@ -462,15 +479,8 @@ static int reg(long nmap, long n)
 	if (f == MAP_FAILED || !addr || !pids)
 		return die("setup");
 	/* forked from this dynamically linked program: each maps libc */
-	for (i = 0; i <= nmap; i++) {
-		pids[i] = fork();
-		if (!pids[i]) {
-			pause();
-			_exit(0);
-		}
-		if (pids[i] < 0)
-			return die("fork");
-	}
+	if (sleepers(pids, nmap + 1))
+		return die("fork");
 	victim = pids[nmap];
 	dp = dtproc_open();
 	if (!dp)
@@ -523,10 +533,7 @@ static int reg(long nmap, long n)
 	printf("idle_fork_ns %lld\nidle_fork_max_ns %ld\n",
 	       forks_idle ? t_idle / forks_idle : -1, max_idle);
 	dtproc_close(dp);
-	for (i = 0; i <= nmap; i++)
-		kill(pids[i], SIGKILL);
-	for (i = 0; i <= nmap; i++)
-		waitpid(pids[i], NULL, 0);
+	sleepers_kill(pids, nmap + 1);
 	free(pids);
 	return 0;
 }
