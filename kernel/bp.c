@@ -665,6 +665,8 @@ static int dtproc_brk_arm_finish(struct dtproc_consumer *c,
 		dtproc_brk_reg_retire(reg);
 		dtproc_bp_retire_kick();
 	} else if (reg) {
+		/* no handler runs now (a failed register syncs); any skips go */
+		dtproc_brk_reg_unlive(reg);
 		dtproc_brk_put(brk);	/* the registration's */
 		kfree(reg);
 	}

@@ -31,9 +31,7 @@
  * park held for DTPROC_XOL_KICK again, TWA_SIGNAL (it holds itself back
  * again if its thread still steps), or drops it if its thread has exited.
  * Meanwhile the thread may run its signal handler and on, and sleep: a
- * thread with a park held back never counts as stopped (dtproc_xol_held()),
- * nor once it is queued again, until it runs (it may hold itself back
- * again: a thread asleep meanwhile would be counted held, then run on).
+ * thread with a park held back never counts as stopped (dtproc_xol_held()).
  *
  * While nothing is held the notifier costs an atomic read per #DB from
  * user mode.  A held park keeps a reference to its thread (for the
@@ -82,7 +80,6 @@ void dtproc_xol_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	w->drop = drop;
 	w->task = get_task_struct(current);
 	w->since = jiffies;
-	w->queued = false;
 	atomic_inc(&dtproc_xol_nheld);
 	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
 	hash_add(dtproc_xol_table, &w->node, (unsigned long)current);
@@ -90,25 +87,13 @@ void dtproc_xol_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	schedule_delayed_work(&dtproc_xol_kick_work, DTPROC_XOL_KICK);
 }
 
-/*
- * @w's task_work runs (held back or not): drop what the hold took.  Only
- * now does its thread stop counting as held back: until its park runs,
- * a thread whose park was queued again may hold it back again.
- */
+/* @w's task_work runs (held back or not): drop what the hold took. */
 void dtproc_xol_resumed(struct dtproc_xol_wait *w)
 {
-	unsigned long flags;
-
-	if (!w->task)
-		return;
-	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
-	if (!hlist_unhashed(&w->node)) {
-		hash_del(&w->node);
-		atomic_dec(&dtproc_xol_nheld);
+	if (w->task) {
+		put_task_struct(w->task);	/* current: never the last */
+		w->task = NULL;
 	}
-	raw_spin_unlock_irqrestore(&dtproc_xol_lock, flags);
-	put_task_struct(w->task);	/* current: never the last */
-	w->task = NULL;
 }
 
 /*
@@ -153,10 +138,11 @@ static int dtproc_xol_notify(struct notifier_block *nb, unsigned long val,
 	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
 	hash_for_each_possible_safe(dtproc_xol_table, w, tmp, node,
 				    (unsigned long)current) {
-		if (w->task != current || w->queued ||
+		if (w->task != current ||
 		    dtproc_task_work_add_noalloc(current, w->cb, TWA_RESUME))
 			continue;
-		w->queued = true;
+		hash_del(&w->node);
+		atomic_dec(&dtproc_xol_nheld);
 	}
 	raw_spin_unlock_irqrestore(&dtproc_xol_lock, flags);
 	return NOTIFY_DONE;
@@ -182,15 +168,12 @@ static void dtproc_xol_kick_fn(struct work_struct *work)
 
 	raw_spin_lock_irqsave(&dtproc_xol_lock, flags);
 	hash_for_each_safe(dtproc_xol_table, bkt, tmp, w, node) {
-		if (w->queued || time_before(jiffies, w->since + DTPROC_XOL_KICK))
+		if (time_before(jiffies, w->since + DTPROC_XOL_KICK))
 			continue;
-		if (!dtproc_task_work_add_noalloc(w->task, w->cb, TWA_SIGNAL)) {
-			w->queued = true;
-			continue;
-		}
 		hash_del(&w->node);
 		atomic_dec(&dtproc_xol_nheld);
-		hlist_add_head(&w->node, &gone);
+		if (dtproc_task_work_add_noalloc(w->task, w->cb, TWA_SIGNAL))
+			hlist_add_head(&w->node, &gone);
 	}
 	more = !hash_empty(dtproc_xol_table);
 	raw_spin_unlock_irqrestore(&dtproc_xol_lock, flags);

@@ -148,13 +148,11 @@ unsigned long dtproc_bp_resume_ip(struct dtproc_proc *proc);
 /**
  * struct dtproc_xol_wait - a park held back while its thread steps out of
  * line (bp_xol.c)
- * @node:	in bp_xol.c's table, from its hold until @cb runs again
+ * @node:	in bp_xol.c's table, while held
  * @cb:		the park's task_work, queued again once the step ends
  * @drop:	disposes of @cb if its thread exits held
  * @task:	the thread (a reference) while held, else NULL
  * @since:	jiffies when it was held back
- * @queued:	@cb is queued again, not run yet (still held: it may hold
- *		itself back again)
  */
 struct dtproc_xol_wait {
 	struct hlist_node	node;
@@ -162,7 +160,6 @@ struct dtproc_xol_wait {
 	void			(*drop)(struct callback_head *cb);
 	struct task_struct	*task;
 	unsigned long		since;
-	bool			queued;
 };
 
 /* bp_xol.c */

@@ -44,16 +44,20 @@ __asm__(".pushsection .text\n"
 #define BP_FAULT_ADDR	((__u64)(unsigned long)bp_fault)
 
 /*
- * SIGSEGV of bp_fault's load: go past it (3 bytes); once the test says so,
- * spin here for good instead, in user mode, never hitting a breakpoint.
+ * SIGSEGV of bp_fault's load: go past it (3 bytes); once the test says so
+ * (spin 1), spin here for good instead, in user mode, never hitting a
+ * breakpoint; or (spin 2) job-stop the process, once, and go on.
  */
 static void wl_segv(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 
 	__atomic_fetch_add(&shm->faults, 1, __ATOMIC_RELAXED);
-	while (shm->spin)
+	while (shm->spin == 1)
 		;
+	if (shm->spin == 2 &&
+	    !__atomic_fetch_add(&shm->sigstops, 1, __ATOMIC_SEQ_CST))
+		raise(SIGSTOP);
 	uc->uc_mcontext.gregs[REG_RIP] += 3;
 }
 
@@ -468,6 +472,67 @@ TEST_TIMEOUT(stop_catches_trapping_steps, 300)
 	ASSERT_OK(kill(pid, SIGKILL));
 	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(fd);
+}
+
+/*
+ * The same stop, but the first trapped step's SIGSEGV handler job-stops
+ * the process: its threads whose parks are held back are job-stopped
+ * then, and cannot run user code; once bp_xol.c's worker has queued their
+ * parks again they count as stopped, and the stop settles.  A version
+ * that kept a queued park held back counted them running until SIGCONT
+ * (which also ends this requested stop): "STOP: Interrupted system call
+ * after 15001 ms (1 SIGSTOPs raised; state 3, 48 of 64 stopped)".
+ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+TEST_TIMEOUT(stop_settles_with_held_threads_job_stopped, 300)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct dtproc_status st;
+	int fd = open_dtproc(), status;
+	long long until, t0;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 64;
+	pid = grab_victim(fd, wl_faults);
+	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
+	ASSERT_OK(bp_add(fd, pid, BP_FAULT_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	until = ut_now_ms() + CU_WAIT_MS;
+	while (bp_hits(fd, pid, id) < 2000 && ut_now_ms() < until)
+		ut_sleep_ms(10);
+	ASSERT_GE(bp_hits(fd, pid, id), 2000);
+	shm->spin = 2;
+	/* STOP returns once settled: each thread parked or held */
+	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
+	alarm(CU_WAIT_MS / 1000);
+	t0 = ut_now_ms();
+	if (cu_ioc_pid(fd, DTPROC_IOC_STOP, pid)) {
+		int err = errno;
+
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+		DT_FAIL(1, "STOP: %s after %lld ms (%ld SIGSTOPs raised; state %u, %u of %u stopped)",
+			strerror(err), ut_now_ms() - t0, shm->sigstops,
+			st.state, st.nstopped, st.nthreads);
+	}
+	alarm(0);
+	until = ut_now_ms() + CU_WAIT_MS;
+	do {
+		ut_sleep_ms(20);
+		ASSERT_OK(cu_ioc_status(fd, pid, &st));
+	} while ((st.state != DTPROC_STATE_STOPPED ||
+		  st.nstopped != st.nthreads) && ut_now_ms() < until);
+	TH_LOG("%ld faults, %ld SIGSTOPs raised; stop: state %u, %u of %u stopped",
+	       shm->faults, shm->sigstops, st.state, st.nstopped, st.nthreads);
+	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
+	EXPECT_EQ(st.nstopped, st.nthreads);
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 60000));
 	close(fd);
 }
 

@@ -47,6 +47,7 @@ struct vshm {
 	volatile long phase;	/* test: trapped-step workload's phase */
 	volatile long dsleep;	/* test: vfork child's sleep, us */
 	volatile long vforks;	/* victim: vforks done in phase 1 */
+	volatile long sigstops;	/* victim: SIGSTOPs raised (bp_hard_test) */
 };
 
 static struct vshm *shm;
