@@ -145,8 +145,12 @@
  *                        parked, back at the breakpoint).
  *    A hit is a thread of the victim (or of a vfork child sharing its
  *    memory, until that child execs: reported with the child's tid and
- *    pid) executing the instruction.  A fork child never runs with its
- *    parent's breakpoints in place and never sees a SIGTRAP.  Across an
+ *    pid) executing the instruction, counted once: the thread a STOP
+ *    breakpoint stopped executes it once continued, uncounted (but a
+ *    breakpoint disabled and enabled again meanwhile counts it again, and
+ *    if a signal handler runs first and calls there, that call is the
+ *    uncounted one).  A fork child never runs with its parent's
+ *    breakpoints in place and never sees a SIGTRAP.  Across an
  *    exec of the victim a breakpoint stays armed if its file is mapped
  *    again (at the new address: DTPROC_IOC_BP_LIST reports it) and is
  *    otherwise reported unresolved (DTPROC_BP_UNRESOLVED) until its file
