@@ -416,6 +416,29 @@ TEST_TIMEOUT(refused_add_during_stop, 600)
 }
 
 /*
+ * A victim of 64 threads stepping bp_fault's faulting load through a COUNT
+ * breakpoint (*@idp), 2000 hits in.
+ */
+static pid_t stepping_victim(int fd, __u32 *idp)
+{
+	long long until;
+	__u32 id = 0;
+	pid_t pid;
+
+	shm_new();
+	shm->nthreads = 64;
+	pid = grab_victim(fd, wl_faults);
+	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
+	ASSERT_OK(bp_add(fd, pid, BP_FAULT_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
+	until = ut_now_ms() + CU_WAIT_MS;
+	while (bp_hits(fd, pid, id) < 2000 && ut_now_ms() < until)
+		ut_sleep_ms(10);
+	ASSERT_GE(bp_hits(fd, pid, id), 2000);
+	*idp = id;
+	return pid;
+}
+
+/*
  * A stop that catches threads between a breakpoint's handler and a
  * single-step that traps: the copied load faults, uprobes aborts the step
  * (no #DB ends it) and the thread runs its SIGSEGV handler, which spins
@@ -435,15 +458,7 @@ TEST_TIMEOUT(stop_catches_trapping_steps, 300)
 	__u32 id = 0, j;
 	pid_t pid;
 
-	shm_new();
-	shm->nthreads = 64;
-	pid = grab_victim(fd, wl_faults);
-	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
-	ASSERT_OK(bp_add(fd, pid, BP_FAULT_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
-	until = ut_now_ms() + CU_WAIT_MS;
-	while (bp_hits(fd, pid, id) < 2000 && ut_now_ms() < until)
-		ut_sleep_ms(10);
-	ASSERT_GE(bp_hits(fd, pid, id), 2000);
+	pid = stepping_victim(fd, &id);
 	shm->spin = 1;
 	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_STOP, pid));
 	st.pid = pid;
@@ -498,15 +513,7 @@ TEST_TIMEOUT(stop_settles_with_held_threads_job_stopped, 300)
 	__u32 id = 0;
 	pid_t pid;
 
-	shm_new();
-	shm->nthreads = 64;
-	pid = grab_victim(fd, wl_faults);
-	ASSERT_TRUE(wait_for(&shm->started, 64, 60000));
-	ASSERT_OK(bp_add(fd, pid, BP_FAULT_ADDR, DTPROC_BP_COUNT, 0, 0, &id));
-	until = ut_now_ms() + CU_WAIT_MS;
-	while (bp_hits(fd, pid, id) < 2000 && ut_now_ms() < until)
-		ut_sleep_ms(10);
-	ASSERT_GE(bp_hits(fd, pid, id), 2000);
+	pid = stepping_victim(fd, &id);
 	shm->spin = 2;
 	/* STOP returns once settled: each thread parked or held */
 	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
