@@ -110,7 +110,8 @@ struct dtproc_park {
 	struct task_struct	*task;
 	unsigned long		addr;		/* user IP it resumes at */
 	u32			why;
-	struct dtproc_xol_wait	xol;		/* held back (bp_xol.c) */
+	bool			let_in;		/* a tracer's stop is due */
+	struct dtproc_xol_wait	xol;		/* held back (bp_xol.c, control_ptrace.c) */
 };
 
 static DEFINE_MUTEX(dtproc_control_lock);
@@ -229,6 +230,39 @@ static void dtproc_park_drop(struct callback_head *cb)
 	module_put(THIS_MODULE);
 }
 
+/*
+ * A tracer's stop is due for parked current (control_ptrace.c): leave the
+ * park, held until the thread has stopped for its tracer.  False if it
+ * cannot be held: then it is parked again, unless its stop has ended.
+ */
+static bool dtproc_park_leave(struct dtproc_proc *proc, struct dtproc_park *pk)
+{
+	unsigned long flags;
+	bool ours;
+
+	/* out of the hash first: nobody wakes it in hold()'s sleeps */
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	ours = proc->gen == pk->gen;
+	if (ours) {
+		list_del_init(&pk->node);
+		hlist_del_init(&pk->hnode);
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (!ours)
+		return false;
+	if (dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop)) {
+		wake_up_all(&proc->state_wq);
+		return true;
+	}
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	if (proc->gen == pk->gen) {
+		list_add_tail(&pk->node, &proc->parked);
+		hlist_add_head(&pk->hnode, dtproc_parked_bucket(proc, current));
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	return false;
+}
+
 static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
@@ -249,8 +283,14 @@ static void dtproc_park_fn(struct callback_head *cb)
 		dtproc_xol_hold(&pk->xol, &pk->cb, dtproc_park_drop);
 		return;
 	}
+	/* the same for a stop its tracer is to see first (control_ptrace.c) */
+	if (READ_ONCE(proc->gen) == pk->gen && !(current->flags & PF_EXITING) &&
+	    !fatal_signal_pending(current) && dtproc_ptrace_stop_due() &&
+	    dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
+		return;
 
 	pk->task = current;
+	pk->let_in = false;
 	pk->addr = dtproc_bp_resume_ip(proc);
 	INIT_LIST_HEAD(&pk->node);
 	INIT_HLIST_NODE(&pk->hnode);
@@ -270,9 +310,10 @@ static void dtproc_park_fn(struct callback_head *cb)
 	 * pk->gen along, under the lock): then the thread stays parked
 	 * without a moment between the two stops.
 	 */
+again:
 	while (park) {
 		prepare_to_wait(&proc->park_wq, &wait, DTPROC_PARK_STATE);
-		if (fatal_signal_pending(current))
+		if (fatal_signal_pending(current) || READ_ONCE(pk->let_in))
 			break;
 		if (READ_ONCE(proc->gen) != READ_ONCE(pk->gen)) {
 			raw_spin_lock_irqsave(&proc->lock, flags);
@@ -292,6 +333,13 @@ static void dtproc_park_fn(struct callback_head *cb)
 		schedule();
 	}
 	finish_wait(&proc->park_wq, &wait);
+	/* a tracer attached (dtproc_proc_ptrace_stop()): let it see its stop */
+	if (park && READ_ONCE(pk->let_in) && !fatal_signal_pending(current)) {
+		WRITE_ONCE(pk->let_in, false);
+		if (dtproc_ptrace_stop_due() && dtproc_park_leave(proc, pk))
+			return;
+		goto again;
+	}
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	list_del(&pk->node);
 	hlist_del_init(&pk->hnode);
@@ -942,6 +990,33 @@ void dtproc_proc_kick(struct dtproc_proc *proc)
 }
 
 /* --- events from the hooks (control_hooks.c), proc->lock held --- */
+
+/*
+ * A SIGSTOP for @t alone, sent by PTRACE_ATTACH (or to a traced thread):
+ * if it is parked, it goes to its tracer's stop now, not after the
+ * CONTINUE (control_ptrace.c).  Only a thread's own: a process-wide one is
+ * taken by one thread, and the others, let go, would run user code.  From
+ * signal_generate: @t's siglock held, interrupts off.
+ */
+void dtproc_proc_ptrace_stop(struct task_struct *t)
+{
+	struct dtproc_proc *proc = dtproc_proc_lookup(task_tgid(t));
+	struct dtproc_park *pk = NULL;
+	unsigned long flags;
+
+	if (!proc)
+		return;
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	if (proc->why && !proc->state)
+		pk = dtproc_thread_parked(proc, t);
+	if (pk && !pk->let_in) {
+		WRITE_ONCE(pk->let_in, true);
+		/* in the hash, it sleeps in nothing but its park */
+		wake_up_process(t);
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	dtproc_proc_put(proc);
+}
 
 /* Control ends: a set-id or unobservable exec. */
 void dtproc_proc_lost_locked(struct dtproc_proc *proc)
@@ -1977,6 +2052,7 @@ void dtproc_control_cleanup(void)
 	}
 	mutex_unlock(&dtproc_control_lock);
 	irq_work_sync(&dtproc_kick_work);
+	dtproc_ptrace_cleanup();
 	/*
 	 * What is left of each park or breakpoint work after its module_put()
 	 * (see dtproc_park_fn()), if one was ever queued: its flag was set

@@ -118,6 +118,7 @@ void dtproc_proc_put(struct dtproc_proc *proc);
 void dtproc_proc_run_locked(struct dtproc_proc *proc);
 void dtproc_proc_lost_locked(struct dtproc_proc *proc);
 void dtproc_proc_dead_locked(struct dtproc_proc *proc, int status);
+void dtproc_proc_ptrace_stop(struct task_struct *t);
 void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status);
 int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 		     enum task_work_notify_mode mode);
@@ -161,6 +162,13 @@ struct dtproc_xol_wait {
 	struct task_struct	*task;
 	unsigned long		since;
 };
+
+/* control_ptrace.c */
+bool dtproc_ptrace_stop_due(void);
+bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
+			void (*drop)(struct callback_head *cb));
+void dtproc_ptrace_sigcont(struct pid *tgid);
+void dtproc_ptrace_cleanup(void);
 
 /* bp_xol.c */
 bool dtproc_xol_stepping(void);

@@ -11,7 +11,9 @@
  *			created victim stops before its first instruction
  *   sched_process_fork	a thread created while its process stops parks too
  *   sched_process_exit	the process's last thread out: dead, with its status
- *   signal_generate	SIGCONT resumes a requested stop, as prun(1) would
+ *   signal_generate	SIGCONT resumes a requested stop, as prun(1) would;
+ *			a SIGSTOP to a traced thread (PTRACE_ATTACH's)
+ *			lets its tracer in (control_ptrace.c)
  *
  * Probe context: preemption (signal_generate: interrupts) off.  Nothing
  * here sleeps, and on PREEMPT_RT nothing allocates either.
@@ -131,8 +133,12 @@ static void dtproc_tp_signal(void *data, int signo, struct kernel_siginfo *info,
 	struct dtproc_proc *proc;
 	unsigned long flags;
 
+	/* PTRACE_ATTACH's: a process-wide one waits for the CONTINUE */
+	if (signo == SIGSTOP && task->ptrace && !group)
+		dtproc_proc_ptrace_stop(task);
 	if (signo != SIGCONT)
 		return;
+	dtproc_ptrace_sigcont(task_tgid(task));
 	proc = dtproc_proc_lookup(task_tgid(task));
 	if (!proc)
 		return;

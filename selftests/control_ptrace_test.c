@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 
 #include "control_util.h"
 
@@ -116,6 +117,199 @@ TEST_TIMEOUT(grab_ptraced_victim, 120)
 	close(cmd[1]);
 	close(rep[0]);
 	ut_kill(tr);
+	ut_kill(pid);
+}
+
+/*
+ * A debugger's side: attach to every thread of @victim (PTRACE_ATTACH, as
+ * gdb does) and wait up to 10 s for each to stop ('A', or 'T': it did not
+ * stop), read each one's registers ('R'), continue each ('C'); or seize
+ * each, which stops nothing ('S').
+ */
+static void attacher(pid_t victim, int cmd_fd, int rep_fd)
+{
+	pid_t tids[16];
+	int n = 0, i, status;
+	char path[64], c, r;
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", victim);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)) && n < 16)
+		if (d->d_name[0] != '.')
+			tids[n++] = atoi(d->d_name);
+	if (dir)
+		closedir(dir);
+	while (read(cmd_fd, &c, 1) == 1) {
+		r = c == 'a' ? 'A' : c == 'r' ? 'R' : c == 'c' ? 'C' :
+		    c == 's' ? 'S' : '?';
+		for (i = 0; i < n && r != 'E' && r != 'T'; i++) {
+			long long end = ut_now_ms() + 10000;
+			struct user_regs_struct regs;
+			pid_t w = 0;
+
+			switch (c) {
+			case 'a':
+				if (ptrace(PTRACE_ATTACH, tids[i], 0, 0)) {
+					r = 'E';
+					break;
+				}
+				while ((w = waitpid(tids[i], &status,
+						    WNOHANG | __WALL)) == 0 &&
+				       ut_now_ms() < end)
+					ut_sleep_ms(5);
+				if (!w)
+					r = 'T';
+				else if (w != tids[i] || !WIFSTOPPED(status) ||
+					 WSTOPSIG(status) != SIGSTOP)
+					r = 'E';
+				break;
+			case 'r':
+				if (ptrace(PTRACE_GETREGS, tids[i], 0, &regs))
+					r = 'E';
+				break;
+			case 'c':
+				if (ptrace(PTRACE_CONT, tids[i], 0, 0))
+					r = 'E';
+				break;
+			case 's':
+				if (ptrace(PTRACE_SEIZE, tids[i], 0, 0))
+					r = 'E';
+				break;
+			}
+		}
+		if (write(rep_fd, &r, 1) != 1)
+			_exit(2);
+	}
+	_exit(0);
+}
+
+/*
+ * A debugger attaching to a parked victim sees each thread stop at once,
+ * not after the CONTINUE; continued by it, the threads park again (no user
+ * code runs until the consumer continues).
+ */
+TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
+{
+	volatile unsigned long *ctr = ut_shared(2 * sizeof(*ctr));
+	pid_t pid = cu_spawn_threads(ctr, 2, false);
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	struct dtproc *dp;
+	int cmd[2], rep[2];
+	pid_t tr;
+
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
+
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	ASSERT_OK(pipe2(rep, O_CLOEXEC));
+	fflush(NULL);
+	tr = fork();
+	ASSERT_GE(tr, 0);
+	if (tr == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		attacher(pid, cmd[0], rep[1]);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	/* the old module: 'T', the stop came only with a continue */
+	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'a'), 'A');
+	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'r'), 'R');
+	ASSERT_EQ(ut_wait_state(pid, 't', CU_WAIT_MS), 't');
+	/* stopped by its tracer: still stopped for us */
+	st = cu_status(h);
+	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
+	EXPECT_EQ(st.nstopped, 2);
+
+	/* its tracer lets it go: it parks again, and runs no user code */
+	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'c'), 'C');
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
+	ASSERT_TRUE(cu_frozen(&ctr[1], CU_FROZEN_MS));
+
+	/*
+	 * A process-wide SIGSTOP lets no thread out (one thread takes it:
+	 * the others would run).  Then the tracer goes, and a SIGCONT takes
+	 * the SIGSTOP away.
+	 */
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ASSERT_TRUE(cu_frozen(&ctr[0], 1000));
+	ASSERT_TRUE(cu_frozen(&ctr[1], CU_FROZEN_MS));
+	close(cmd[1]);
+	close(rep[0]);
+	ut_kill(tr);
+	ASSERT_OK(kill(pid, SIGCONT));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+
+	/* the consumer's continue runs it */
+	ASSERT_EQ(dtproc_continue(h), 0);
+	ASSERT_TRUE(cu_moves(&ctr[0], CU_WAIT_MS));
+	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
+	dtproc_release(h);
+	dtproc_close(dp);
+	ut_kill(pid);
+}
+
+/*
+ * A process-wide SIGSTOP to a parked process whose threads are traced lets
+ * none of them out: one thread would take it, and the others run.
+ */
+TEST_TIMEOUT(group_sigstop_to_traced_parked_victim, 180)
+{
+	volatile unsigned long *ctr = ut_shared(4 * sizeof(*ctr));
+	pid_t pid = cu_spawn_threads(ctr, 4, false);
+	unsigned long before[4];
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	int cmd[2], rep[2], i;
+	pid_t tr;
+
+	ASSERT_GT(pid, 0);
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&ctr[i], CU_WAIT_MS));
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	ASSERT_OK(pipe2(rep, O_CLOEXEC));
+	fflush(NULL);
+	tr = fork();
+	ASSERT_GE(tr, 0);
+	if (tr == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		attacher(pid, cmd[0], rep[1]);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 's'), 'S');
+	for (i = 0; i < 4; i++)
+		before[i] = ctr[i];
+	ASSERT_OK(kill(pid, SIGSTOP));
+	ut_sleep_ms(1000);
+	for (i = 0; i < 4; i++) {
+		if (ctr[i] != before[i])
+			TH_LOG("thread %d ran: %lu -> %lu", i, before[i],
+			       ctr[i]);
+		EXPECT_EQ(ctr[i], before[i]);
+	}
+	close(cmd[1]);
+	close(rep[0]);
+	ut_kill(tr);
+	ASSERT_OK(kill(pid, SIGCONT));
+	ASSERT_EQ(dtproc_continue(h), 0);
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&ctr[i], CU_WAIT_MS));
+	dtproc_release(h);
+	dtproc_close(dp);
 	ut_kill(pid);
 }
 

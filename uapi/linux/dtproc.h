@@ -65,10 +65,12 @@
  *    and other restartable calls resume transparently; epoll_wait(2),
  *    sigtimedwait(2) and the calls signal(7) lists as never restarted after
  *    a stop signal return EINTR.  A debugger attaching to a parked thread
- *    sees it stop only once it is continued (the park is not interrupted
- *    by SIGSTOP or PTRACE_INTERRUPT): PTRACE_ATTACH and PTRACE_SEIZE
- *    return at once, and waitpid(2) reports the ptrace stop after the
- *    continue (gdb's attach waits for it).
+ *    with PTRACE_ATTACH (gdb) sees it stop at once: the SIGSTOP lets the
+ *    thread leave its park for its ptrace stop, where it counts as
+ *    stopped, and when the debugger resumes it while the stop lasts it
+ *    parks again before it runs user code.  PTRACE_SEIZE's
+ *    PTRACE_INTERRUPT does not reach a parked thread (no signal is sent):
+ *    its ptrace stop is reported after the CONTINUE.
  *
  *    The consumer is also the process that opened the file: when it exits,
  *    its victims are let go by the rules of RELEASE even if another process
