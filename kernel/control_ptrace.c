@@ -51,11 +51,13 @@ static DECLARE_DELAYED_WORK(dtproc_ptrace_kick_work, dtproc_ptrace_kick_fn);
 
 /*
  * Is a ptrace stop due for current: traced, with a SIGSTOP of its own
- * pending or a stop or trap (PTRACE_INTERRUPT, PTRACE_LISTEN) to take?
- * Then get_signal() stops it before it returns to user mode (such a stop
- * keeps TIF_SIGPENDING set: recalc_sigpending_tsk()), and only it or a
- * SIGCONT can take that away.  (Not a process-wide SIGSTOP: another
- * thread may take it.)
+ * pending or a group stop to take part in?  Then get_signal() stops it
+ * before it returns to user mode (such a stop keeps TIF_SIGPENDING set:
+ * recalc_sigpending_tsk()), for its tracer or, if the tracer has gone, as
+ * a group stop (TASK_STOPPED); only it or a SIGCONT can take that away.
+ * Not a process-wide SIGSTOP (another thread may take it), nor a ptrace
+ * trap alone (PTRACE_INTERRUPT's, a new thread's): the tracer's going
+ * away clears that.
  */
 bool dtproc_ptrace_stop_due(void)
 {
@@ -69,7 +71,7 @@ bool dtproc_ptrace_stop_due(void)
 	sighand = rcu_dereference(current->sighand);
 	spin_lock_irqsave(&sighand->siglock, flags);
 	due = sigismember(&current->pending.signal, SIGSTOP) ||
-	      (current->jobctl & (JOBCTL_STOP_PENDING | JOBCTL_TRAP_MASK));
+	      (current->jobctl & JOBCTL_STOP_PENDING);
 	spin_unlock_irqrestore(&sighand->siglock, flags);
 	rcu_read_unlock();
 	return due;
@@ -157,10 +159,13 @@ bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	/*
 	 * A SIGCONT that took the stop away before the park was in the table
 	 * found nothing to queue: look again, now that one would.  Still
-	 * held, it comes out; gone, it is queued (it parks once it runs).
+	 * held, it comes out.  Gone, it is queued: by a SIGCONT, which did so
+	 * under the siglock stop_due() took, or by the worker, which does so
+	 * under the mutex (so the thread cannot reach user mode before).
 	 */
 	if (dtproc_ptrace_stop_due())
 		return true;
+	mutex_lock(&dtproc_ptrace_tp_lock);
 	raw_spin_lock_irqsave(&dtproc_ptrace_lock, flags);
 	hash_for_each_possible(dtproc_ptrace_table, h, node,
 			       (unsigned long)current) {
@@ -172,6 +177,7 @@ bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 		break;
 	}
 	raw_spin_unlock_irqrestore(&dtproc_ptrace_lock, flags);
+	mutex_unlock(&dtproc_ptrace_tp_lock);
 	if (!held)
 		return true;
 	w->task = NULL;
@@ -231,6 +237,8 @@ static void dtproc_ptrace_kick_fn(struct work_struct *work)
 	unsigned long flags;
 	int bkt;
 
+	/* taken out and queued under the mutex: see dtproc_ptrace_hold() */
+	mutex_lock(&dtproc_ptrace_tp_lock);
 	raw_spin_lock_irqsave(&dtproc_ptrace_lock, flags);
 	hash_for_each_safe(dtproc_ptrace_table, bkt, tmp, w, node) {
 		if (time_before(jiffies, w->since + DTPROC_PTRACE_KICK))
@@ -253,7 +261,6 @@ static void dtproc_ptrace_kick_fn(struct work_struct *work)
 		w->drop(w->cb);
 	}
 
-	mutex_lock(&dtproc_ptrace_tp_lock);
 	if (atomic_read(&dtproc_ptrace_nheld)) {
 		schedule_delayed_work(&dtproc_ptrace_kick_work,
 				      DTPROC_PTRACE_KICK);

@@ -123,8 +123,9 @@ TEST_TIMEOUT(grab_ptraced_victim, 120)
 /*
  * A debugger's side: attach to every thread of @victim (PTRACE_ATTACH, as
  * gdb does) and wait up to 10 s for each to stop ('A', or 'T': it did not
- * stop), read each one's registers ('R'), continue each ('C'); or seize
- * each, which stops nothing ('S').
+ * stop), read each one's registers ('R'), continue each ('C'); attach to
+ * each and continue it as soon as it stops ('B'); or seize each, which
+ * stops nothing ('S').
  */
 static void attacher(pid_t victim, int cmd_fd, int rep_fd)
 {
@@ -143,13 +144,14 @@ static void attacher(pid_t victim, int cmd_fd, int rep_fd)
 		closedir(dir);
 	while (read(cmd_fd, &c, 1) == 1) {
 		r = c == 'a' ? 'A' : c == 'r' ? 'R' : c == 'c' ? 'C' :
-		    c == 's' ? 'S' : '?';
+		    c == 's' ? 'S' : c == 'b' ? 'B' : '?';
 		for (i = 0; i < n && r != 'E' && r != 'T'; i++) {
 			long long end = ut_now_ms() + 10000;
 			struct user_regs_struct regs;
 			pid_t w = 0;
 
 			switch (c) {
+			case 'b':
 			case 'a':
 				if (ptrace(PTRACE_ATTACH, tids[i], 0, 0)) {
 					r = 'E';
@@ -163,6 +165,9 @@ static void attacher(pid_t victim, int cmd_fd, int rep_fd)
 					r = 'T';
 				else if (w != tids[i] || !WIFSTOPPED(status) ||
 					 WSTOPSIG(status) != SIGSTOP)
+					r = 'E';
+				else if (c == 'b' &&
+					 ptrace(PTRACE_CONT, tids[i], 0, 0))
 					r = 'E';
 				break;
 			case 'r':
@@ -196,6 +201,7 @@ TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
 	pid_t pid = cu_spawn_threads(ctr, 2, false);
 	struct dtproc_handle *h;
 	struct dtproc_status st;
+	unsigned long base[2];
 	struct dtproc *dp;
 	int cmd[2], rep[2];
 	pid_t tr;
@@ -206,6 +212,8 @@ TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
 	h = cu_grab(dp, pid, 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
+	base[0] = ctr[0];
+	base[1] = ctr[1];
 
 	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
 	ASSERT_OK(pipe2(rep, O_CLOEXEC));
@@ -242,6 +250,9 @@ TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
 	ASSERT_OK(kill(pid, SIGSTOP));
 	ASSERT_TRUE(cu_frozen(&ctr[0], 1000));
 	ASSERT_TRUE(cu_frozen(&ctr[1], CU_FROZEN_MS));
+	/* no user code ran at any point since the grab */
+	EXPECT_EQ(ctr[0], base[0]);
+	EXPECT_EQ(ctr[1], base[1]);
 	close(cmd[1]);
 	close(rep[0]);
 	ut_kill(tr);
@@ -249,6 +260,58 @@ TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 
 	/* the consumer's continue runs it */
+	ASSERT_EQ(dtproc_continue(h), 0);
+	ASSERT_TRUE(cu_moves(&ctr[0], CU_WAIT_MS));
+	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
+	dtproc_release(h);
+	dtproc_close(dp);
+	ut_kill(pid);
+}
+
+/*
+ * A tracer that continues each thread as soon as it has stopped for it:
+ * the park is queued again as the thread stops (sched_switch), not 100 ms
+ * later by the worker, so no user code runs.
+ */
+TEST_TIMEOUT(attach_and_continue_at_once_parks_again, 180)
+{
+	volatile unsigned long *ctr = ut_shared(2 * sizeof(*ctr));
+	pid_t pid = cu_spawn_threads(ctr, 2, false);
+	struct dtproc_handle *h;
+	unsigned long base[2];
+	struct dtproc *dp;
+	int cmd[2], rep[2];
+	pid_t tr;
+
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
+	base[0] = ctr[0];
+	base[1] = ctr[1];
+
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	ASSERT_OK(pipe2(rep, O_CLOEXEC));
+	fflush(NULL);
+	tr = fork();
+	ASSERT_GE(tr, 0);
+	if (tr == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		attacher(pid, cmd[0], rep[1]);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'b'), 'B');
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cu_frozen(&ctr[0], 1000));
+	EXPECT_EQ(ctr[0], base[0]);
+	EXPECT_EQ(ctr[1], base[1]);
+	close(cmd[1]);
+	close(rep[0]);
+	ut_kill(tr);
 	ASSERT_EQ(dtproc_continue(h), 0);
 	ASSERT_TRUE(cu_moves(&ctr[0], CU_WAIT_MS));
 	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
