@@ -190,6 +190,77 @@ static void attacher(pid_t victim, int cmd_fd, int rep_fd)
 	_exit(0);
 }
 
+/* A grabbed victim of @n spinning threads, and a tracer (attacher()) beside it. */
+struct traced {
+	volatile unsigned long *ctr;
+	unsigned long base[4];	/* the counters once the grab stopped it */
+	int n, cmd, rep;
+	pid_t pid, tr;
+	struct dtproc *dp;
+	struct dtproc_handle *h;
+};
+
+static void traced_start(struct traced *t, int n)
+{
+	int cmd[2], rep[2], i;
+
+	t->n = n;
+	t->ctr = ut_shared(n * sizeof(*t->ctr));
+	t->pid = cu_spawn_threads(t->ctr, n, false);
+	ASSERT_GT(t->pid, 0);
+	for (i = 0; i < n; i++)
+		ASSERT_TRUE(cu_moves(&t->ctr[i], CU_WAIT_MS));
+	t->dp = cu_open();
+	t->h = cu_grab(t->dp, t->pid, 0);
+	CU_ASSERT_STOPPED(t->h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cu_frozen(&t->ctr[0], CU_FROZEN_MS));
+	for (i = 0; i < n; i++)
+		t->base[i] = t->ctr[i];
+
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	ASSERT_OK(pipe2(rep, O_CLOEXEC));
+	fflush(NULL);
+	t->tr = fork();
+	ASSERT_GE(t->tr, 0);
+	if (t->tr == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		attacher(t->pid, cmd[0], rep[1]);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	t->cmd = cmd[1];
+	t->rep = rep[0];
+}
+
+static char traced_ask(struct traced *t, char cmd)
+{
+	return tracer_ask(t->cmd, t->rep, cmd);
+}
+
+/*
+ * No user code ran since the grab.  Then the tracer goes, a SIGCONT takes
+ * away any SIGSTOP left, and the consumer's continue runs every thread.
+ */
+static void traced_finish(struct traced *t)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		EXPECT_EQ(t->ctr[i], t->base[i]);
+	close(t->cmd);
+	close(t->rep);
+	ut_kill(t->tr);
+	ASSERT_OK(kill(t->pid, SIGCONT));
+	CU_ASSERT_STOPPED(t->h, DTPROC_STOP_GRAB);
+	ASSERT_EQ(dtproc_continue(t->h), 0);
+	for (i = 0; i < t->n; i++)
+		ASSERT_TRUE(cu_moves(&t->ctr[i], CU_WAIT_MS));
+	dtproc_release(t->h);
+	dtproc_close(t->dp);
+	ut_kill(t->pid);
+}
+
 /*
  * A debugger attaching to a parked victim sees each thread stop at once,
  * not after the CONTINUE; continued by it, the threads park again (no user
@@ -197,75 +268,30 @@ static void attacher(pid_t victim, int cmd_fd, int rep_fd)
  */
 TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
 {
-	volatile unsigned long *ctr = ut_shared(2 * sizeof(*ctr));
-	pid_t pid = cu_spawn_threads(ctr, 2, false);
-	struct dtproc_handle *h;
 	struct dtproc_status st;
-	unsigned long base[2];
-	struct dtproc *dp;
-	int cmd[2], rep[2];
-	pid_t tr;
+	struct traced t;
 
-	ASSERT_GT(pid, 0);
-	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
-	dp = cu_open();
-	h = cu_grab(dp, pid, 0);
-	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
-	base[0] = ctr[0];
-	base[1] = ctr[1];
-
-	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
-	ASSERT_OK(pipe2(rep, O_CLOEXEC));
-	fflush(NULL);
-	tr = fork();
-	ASSERT_GE(tr, 0);
-	if (tr == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		attacher(pid, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
+	traced_start(&t, 2);
 	/* the old module: 'T', the stop came only with a continue */
-	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'a'), 'A');
-	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'r'), 'R');
-	ASSERT_EQ(ut_wait_state(pid, 't', CU_WAIT_MS), 't');
+	ASSERT_EQ(traced_ask(&t, 'a'), 'A');
+	ASSERT_EQ(traced_ask(&t, 'r'), 'R');
+	ASSERT_EQ(ut_wait_state(t.pid, 't', CU_WAIT_MS), 't');
 	/* stopped by its tracer: still stopped for us */
-	st = cu_status(h);
+	st = cu_status(t.h);
 	EXPECT_EQ(st.state, DTPROC_STATE_STOPPED);
 	EXPECT_EQ(st.nstopped, 2);
 
 	/* its tracer lets it go: it parks again, and runs no user code */
-	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'c'), 'C');
-	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
-	ASSERT_TRUE(cu_frozen(&ctr[1], CU_FROZEN_MS));
+	ASSERT_EQ(traced_ask(&t, 'c'), 'C');
+	CU_ASSERT_STOPPED(t.h, DTPROC_STOP_GRAB);
 
 	/*
 	 * A process-wide SIGSTOP lets no thread out (one thread takes it:
-	 * the others would run).  Then the tracer goes, and a SIGCONT takes
-	 * the SIGSTOP away.
+	 * the others would run).
 	 */
-	ASSERT_OK(kill(pid, SIGSTOP));
-	ASSERT_TRUE(cu_frozen(&ctr[0], 1000));
-	ASSERT_TRUE(cu_frozen(&ctr[1], CU_FROZEN_MS));
-	/* no user code ran at any point since the grab */
-	EXPECT_EQ(ctr[0], base[0]);
-	EXPECT_EQ(ctr[1], base[1]);
-	close(cmd[1]);
-	close(rep[0]);
-	ut_kill(tr);
-	ASSERT_OK(kill(pid, SIGCONT));
-	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-
-	/* the consumer's continue runs it */
-	ASSERT_EQ(dtproc_continue(h), 0);
-	ASSERT_TRUE(cu_moves(&ctr[0], CU_WAIT_MS));
-	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
-	dtproc_release(h);
-	dtproc_close(dp);
-	ut_kill(pid);
+	ASSERT_OK(kill(t.pid, SIGSTOP));
+	ASSERT_TRUE(cu_frozen(&t.ctr[0], 1000));
+	traced_finish(&t);
 }
 
 /*
@@ -275,49 +301,13 @@ TEST_TIMEOUT(attach_to_parked_victim_at_once, 180)
  */
 TEST_TIMEOUT(attach_and_continue_at_once_parks_again, 180)
 {
-	volatile unsigned long *ctr = ut_shared(2 * sizeof(*ctr));
-	pid_t pid = cu_spawn_threads(ctr, 2, false);
-	struct dtproc_handle *h;
-	unsigned long base[2];
-	struct dtproc *dp;
-	int cmd[2], rep[2];
-	pid_t tr;
+	struct traced t;
 
-	ASSERT_GT(pid, 0);
-	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
-	dp = cu_open();
-	h = cu_grab(dp, pid, 0);
-	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-	ASSERT_TRUE(cu_frozen(&ctr[0], CU_FROZEN_MS));
-	base[0] = ctr[0];
-	base[1] = ctr[1];
-
-	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
-	ASSERT_OK(pipe2(rep, O_CLOEXEC));
-	fflush(NULL);
-	tr = fork();
-	ASSERT_GE(tr, 0);
-	if (tr == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		attacher(pid, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 'b'), 'B');
-	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-	ASSERT_TRUE(cu_frozen(&ctr[0], 1000));
-	EXPECT_EQ(ctr[0], base[0]);
-	EXPECT_EQ(ctr[1], base[1]);
-	close(cmd[1]);
-	close(rep[0]);
-	ut_kill(tr);
-	ASSERT_EQ(dtproc_continue(h), 0);
-	ASSERT_TRUE(cu_moves(&ctr[0], CU_WAIT_MS));
-	ASSERT_TRUE(cu_moves(&ctr[1], CU_WAIT_MS));
-	dtproc_release(h);
-	dtproc_close(dp);
-	ut_kill(pid);
+	traced_start(&t, 2);
+	ASSERT_EQ(traced_ask(&t, 'b'), 'B');
+	CU_ASSERT_STOPPED(t.h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cu_frozen(&t.ctr[0], 1000));
+	traced_finish(&t);
 }
 
 /*
@@ -326,54 +316,13 @@ TEST_TIMEOUT(attach_and_continue_at_once_parks_again, 180)
  */
 TEST_TIMEOUT(group_sigstop_to_traced_parked_victim, 180)
 {
-	volatile unsigned long *ctr = ut_shared(4 * sizeof(*ctr));
-	pid_t pid = cu_spawn_threads(ctr, 4, false);
-	unsigned long before[4];
-	struct dtproc_handle *h;
-	struct dtproc *dp;
-	int cmd[2], rep[2], i;
-	pid_t tr;
+	struct traced t;
 
-	ASSERT_GT(pid, 0);
-	for (i = 0; i < 4; i++)
-		ASSERT_TRUE(cu_moves(&ctr[i], CU_WAIT_MS));
-	dp = cu_open();
-	h = cu_grab(dp, pid, 0);
-	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
-
-	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
-	ASSERT_OK(pipe2(rep, O_CLOEXEC));
-	fflush(NULL);
-	tr = fork();
-	ASSERT_GE(tr, 0);
-	if (tr == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		attacher(pid, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	ASSERT_EQ(tracer_ask(cmd[1], rep[0], 's'), 'S');
-	for (i = 0; i < 4; i++)
-		before[i] = ctr[i];
-	ASSERT_OK(kill(pid, SIGSTOP));
+	traced_start(&t, 4);
+	ASSERT_EQ(traced_ask(&t, 's'), 'S');
+	ASSERT_OK(kill(t.pid, SIGSTOP));
 	ut_sleep_ms(1000);
-	for (i = 0; i < 4; i++) {
-		if (ctr[i] != before[i])
-			TH_LOG("thread %d ran: %lu -> %lu", i, before[i],
-			       ctr[i]);
-		EXPECT_EQ(ctr[i], before[i]);
-	}
-	close(cmd[1]);
-	close(rep[0]);
-	ut_kill(tr);
-	ASSERT_OK(kill(pid, SIGCONT));
-	ASSERT_EQ(dtproc_continue(h), 0);
-	for (i = 0; i < 4; i++)
-		ASSERT_TRUE(cu_moves(&ctr[i], CU_WAIT_MS));
-	dtproc_release(h);
-	dtproc_close(dp);
-	ut_kill(pid);
+	traced_finish(&t);
 }
 
 /* --- stress --- */
