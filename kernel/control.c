@@ -267,7 +267,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
 	struct dtproc_proc *proc = pk->proc;
-	bool told = false, park;
+	bool told = false, park, live;
 	unsigned long flags;
 	DEFINE_WAIT(wait);
 
@@ -275,17 +275,17 @@ static void dtproc_park_fn(struct callback_head *cb)
 	 * Stepping out of line after a breakpoint hit (one begun before the
 	 * stop), the thread holds an XOL slot: it parks once the step is
 	 * over and the slot free, not now (bp_xol.c).  Until then it is not
-	 * parked, so not counted as stopped.
+	 * parked, so not counted as stopped.  The same for a stop its tracer
+	 * is to see first (control_ptrace.c).
 	 */
 	dtproc_xol_resumed(&pk->xol);
-	if (dtproc_xol_stepping() && READ_ONCE(proc->gen) == pk->gen &&
-	    !(current->flags & PF_EXITING) && !fatal_signal_pending(current)) {
+	live = READ_ONCE(proc->gen) == pk->gen &&
+	       !(current->flags & PF_EXITING) && !fatal_signal_pending(current);
+	if (live && dtproc_xol_stepping()) {
 		dtproc_xol_hold(&pk->xol, &pk->cb, dtproc_park_drop);
 		return;
 	}
-	/* the same for a stop its tracer is to see first (control_ptrace.c) */
-	if (READ_ONCE(proc->gen) == pk->gen && !(current->flags & PF_EXITING) &&
-	    !fatal_signal_pending(current) && dtproc_ptrace_stop_due() &&
+	if (live && dtproc_ptrace_stop_due() &&
 	    dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
 		return;
 

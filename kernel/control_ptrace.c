@@ -125,6 +125,17 @@ static int dtproc_ptrace_tp_get(void)
 	return ret;
 }
 
+/* Remove the sched_switch probe if it is placed. */
+static void dtproc_ptrace_tp_put(void)
+{
+	lockdep_assert_held(&dtproc_ptrace_tp_lock);
+	if (!dtproc_ptrace_tp_on)
+		return;
+	tracepoint_probe_unregister(dtproc_sched_switch, dtproc_ptrace_switch,
+				    NULL);
+	dtproc_ptrace_tp_on = false;
+}
+
 /*
  * Hold back park @cb of current (@w in it), whose ptrace stop is due, until
  * the thread has stopped for it; @drop disposes of it if the thread exits
@@ -261,14 +272,11 @@ static void dtproc_ptrace_kick_fn(struct work_struct *work)
 		w->drop(w->cb);
 	}
 
-	if (atomic_read(&dtproc_ptrace_nheld)) {
+	if (atomic_read(&dtproc_ptrace_nheld))
 		schedule_delayed_work(&dtproc_ptrace_kick_work,
 				      DTPROC_PTRACE_KICK);
-	} else if (dtproc_ptrace_tp_on) {
-		tracepoint_probe_unregister(dtproc_sched_switch,
-					    dtproc_ptrace_switch, NULL);
-		dtproc_ptrace_tp_on = false;
-	}
+	else
+		dtproc_ptrace_tp_put();
 	mutex_unlock(&dtproc_ptrace_tp_lock);
 }
 
@@ -280,11 +288,7 @@ void dtproc_ptrace_cleanup(void)
 {
 	cancel_delayed_work_sync(&dtproc_ptrace_kick_work);
 	mutex_lock(&dtproc_ptrace_tp_lock);
-	if (dtproc_ptrace_tp_on) {
-		tracepoint_probe_unregister(dtproc_sched_switch,
-					    dtproc_ptrace_switch, NULL);
-		dtproc_ptrace_tp_on = false;
-	}
+	dtproc_ptrace_tp_put();
 	mutex_unlock(&dtproc_ptrace_tp_lock);
 	tracepoint_synchronize_unregister();
 }
