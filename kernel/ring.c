@@ -136,14 +136,25 @@ struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
 	return rec;
 }
 
+/*
+ * The worker is woken only while a quarter of a ring is filled; below that
+ * its own poll (at least every 50 ms while anyone is subscribed, see
+ * feed.c) delivers.  A wake-up per event cost a switch to the worker and
+ * one to the subscriber for every event; batched, a fork+exec+exit loop
+ * pays neither.
+ */
 void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 {
 	struct dtproc_ring *ring = *this_cpu_ptr(dtproc_rings);
+	u64 head = ring->head + 1;
+	bool kick;
 
 	/* Publish the filled slot; pairs with dtproc_ring_head(). */
-	smp_store_release(&ring->head, ring->head + 1);
+	smp_store_release(&ring->head, head);
+	kick = head - READ_ONCE(ring->tail) >= (ring->mask + 1) / 4;
 	local_irq_restore(irqflags);
-	irq_work_queue(&dtproc_kick_work);
+	if (kick)
+		irq_work_queue(&dtproc_kick_work);
 }
 
 u64 dtproc_ring_head(struct dtproc_ring *ring)

@@ -238,7 +238,10 @@
  *    other CPUs stamped up to that fill time later.  While anyone is
  *    subscribed the module's delivery worker runs at least every 50 ms, so
  *    no event waits in the module for a wakeup that never comes; how soon
- *    it runs still depends on the scheduler.
+ *    it runs still depends on the scheduler.  Events are delivered in
+ *    batches: the worker is woken early only when a burst fills a quarter
+ *    of a per-CPU buffer, so a single event typically arrives within those
+ *    50 ms, not at once.
  *
  *    Each subscriber's DTPROC_A_SEQ starts at 1 and grows by exactly one for
  *    every event delivered or lost.  Losses are reported in-band by a
