@@ -97,6 +97,13 @@ void dtproc_fill_siginfo(struct dtproc_siginfo_rec *si, int sig,
 			 const struct kernel_siginfo *info);
 void dtproc_read_psargs(struct dtproc_psinfo_rec *ps);	/* may sleep */
 
+/* filter.c: the processes any subscriber may want, asked in probe context */
+bool dtproc_filter_wants(pid_t pid);
+bool dtproc_filter_fork(pid_t parent, pid_t child);
+void dtproc_filter_update(bool all, bool descend, bool filtered);
+void dtproc_filter_add(pid_t pid);
+void dtproc_filter_sync(void);
+
 /* ring.c: per-CPU event rings */
 int dtproc_ring_init(void);
 void dtproc_ring_exit(void);

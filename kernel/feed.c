@@ -414,7 +414,7 @@ static bool dtproc_drain_rings(u64 horizon)
 	return false;
 }
 
-static u32 dtproc_feed_mask(void);
+static int dtproc_feed_update(void);
 
 /* End the subscriptions of closed sockets. */
 static void dtproc_reap(void)
@@ -430,7 +430,7 @@ static void dtproc_reap(void)
 		}
 	}
 	if (reaped)
-		dtproc_hooks_update(dtproc_feed_mask());
+		dtproc_feed_update();
 }
 
 static void dtproc_drain(struct work_struct *work)
@@ -465,6 +465,21 @@ static void dtproc_drain(struct work_struct *work)
 				   DTPROC_POLL_DELAY);
 }
 
+/* Tell the probes' pid filter (filter.c) what the subscribers follow. */
+static void dtproc_feed_filter(void)
+{
+	bool all = false, descend = false, filtered = false;
+	struct dtproc_sub *sub;
+
+	lockdep_assert_held(&dtproc_feed_lock);
+	list_for_each_entry(sub, &dtproc_subs, node) {
+		all |= !sub->pid;
+		filtered |= !!sub->pid;
+		descend |= sub->pid && (sub->flags & DTPROC_FILTER_DESCENDANTS);
+	}
+	dtproc_filter_update(all, descend, filtered);
+}
+
 /* The probes the subscribers need recorded: theirs, and what filters follow. */
 static u32 dtproc_feed_mask(void)
 {
@@ -480,12 +495,28 @@ static u32 dtproc_feed_mask(void)
 	return mask;
 }
 
+/* The subscriptions changed: the probes' filter, then the hooks. */
+static int dtproc_feed_update(void)
+{
+	dtproc_feed_filter();
+	return dtproc_hooks_update(dtproc_feed_mask());
+}
+
 static int dtproc_sub_set(struct dtproc_sub *sub, u32 mask, pid_t pid,
 			  u32 flags)
 {
 	sub->mask = mask;
 	sub->pid = pid;
 	sub->flags = flags;
+	/*
+	 * The probes' filter lets its process's events through before its
+	 * start: an event stamped later was recorded by a probe that found
+	 * the pid in the set.
+	 */
+	dtproc_feed_filter();
+	if (pid)
+		dtproc_filter_add(pid);
+	dtproc_filter_sync();
 	sub->since = ktime_get_ns();
 	xa_destroy(&sub->tracked);
 	if (pid)
@@ -537,11 +568,11 @@ int dtproc_feed_sub_add(struct sock *sk, u32 mask, pid_t pid, u32 flags)
 	/* losses counted in a marker begun before it are not its */
 	dtproc_ring_close_markers();
 	if (!ret)
-		ret = dtproc_hooks_update(dtproc_feed_mask());
+		ret = dtproc_feed_update();
 	if (ret) {
 		/* A subscription that cannot be served is dropped. */
 		dtproc_sub_free(sub);
-		dtproc_hooks_update(dtproc_feed_mask());
+		dtproc_feed_update();
 	}
 out:
 	mutex_unlock(&dtproc_feed_lock);
@@ -563,7 +594,7 @@ int dtproc_feed_sub_del(struct sock *sk)
 	sub = dtproc_sub_find(sk);
 	if (sub) {
 		dtproc_sub_free(sub);
-		dtproc_hooks_update(dtproc_feed_mask());
+		dtproc_feed_update();
 		ret = 0;
 	}
 	mutex_unlock(&dtproc_feed_lock);

@@ -68,13 +68,21 @@ static void dtproc_set_kernel_context(struct dtproc_rec *rec)
 }
 
 /* Reserve a record for @probe with the current context filled in. */
-static struct dtproc_rec *dtproc_begin(int probe, unsigned long *flags)
+static struct dtproc_rec *dtproc_record(int probe, unsigned long *flags)
 {
 	struct dtproc_rec *rec = dtproc_ring_reserve(probe, flags);
 
 	if (rec)
 		dtproc_set_context(rec);
 	return rec;
+}
+
+/* The same, if a subscriber may want an event of the current process. */
+static struct dtproc_rec *dtproc_begin(int probe, unsigned long *flags)
+{
+	if (!dtproc_filter_wants(task_tgid_nr(current)))
+		return NULL;
+	return dtproc_record(probe, flags);
 }
 
 /* A probe with no arguments. */
@@ -93,12 +101,15 @@ static void dtproc_fire(int probe)
 void dtproc_probe_fork(void *data, struct task_struct *parent,
 		       struct task_struct *child)
 {
-	bool thread = child->tgid == current->tgid;
+	bool thread = child->tgid == current->tgid, created;
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
 	if (dtproc_ignored_task(child))
 		return;
+	/* first: it follows the child before the child can run */
+	created = !thread && dtproc_filter_fork(task_tgid_nr(current),
+						task_tgid_nr(child));
 
 	/* The new thread first, then (for a new process) the process. */
 	if (dtproc_wants(DTPROC_PROBE_LWP_CREATE)) {
@@ -110,8 +121,8 @@ void dtproc_probe_fork(void *data, struct task_struct *parent,
 			dtproc_ring_commit(rec, flags);
 		}
 	}
-	if (!thread && dtproc_wants(DTPROC_PROBE_CREATE)) {
-		rec = dtproc_begin(DTPROC_PROBE_CREATE, &flags);
+	if (created && dtproc_wants(DTPROC_PROBE_CREATE)) {
+		rec = dtproc_record(DTPROC_PROBE_CREATE, &flags);
 		if (rec) {
 			dtproc_fill_psinfo(&rec->child, child, true);
 			dtproc_ring_commit(rec, flags);
@@ -282,6 +293,8 @@ static void dtproc_fire_early_exec(const struct dtproc_exec_data *d)
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
+	if (!dtproc_filter_wants(d->pid))
+		return;
 	/*
 	 * Stamped now, not at entry: each ring stays in timestamp order, and
 	 * so does the thread's own sequence of events.
@@ -472,6 +485,10 @@ static void dtproc_fire_signal(int probe, int sig, struct task_struct *task,
 	struct dtproc_rec *rec;
 	unsigned long flags;
 
+	/* the sender's or the target's, as feed.c's filter matches them */
+	if (!dtproc_filter_wants(by_kernel ? 0 : task_tgid_nr(current)) &&
+	    !dtproc_filter_wants(task_tgid_nr(task)))
+		return;
 	rec = dtproc_ring_reserve(probe, &flags);
 	if (!rec)
 		return;

@@ -1068,6 +1068,57 @@ TEST_TIMEOUT(stats_count_hits_and_deliveries, 120)
 	pu_log_free(&log);
 }
 
+/*
+ * A pid-filtered subscription makes the probes record the events of the
+ * processes it follows and nothing else (issue 9, overhead): 100 forks and
+ * exits of processes it does not follow are not even counted as hits,
+ * while the followed process's own events all arrive.
+ */
+#define OTHER_FORKS 100
+
+TEST_TIMEOUT(filter_records_nothing_of_other_processes, 120)
+{
+	struct dtproc_probe_stats before[DTPROC_PROBE_COUNT];
+	struct dtproc_probe_stats after[DTPROC_PROBE_COUNT];
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child a;
+	uint64_t creates, exits;
+	pid_t pid;
+	int i;
+
+	pu_spawn(&a, NULL, exec_true_body, NULL);
+	feed = pu_subscribe(ALL_PROBES, a.pid, DTPROC_FILTER_DESCENDANTS);
+	get_stats(before);
+	for (i = 0; i < OTHER_FORKS; i++) {
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0)
+			_exit(0);
+		ASSERT_EXITED(ut_reap(pid), 0);
+	}
+	pu_release(&a);
+	pu_collect_until_exit(feed, &log, a.pid);
+	ASSERT_EXITED(ut_reap(a.pid), 0);
+	get_stats(after);
+
+	pu_dump_log_on_failure(&log);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXEC_SUCCESS, a.pid), 1);
+	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_EXIT, a.pid), 1);
+	creates = after[DTPROC_PROBE_CREATE].hits -
+		  before[DTPROC_PROBE_CREATE].hits;
+	exits = after[DTPROC_PROBE_EXIT].hits - before[DTPROC_PROBE_EXIT].hits;
+	TH_LOG("%d other forks: create counted %" PRIu64 " times, exit %"
+	       PRIu64, OTHER_FORKS, creates, exits);
+	/* the guest's own few processes may come and go meanwhile */
+	ASSERT_LT(creates, OTHER_FORKS / 4);
+	ASSERT_LT(exits, OTHER_FORKS / 4);
+	ASSERT_GE(exits, 1);
+	dtproc_feed_close(feed);
+	pu_log_free(&log);
+}
+
 /* --- unloading the module under its subscribers: keep this test last --- */
 
 static void drain_before(struct dtproc_feed *feed, uint64_t t_unload)

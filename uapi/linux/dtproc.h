@@ -206,7 +206,9 @@
  *      DTPROC_CMD_UNSUBSCRIBE: ends the sending socket's subscription.
  *
  *      DTPROC_CMD_GET_STATS: replies with one DTPROC_A_STATS nest per probe
- *      holding DTPROC_STATS_A_PROBE, _HITS (times it fired while enabled),
+ *      holding DTPROC_STATS_A_PROBE, _HITS (times it fired while enabled,
+ *      for a process some subscriber may want: while every subscription
+ *      has a pid filter, the probes skip the processes none follows),
  *      _DELIVERED (messages delivered, all subscribers) and _DROPPED (events
  *      lost: buffer overflow or a full subscriber socket).
  *
