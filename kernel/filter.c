@@ -31,7 +31,7 @@
 #include "dtproc.h"
 
 #define DTPROC_FILTER_BITS	13
-#define DTPROC_FILTER_SLOTS	(1U << DTPROC_FILTER_BITS)
+#define DTPROC_FILTER_SLOTS	BIT(DTPROC_FILTER_BITS)
 #define DTPROC_FILTER_PROBES	64
 
 static u32 dtproc_filter_pids[DTPROC_FILTER_SLOTS];
