@@ -113,6 +113,9 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags);
 /* One CPU's ring as the feed worker drains it. */
 struct dtproc_ring;
 struct dtproc_ring *dtproc_ring_of(int cpu);
+const struct cpumask *dtproc_ring_cpumask(void);
+/* The CPUs with a ring (never fewer over time, see ring.c). */
+#define dtproc_for_each_ring(cpu) for_each_cpu((cpu), dtproc_ring_cpumask())
 struct dtproc_rec *dtproc_ring_peek(struct dtproc_ring *ring, u64 head);
 u64 dtproc_ring_tail(struct dtproc_ring *ring);
 struct dtproc_rec *dtproc_ring_at(struct dtproc_ring *ring, u64 pos);

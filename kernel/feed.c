@@ -344,7 +344,7 @@ static u64 dtproc_snapshot(void)
 	int cpu;
 
 	smp_mb();	/* the horizon is read before any ring head */
-	for_each_possible_cpu(cpu)
+	dtproc_for_each_ring(cpu)
 		dtproc_heads[cpu] = dtproc_ring_head(dtproc_ring_of(cpu));
 	return horizon;
 }
@@ -362,7 +362,7 @@ static void dtproc_read_late_psargs(void)
 	u64 pos;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
+	dtproc_for_each_ring(cpu) {
 		ring = dtproc_ring_of(cpu);
 		for (pos = dtproc_ring_tail(ring); pos != dtproc_heads[cpu];
 		     pos++) {
@@ -384,7 +384,7 @@ static bool dtproc_drain_rings(u64 horizon)
 	while (budget--) {
 		best = NULL;
 		best_cpu = -1;
-		for_each_possible_cpu(cpu) {
+		dtproc_for_each_ring(cpu) {
 			rec = dtproc_ring_peek(dtproc_ring_of(cpu),
 					       dtproc_heads[cpu]);
 			if (rec && rec->ts < horizon &&
@@ -407,7 +407,7 @@ static bool dtproc_drain_rings(u64 horizon)
 		dtproc_ring_consume(dtproc_ring_of(best_cpu));
 	}
 
-	for_each_possible_cpu(cpu)
+	dtproc_for_each_ring(cpu)
 		if (dtproc_ring_peek(dtproc_ring_of(cpu),
 				     dtproc_ring_head(dtproc_ring_of(cpu))))
 			return true;

@@ -22,6 +22,7 @@
  * interrupts are off already) and when the consumer meets a marker.
  */
 #include <linux/atomic.h>
+#include <linux/cpuhotplug.h>
 #include <linux/irq_work.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -49,6 +50,13 @@ struct dtproc_ring {
 };
 
 static struct dtproc_ring * __percpu *dtproc_rings;
+/*
+ * The CPUs that have a ring: those online at load and each brought up
+ * since (a ring is made before its CPU starts, and kept when it goes
+ * offline, with whatever it still holds), not every possible CPU.
+ */
+static cpumask_var_t dtproc_ring_cpus;
+static int dtproc_ring_hp_state;
 static struct irq_work dtproc_kick_work;
 
 /* Runs in hard interrupt context, where waking the worker is safe. */
@@ -57,8 +65,16 @@ static void dtproc_kick_fn(struct irq_work *work)
 	dtproc_feed_kick();
 }
 
+const struct cpumask *dtproc_ring_cpumask(void)
+{
+	return dtproc_ring_cpus;
+}
+
+/* @cpu's ring; @cpu is in dtproc_ring_cpumask(). */
 struct dtproc_ring *dtproc_ring_of(int cpu)
 {
+	/* Its bit was read first: pairs with dtproc_ring_prepare(). */
+	smp_rmb();
 	return *per_cpu_ptr(dtproc_rings, cpu);
 }
 
@@ -215,7 +231,7 @@ u64 dtproc_ring_take_lost(int probe)
 	u64 n = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	dtproc_for_each_ring(cpu)
 		n += atomic64_xchg(&dtproc_ring_of(cpu)->lost[probe], 0);
 	return n;
 }
@@ -225,42 +241,63 @@ u64 dtproc_ring_hits(int probe)
 	u64 n = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	dtproc_for_each_ring(cpu)
 		n += READ_ONCE(dtproc_ring_of(cpu)->hits[probe]);
 	return n;
 }
 
+/*
+ * CPU hotplug, on the controlling CPU before @cpu starts (process
+ * context): give @cpu its ring, unless it had one already.
+ */
+static int dtproc_ring_prepare(unsigned int cpu)
+{
+	struct dtproc_ring *ring;
+
+	if (*per_cpu_ptr(dtproc_rings, cpu))
+		return 0;
+	ring = vzalloc_node(struct_size(ring, recs, ring_events),
+			    cpu_to_node(cpu));
+	if (!ring)
+		return -ENOMEM;
+	ring->mask = ring_events - 1;
+	raw_spin_lock_init(&ring->lost_lock);
+	*per_cpu_ptr(dtproc_rings, cpu) = ring;
+	/* The ring before its bit: pairs with dtproc_ring_of(). */
+	smp_wmb();
+	cpumask_set_cpu(cpu, dtproc_ring_cpus);
+	return 0;
+}
+
 int dtproc_ring_init(void)
 {
-	size_t size;
-	int cpu;
+	int ret;
 
 	if (ring_events < 16 || !is_power_of_2(ring_events)) {
 		pr_err("ring_events=%u: must be a power of two >= 16\n",
 		       ring_events);
 		return -EINVAL;
 	}
-	size = struct_size_t(struct dtproc_ring, recs, ring_events);
 
 	init_irq_work(&dtproc_kick_work, dtproc_kick_fn);
 	dtproc_rings = alloc_percpu(struct dtproc_ring *);
 	if (!dtproc_rings)
 		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		struct dtproc_ring *ring;
-
-		ring = vzalloc_node(size, cpu_to_node(cpu));
-		if (!ring)
-			goto err_ring;
-		ring->mask = ring_events - 1;
-		raw_spin_lock_init(&ring->lost_lock);
-		*per_cpu_ptr(dtproc_rings, cpu) = ring;
+	if (!zalloc_cpumask_var(&dtproc_ring_cpus, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err;
 	}
+	/* Calls dtproc_ring_prepare() for every CPU up now. */
+	ret = cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "dtproc/ring:prepare",
+				dtproc_ring_prepare, NULL);
+	if (ret < 0)
+		goto err;
+	dtproc_ring_hp_state = ret;
 	return 0;
 
-err_ring:
+err:
 	dtproc_ring_exit();
-	return -ENOMEM;
+	return ret;
 }
 
 /*
@@ -273,7 +310,7 @@ void dtproc_ring_close_markers(void)
 	unsigned long flags;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
+	dtproc_for_each_ring(cpu) {
 		struct dtproc_ring *ring = dtproc_ring_of(cpu);
 
 		raw_spin_lock_irqsave(&ring->lost_lock, flags);
@@ -294,7 +331,11 @@ void dtproc_ring_exit(void)
 	int cpu;
 
 	irq_work_sync(&dtproc_kick_work);
+	if (dtproc_ring_hp_state > 0)
+		cpuhp_remove_state_nocalls(dtproc_ring_hp_state);
+	dtproc_ring_hp_state = 0;
 	for_each_possible_cpu(cpu)
 		vfree(*per_cpu_ptr(dtproc_rings, cpu));
+	free_cpumask_var(dtproc_ring_cpus);
 	free_percpu(dtproc_rings);
 }
