@@ -175,8 +175,8 @@ static struct dtproc_hook dtproc_hooks[] = {
 	},
 	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_IA32_SYS(rt_sigtimedwait_time64)),
 	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_IA32_SYS(rt_sigtimedwait_time32)),
+	/* x32's table has only the time64 one (syscall_64.tbl, 523) */
 	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_X32_SYS(rt_sigtimedwait_time64)),
-	DTPROC_COMPAT_SIGWAIT(DTPROC_ARCH_X32_SYS(rt_sigtimedwait_time32)),
 };
 
 #undef P
