@@ -71,6 +71,9 @@ while [ $r -le "$ROUNDS" ]; do
 		{ echo "== round $r: the drain's whole output"; cat /tmp/bg.out; } >> /tmp/drain-failed
 	set -- $(awk '/^drain_mark/ {print $2, $4}' /tmp/bg.out)
 	[ $r = 0 ] || echo "$r $N ${1:-?} ${2:-?} ${3:-?} ${4:-?} $(val drain_events /tmp/bg.out) $(val drain_true_exits /tmp/bg.out) $(val drain_lost /tmp/bg.out) $(val drain_by_cpu /tmp/bg.out)" >> /tmp/delivery
+	# P1's share of the module and the socket: a subscriber that counts
+	# the messages without decoding them (libdtproc's share is the rest)
+	bg_start proc_bench drain raw; raw=$(loop); bg_stop
 	# P1-filtered: the loop beside a followed command, unsubscribed/subscribed
 	eval "bg_start proc_bench follow 0 $FOLLOWED"; fbase=$(loop); bg_stop
 	eval "bg_start proc_bench follow 1 $FOLLOWED"; fsub=$(loop); bg_stop
@@ -88,8 +91,8 @@ while [ $r -le "$ROUNDS" ]; do
 	echo "round $r$tag: loop of $N fork+exec+exit, ns: base $base cn_proc $cn idle $idle subscribed $sub" \
 		"beside-followed $fbase beside-followed-subscribed $fsub (follower got $fev events);" \
 		"create dtproc $cd_ ptrace $cp_; stop/continue dtproc $rd ptrace $rp eventfd $pp (one CPU: $p1);" \
-		"breakpoint hit/stop/continue dtproc $bd ptrace $bpt"
-	[ $r = 0 ] || echo "$base $cn $idle $sub $fbase $fsub $cd_ $cp_ $rd $rp $pp $p1 $bd $bpt" >> /tmp/rounds
+		"breakpoint hit/stop/continue dtproc $bd ptrace $bpt; subscribed, not decoding $raw"
+	[ $r = 0 ] || echo "$base $cn $idle $sub $fbase $fsub $cd_ $cp_ $rd $rp $pp $p1 $bd $bpt $raw" >> /tmp/rounds
 	r=$((r + 1))
 done
 
@@ -137,6 +140,7 @@ function row(name, num, den, goal,   i, m, a) {
 END {
 	printf "%-58s %7s %13s %7s %7s\n", "benchmark: ratio (median of " k " rounds)", "median", "min..max", "spread", "goal"
 	row("P1 dtproc, 14 probes, draining subscriber / no module", 4, 1, "<=1.03")
+	row("   P1 with a subscriber that does not decode / no module", 15, 1, "-")
 	row("P1-filtered: loop beside a -c subscriber / unsubscribed", 6, 5, "<=1.01")
 	row("P2 dtproc loaded, nothing subscribed / no module", 3, 1, "1.00")
 	row("cn_proc listener / no module", 2, 1, "-")

@@ -8,6 +8,9 @@
  *                             and decode events until SIGTERM; SIGUSR1
  *                             prints a mark: events so far, and how many
  *                             exits of /bin/true (the loop's children)
+ *   proc_bench drain raw      the same subscription, but count the messages
+ *                             received without decoding them (what the
+ *                             module's side costs, without libdtproc's)
  *   proc_bench follow SUB CMD...
  *                             run CMD (exec'd directly, as dtrace -c does)
  *                             and, if SUB is 1, subscribe to all 14 probes
@@ -107,6 +110,51 @@ static void count(struct dtproc_feed *feed, unsigned long long *events,
 		if (ev.probe == DTPROC_PROBE_EXIT && !strcmp(ev.execname, "true"))
 			(*trues)++;
 	}
+}
+
+/* Receive and count the feed's messages without decoding them. */
+static void count_raw(struct dtproc_feed *feed, unsigned long long *events)
+{
+	static char buf[65536];
+	struct nlmsghdr *nh;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(dtproc_feed_fd(feed), buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == ENOBUFS) {
+			feed_errors++;	/* the socket overran */
+			continue;
+		}
+		if (n <= 0)
+			return;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n))
+			(*events)++;
+	}
+}
+
+static int drain_raw(void)
+{
+	struct dtproc_feed *feed = dtproc_feed_open();
+	unsigned long long events = 0;
+	struct pollfd pfd;
+
+	if (!feed || dtproc_feed_subscribe(feed, DTPROC_PROBE_MASK_ALL, 0, 0) < 0) {
+		fprintf(stderr, "drain: %s\n", dtproc_errmsg());
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	pfd.fd = dtproc_feed_fd(feed);
+	pfd.events = POLLIN;
+	while (!stop) {
+		poll(&pfd, 1, 50);
+		count_raw(feed, &events);
+	}
+	count_raw(feed, &events);
+	printf("drain_events %llu\ndrain_errors %d\n", events, feed_errors);
+	dtproc_feed_close(feed);
+	return 0;
 }
 
 static int drain(void)
@@ -351,6 +399,8 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	if (argc >= 3 && !strcmp(argv[1], "loop"))
 		return loop(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "drain") && !strcmp(argv[2], "raw"))
+		return drain_raw();
 	if (argc >= 2 && !strcmp(argv[1], "drain"))
 		return drain();
 	if (argc >= 4 && !strcmp(argv[1], "follow"))
@@ -361,6 +411,6 @@ int main(int argc, char **argv)
 		return storm(atol(argv[2]), argc > 3 && !strcmp(argv[3], "slow"));
 	if (argc >= 3 && !strcmp(argv[1], "threads"))
 		return threads(atol(argv[2]));
-	fprintf(stderr, "usage: proc_bench loop N | drain | follow SUB CMD... | cnproc | storm N [slow] | threads N\n");
+	fprintf(stderr, "usage: proc_bench loop N | drain [raw] | follow SUB CMD... | cnproc | storm N [slow] | threads N\n");
 	return 2;
 }
