@@ -98,6 +98,7 @@ void dtproc_fill_siginfo(struct dtproc_siginfo_rec *si, int sig,
 void dtproc_read_psargs(struct dtproc_psinfo_rec *ps);	/* may sleep */
 
 /* filter.c: the processes any subscriber may want, asked in probe context */
+int dtproc_filter_init(void);
 bool dtproc_filter_wants(pid_t pid);
 bool dtproc_filter_fork(pid_t parent, pid_t child);
 void dtproc_filter_update(bool all, bool descend, bool filtered);
@@ -108,6 +109,8 @@ void dtproc_filter_sync(void);
 int dtproc_ring_init(void);
 void dtproc_ring_exit(void);
 struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags);
+struct dtproc_rec *dtproc_ring_reserve_if_followed(int probe, pid_t pid,
+						   unsigned long *irqflags);
 void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags);
 
 /* One CPU's ring as the feed worker drains it. */

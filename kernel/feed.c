@@ -634,6 +634,9 @@ int dtproc_feed_init(void)
 {
 	int ret;
 
+	ret = dtproc_filter_init();
+	if (ret)
+		return ret;
 	dtproc_heads = kcalloc(nr_cpu_ids, sizeof(*dtproc_heads), GFP_KERNEL);
 	if (!dtproc_heads)
 		return -ENOMEM;

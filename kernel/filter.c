@@ -26,16 +26,27 @@
  */
 #include <linux/atomic.h>
 #include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 
 #include "dtproc.h"
 
-#define DTPROC_FILTER_BITS	13
-#define DTPROC_FILTER_SLOTS	BIT(DTPROC_FILTER_BITS)
+#define DTPROC_FILTER_SLOTS_MAX	8192
 #define DTPROC_FILTER_PROBES	64
 
-static u32 dtproc_filter_pids[DTPROC_FILTER_SLOTS];
-/* Record everything: an unfiltered subscriber, or the set overflowed. */
+static unsigned int filter_slots = DTPROC_FILTER_SLOTS_MAX;
+module_param(filter_slots, uint, 0444);
+MODULE_PARM_DESC(filter_slots,
+		 "processes the probes' pid filter can hold (power of two, 16 to 8192, default 8192)");
+
+static u32 dtproc_filter_pids[DTPROC_FILTER_SLOTS_MAX];
+static unsigned int dtproc_filter_bits;
+/*
+ * Record everything: an unfiltered subscriber (written by subscriptions
+ * only), or the set overflowed (written by the probes, cleared only with
+ * the set).
+ */
 static bool dtproc_filter_all = true;
 static bool dtproc_filter_overflow;
 /* Some filter follows descendants: the fork probe inserts children. */
@@ -43,10 +54,10 @@ static bool dtproc_filter_descend;
 
 static bool dtproc_filter_find(u32 pid, bool insert)
 {
-	u32 i, h = hash_32(pid, DTPROC_FILTER_BITS), slot;
+	u32 i, h = hash_32(pid, dtproc_filter_bits), slot;
 
-	for (i = 0; i < DTPROC_FILTER_PROBES; i++) {
-		u32 *p = &dtproc_filter_pids[(h + i) & (DTPROC_FILTER_SLOTS - 1)];
+	for (i = 0; i < min(DTPROC_FILTER_PROBES, filter_slots); i++) {
+		u32 *p = &dtproc_filter_pids[(h + i) & (filter_slots - 1)];
 
 		slot = READ_ONCE(*p);
 		if (slot == pid)
@@ -59,17 +70,20 @@ static bool dtproc_filter_find(u32 pid, bool insert)
 		if (!slot || slot == pid)
 			return true;
 	}
-	if (insert) {
+	if (insert)
 		WRITE_ONCE(dtproc_filter_overflow, true);
-		WRITE_ONCE(dtproc_filter_all, true);
-	}
 	return false;
+}
+
+static bool dtproc_filter_everything(void)
+{
+	return READ_ONCE(dtproc_filter_all) || READ_ONCE(dtproc_filter_overflow);
 }
 
 /* Probe context: may a subscriber want an event of process @pid? */
 bool dtproc_filter_wants(pid_t pid)
 {
-	if (READ_ONCE(dtproc_filter_all))
+	if (dtproc_filter_everything())
 		return true;
 	return pid > 0 && dtproc_filter_find(pid, false);
 }
@@ -82,10 +96,14 @@ bool dtproc_filter_wants(pid_t pid)
  */
 bool dtproc_filter_fork(pid_t parent, pid_t child)
 {
-	if (READ_ONCE(dtproc_filter_all))
-		return true;
+	bool everything = dtproc_filter_everything();
+
+	/*
+	 * Followed even while everything is recorded: the subscriber that
+	 * wants everything may leave before the child does.
+	 */
 	if (!dtproc_filter_find(parent, false))
-		return dtproc_filter_find(child, false);
+		return everything || dtproc_filter_find(child, false);
 	if (READ_ONCE(dtproc_filter_descend))
 		dtproc_filter_find(child, true);
 	return true;
@@ -99,12 +117,16 @@ bool dtproc_filter_fork(pid_t parent, pid_t child)
  */
 void dtproc_filter_update(bool all, bool descend, bool filtered)
 {
+	u32 i;
+
 	if (!filtered) {
-		memset(dtproc_filter_pids, 0, sizeof(dtproc_filter_pids));
+		/* slot by slot: a fork probe may be inserting meanwhile */
+		for (i = 0; i < filter_slots; i++)
+			WRITE_ONCE(dtproc_filter_pids[i], 0);
 		WRITE_ONCE(dtproc_filter_overflow, false);
 	}
 	WRITE_ONCE(dtproc_filter_descend, descend);
-	WRITE_ONCE(dtproc_filter_all, all || READ_ONCE(dtproc_filter_overflow));
+	WRITE_ONCE(dtproc_filter_all, all);
 }
 
 /* Follow @pid (in process context, with the feed's lock held). */
@@ -121,4 +143,16 @@ void dtproc_filter_add(pid_t pid)
 void dtproc_filter_sync(void)
 {
 	synchronize_rcu();
+}
+
+int dtproc_filter_init(void)
+{
+	if (filter_slots < 16 || filter_slots > DTPROC_FILTER_SLOTS_MAX ||
+	    !is_power_of_2(filter_slots)) {
+		pr_err("filter_slots=%u: must be a power of two from 16 to %u\n",
+		       filter_slots, DTPROC_FILTER_SLOTS_MAX);
+		return -EINVAL;
+	}
+	dtproc_filter_bits = ilog2(filter_slots);
+	return 0;
 }

@@ -486,10 +486,11 @@ static void dtproc_fire_signal(int probe, int sig, struct task_struct *task,
 	unsigned long flags;
 
 	/* the sender's or the target's, as feed.c's filter matches them */
-	if (!dtproc_filter_wants(by_kernel ? 0 : task_tgid_nr(current)) &&
-	    !dtproc_filter_wants(task_tgid_nr(task)))
-		return;
-	rec = dtproc_ring_reserve(probe, &flags);
+	if (dtproc_filter_wants(by_kernel ? 0 : task_tgid_nr(current)))
+		rec = dtproc_ring_reserve(probe, &flags);
+	else
+		rec = dtproc_ring_reserve_if_followed(probe, task_tgid_nr(task),
+						      &flags);
 	if (!rec)
 		return;
 	if (by_kernel)

@@ -113,18 +113,17 @@ static void dtproc_ring_overflow(struct dtproc_ring *ring, int probe)
 }
 
 /*
- * Reserve the next slot of this CPU's ring for @probe.  Returns NULL, with
- * the loss counted, when the ring is full; otherwise returns the slot with
- * interrupts off and its header (timestamp, probe, cpu) filled in.  The
- * caller fills the rest and calls dtproc_ring_commit().
+ * Take the next slot of this CPU's ring for @probe, stamped @ts, with
+ * interrupts off since before @ts was read.  Returns NULL, with the loss
+ * counted and interrupts restored, when the ring is full.
  */
-struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
+static struct dtproc_rec *dtproc_ring_take(int probe, unsigned long irqflags,
+					   u64 ts)
 {
 	struct dtproc_ring *ring;
 	struct dtproc_rec *rec;
 	u64 head;
 
-	local_irq_save(*irqflags);
 	ring = *this_cpu_ptr(dtproc_rings);
 	ring->hits[probe]++;
 	head = ring->head;
@@ -134,7 +133,7 @@ struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
 	 */
 	if (head - smp_load_acquire(&ring->tail) >= ring->mask) {
 		dtproc_ring_overflow(ring, probe);
-		local_irq_restore(*irqflags);
+		local_irq_restore(irqflags);
 		irq_work_queue(&dtproc_kick_work);
 		return NULL;
 	}
@@ -145,11 +144,47 @@ struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
 		raw_spin_unlock(&ring->lost_lock);
 	}
 	rec = &ring->recs[head & ring->mask];
-	rec->ts = ktime_get_ns();
+	rec->ts = ts;
 	rec->probe = probe;
 	rec->flags = 0;
 	rec->cpu = smp_processor_id();
 	return rec;
+}
+
+/*
+ * Reserve the next slot of this CPU's ring for @probe.  Returns NULL, with
+ * the loss counted, when the ring is full; otherwise returns the slot with
+ * interrupts off and its header (timestamp, probe, cpu) filled in.  The
+ * caller fills the rest and calls dtproc_ring_commit().
+ */
+struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
+{
+	local_irq_save(*irqflags);
+	return dtproc_ring_take(probe, *irqflags, ktime_get_ns());
+}
+
+/*
+ * The same for an event that a subscriber wants only if process @pid is
+ * followed by then: a process just created, which its fork probe may be
+ * adding to the probes' filter on another CPU.  The timestamp is read
+ * before the filter is: if the filter misses the new process, its create
+ * (stamped after the insert, filter.c) is stamped after this event would
+ * have been, and the worker would have dropped this event as before it.
+ */
+struct dtproc_rec *dtproc_ring_reserve_if_followed(int probe, pid_t pid,
+						   unsigned long *irqflags)
+{
+	u64 ts;
+
+	local_irq_save(*irqflags);
+	ts = ktime_get_ns();
+	/* the stamp before the look: pairs with the insert's cmpxchg */
+	smp_mb();
+	if (!dtproc_filter_wants(pid)) {
+		local_irq_restore(*irqflags);
+		return NULL;
+	}
+	return dtproc_ring_take(probe, *irqflags, ts);
 }
 
 /*
