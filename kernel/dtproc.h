@@ -112,6 +112,7 @@ struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags);
 struct dtproc_rec *dtproc_ring_reserve_if_followed(int probe, pid_t pid,
 						   unsigned long *irqflags);
 void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags);
+void dtproc_ring_kick(void);
 
 /* One CPU's ring as the feed worker drains it. */
 struct dtproc_ring;

@@ -503,6 +503,13 @@ static void dtproc_fire_signal(int probe, int sig, struct task_struct *task,
 		rec->flags |= DTPROC_REC_PSARGS_LATER;
 	rec->lwp.signo = sig;
 	dtproc_ring_commit(rec, flags);
+	/*
+	 * The worker reads the target's arguments; one this signal kills is
+	 * gone in moments: wake the worker now, not at its next poll (the
+	 * target's siglock is held: its handlers are stable).
+	 */
+	if (!same_image && sig_fatal(task, sig))
+		dtproc_ring_kick();
 }
 
 void dtproc_probe_signal_generate(void *data, int sig,

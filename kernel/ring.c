@@ -208,6 +208,12 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 		irq_work_queue(&dtproc_kick_work);
 }
 
+/* Wake the worker now, whatever the rings hold. */
+void dtproc_ring_kick(void)
+{
+	irq_work_queue(&dtproc_kick_work);
+}
+
 u64 dtproc_ring_head(struct dtproc_ring *ring)
 {
 	/* Slots below the head are filled: pairs with dtproc_ring_commit(). */

@@ -243,7 +243,11 @@
  *    it runs still depends on the scheduler.  Events are delivered in
  *    batches: the worker is woken early only when a burst fills a quarter
  *    of a per-CPU buffer, so a single event typically arrives within those
- *    50 ms, not at once.
+ *    50 ms, not at once.  The target's pr_psargs and pr_argc in
+ *    signal-send and signal-discard are read when the event is delivered
+ *    (another process's memory cannot be read where the signal is sent):
+ *    empty if the target has exited or exec'd by then.  The worker is woken
+ *    at once for a signal whose default action kills its target.
  *
  *    Each subscriber's DTPROC_A_SEQ starts at 1 and grows by exactly one for
  *    every event delivered or lost.  Losses are reported in-band by a
