@@ -478,6 +478,16 @@ static void dtproc_fire_fault(u32 fault, int sig, struct kernel_siginfo *info)
 	}
 }
 
+/* Does @sig's default action kill @t (sig_fatal())?  Under @t's siglock. */
+static bool dtproc_sig_kills(struct task_struct *t, int sig)
+{
+	/* signal_generate holds the siglock: the sighand cannot change */
+	struct sighand_struct *sighand = rcu_dereference_raw(t->sighand);
+
+	return !siginmask(sig, SIG_KERNEL_IGNORE_MASK | SIG_KERNEL_STOP_MASK) &&
+	       sighand->action[sig - 1].sa.sa_handler == SIG_DFL;
+}
+
 static void dtproc_fire_signal(int probe, int sig, struct task_struct *task,
 			       bool by_kernel)
 {
@@ -505,10 +515,9 @@ static void dtproc_fire_signal(int probe, int sig, struct task_struct *task,
 	dtproc_ring_commit(rec, flags);
 	/*
 	 * The worker reads the target's arguments; one this signal kills is
-	 * gone in moments: wake the worker now, not at its next poll (the
-	 * target's siglock is held: its handlers are stable).
+	 * gone in moments: wake the worker now, not at its next poll.
 	 */
-	if (!same_image && sig_fatal(task, sig))
+	if (!same_image && dtproc_sig_kills(task, sig))
 		dtproc_ring_kick();
 }
 
