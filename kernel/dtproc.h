@@ -124,6 +124,7 @@ struct dtproc_rec *dtproc_ring_peek(struct dtproc_ring *ring, u64 head);
 u64 dtproc_ring_tail(struct dtproc_ring *ring);
 struct dtproc_rec *dtproc_ring_at(struct dtproc_ring *ring, u64 pos);
 u64 dtproc_ring_head(struct dtproc_ring *ring);
+u64 dtproc_ring_settle(struct dtproc_ring *ring, u64 horizon, u64 *head);
 void dtproc_ring_consume(struct dtproc_ring *ring);
 void dtproc_ring_consume_marker(struct dtproc_ring *ring,
 				u32 lost[DTPROC_PROBE_COUNT]);

@@ -13,11 +13,13 @@
  * at every generic netlink socket close and never waits for our lock).
  *
  * The worker drains every CPU's ring, merging them in timestamp order up to
- * a horizon taken before it looks at any ring.  An event of some thread on
- * one CPU is committed before that thread can record anything on another
- * CPU; so whenever a later event of the thread is below the horizon, the
- * earlier one is already visible: each thread's events go out in the order
- * they fired.
+ * a horizon taken before it looks at any ring, and lowered to the stamp of
+ * any record still being filled (ring.c marks it before reading the
+ * clock).  So every event stamped below the horizon is visible when the
+ * worker reads the heads: all events go out in timestamp order, those of
+ * one thread in the order they fired.  (A create goes out before a signal
+ * to the new process, which a pid filter can only match once it has seen
+ * the create.)
  *
  * Locking: dtproc_feed_lock (a mutex, this file's own) protects the
  * subscriber list, every subscriber and the delivery counters.  The worker
@@ -336,16 +338,18 @@ static void dtproc_report_lost(void)
 
 /*
  * What one worker run may deliver: the events below each ring's head and
- * older than the horizon, which is taken first.  Returns the horizon.
+ * older than the horizon, which is taken first and lowered below any
+ * record still being filled (ring.c).  Returns the horizon.
  */
 static u64 dtproc_snapshot(void)
 {
 	u64 horizon = ktime_get_ns();
 	int cpu;
 
-	smp_mb();	/* the horizon is read before any ring head */
+	smp_mb();	/* the horizon is read before any mark or ring head */
 	dtproc_for_each_ring(cpu)
-		dtproc_heads[cpu] = dtproc_ring_head(dtproc_ring_of(cpu));
+		horizon = dtproc_ring_settle(dtproc_ring_of(cpu), horizon,
+					     &dtproc_heads[cpu]);
 	return horizon;
 }
 

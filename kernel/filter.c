@@ -70,8 +70,13 @@ static bool dtproc_filter_find(u32 pid, bool insert)
 		if (!slot || slot == pid)
 			return true;
 	}
-	if (insert)
-		WRITE_ONCE(dtproc_filter_overflow, true);
+	if (!insert)
+		return false;
+	/*
+	 * A full barrier, as the insert's cmpxchg: the overflow is visible
+	 * before the create is stamped (dtproc_ring_reserve_if_followed()).
+	 */
+	smp_store_mb(dtproc_filter_overflow, true);
 	return false;
 }
 

@@ -40,6 +40,12 @@ MODULE_PARM_DESC(ring_events,
 struct dtproc_ring {
 	u64			head;
 	u64			tail;
+	/*
+	 * The record being filled: DTPROC_FILLING_CLOCK while its stamp is
+	 * read, then the stamp, 0 once it is committed or lost.  Written by
+	 * the producer, read by the worker for its horizon.
+	 */
+	u64			filling;
 	u64			mask;
 	/* the record at head - 1 is a loss marker still counting */
 	bool			marker_open;
@@ -48,6 +54,8 @@ struct dtproc_ring {
 	atomic64_t		lost[DTPROC_PROBE_COUNT];
 	struct dtproc_rec	recs[];
 };
+
+#define DTPROC_FILLING_CLOCK	1
 
 static struct dtproc_ring * __percpu *dtproc_rings;
 /*
@@ -133,6 +141,8 @@ static struct dtproc_rec *dtproc_ring_take(int probe, unsigned long irqflags,
 	 */
 	if (head - smp_load_acquire(&ring->tail) >= ring->mask) {
 		dtproc_ring_overflow(ring, probe);
+		/* the marker is published: pairs with dtproc_ring_settle() */
+		smp_store_release(&ring->filling, 0);
 		local_irq_restore(irqflags);
 		irq_work_queue(&dtproc_kick_work);
 		return NULL;
@@ -157,10 +167,31 @@ static struct dtproc_rec *dtproc_ring_take(int probe, unsigned long irqflags,
  * interrupts off and its header (timestamp, probe, cpu) filled in.  The
  * caller fills the rest and calls dtproc_ring_commit().
  */
+/*
+ * Read the clock for a record of this CPU's ring (interrupts off), saying
+ * so first: a worker that reads its horizon before the mark is visible
+ * gets an earlier time than this stamp; one that reads it after sees the
+ * mark and keeps below the stamp until the record is committed
+ * (dtproc_ring_settle()).  So records of different CPUs go out in
+ * timestamp order.
+ */
+static u64 dtproc_ring_stamp(void)
+{
+	struct dtproc_ring *ring = *this_cpu_ptr(dtproc_rings);
+	u64 ts;
+
+	WRITE_ONCE(ring->filling, DTPROC_FILLING_CLOCK);
+	/* the mark before the clock: pairs with dtproc_ring_settle()'s */
+	smp_mb();
+	ts = ktime_get_ns();
+	WRITE_ONCE(ring->filling, ts);
+	return ts;
+}
+
 struct dtproc_rec *dtproc_ring_reserve(int probe, unsigned long *irqflags)
 {
 	local_irq_save(*irqflags);
-	return dtproc_ring_take(probe, *irqflags, ktime_get_ns());
+	return dtproc_ring_take(probe, *irqflags, dtproc_ring_stamp());
 }
 
 /*
@@ -177,10 +208,12 @@ struct dtproc_rec *dtproc_ring_reserve_if_followed(int probe, pid_t pid,
 	u64 ts;
 
 	local_irq_save(*irqflags);
-	ts = ktime_get_ns();
-	/* the stamp before the look: pairs with the insert's cmpxchg */
+	ts = dtproc_ring_stamp();
+	/* the stamp before the look: pairs with the insert (filter.c) */
 	smp_mb();
 	if (!dtproc_filter_wants(pid)) {
+		/* nothing to fill: pairs with dtproc_ring_settle() */
+		smp_store_release(&(*this_cpu_ptr(dtproc_rings))->filling, 0);
 		local_irq_restore(*irqflags);
 		return NULL;
 	}
@@ -202,6 +235,8 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 
 	/* Publish the filled slot; pairs with dtproc_ring_head(). */
 	smp_store_release(&ring->head, head);
+	/* then say it is: pairs with dtproc_ring_settle() */
+	smp_store_release(&ring->filling, 0);
 	kick = head - READ_ONCE(ring->tail) >= (ring->mask + 1) / 4;
 	local_irq_restore(irqflags);
 	if (kick)
@@ -212,6 +247,24 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 void dtproc_ring_kick(void)
 {
 	irq_work_queue(&dtproc_kick_work);
+}
+
+/*
+ * The worker's horizon for @ring, given @horizon, read before (with a
+ * full barrier after it): lowered to the stamp of a record still being
+ * filled, which this run must not overtake.  Then the ring's head.
+ */
+u64 dtproc_ring_settle(struct dtproc_ring *ring, u64 horizon, u64 *head)
+{
+	u64 f;
+
+	/* a clock read away (interrupts are off there) */
+	while ((f = smp_load_acquire(&ring->filling)) == DTPROC_FILLING_CLOCK)
+		cpu_relax();
+	if (f && f < horizon)
+		horizon = f;
+	*head = dtproc_ring_head(ring);
+	return horizon;
 }
 
 u64 dtproc_ring_head(struct dtproc_ring *ring)

@@ -1289,6 +1289,70 @@ TEST_TIMEOUT(rings_only_for_cpus_that_are_up, 300)
 }
 
 /*
+ * Events of different CPUs go out in timestamp order, also when the worker
+ * merges the rings while a record is still being filled on another CPU
+ * (issue 9 item 9, and a filter that must see a create before a signal to
+ * the new process): one forker per CPU, an unfiltered subscriber, and
+ * every event of the log in nondecreasing timestamp order.
+ */
+#define ORDER_FORKS 400
+
+static void fork_on_cpu_body(void *arg)
+{
+	int cpu = (int)(intptr_t)arg, i;
+	cpu_set_t set;
+	pid_t pid;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		_exit(5);
+	for (i = 0; i < ORDER_FORKS; i++) {
+		pid = fork();
+		if (pid < 0)
+			_exit(2);
+		if (pid == 0)
+			_exit(0);
+		/* a signal to the new process, as a shell's job control sends */
+		kill(pid, SIGCONT);
+		if (waitpid(pid, NULL, 0) != pid)
+			_exit(3);
+	}
+}
+
+TEST_TIMEOUT(events_of_all_cpus_in_timestamp_order, 300)
+{
+	struct pu_log log = { 0 };
+	struct dtproc_feed *feed;
+	struct pu_child a, b;
+	pid_t pids[3];
+	int rcvbuf = 8 << 20;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !getenv("DTPROC_KO"))
+		SKIP("needs two CPUs and DTPROC_KO (run inside tools/vm/run)");
+	/* small rings: the worker is woken every few events, mid-fill */
+	ASSERT_OK(reload_dtproc("ring_events=32"));
+	pu_spawn(&a, NULL, fork_on_cpu_body, (void *)(intptr_t)0);
+	pu_spawn(&b, NULL, fork_on_cpu_body, (void *)(intptr_t)1);
+	feed = pu_subscribe(ALL_PROBES, 0, 0);
+	ASSERT_OK(setsockopt(dtproc_feed_fd(feed), SOL_SOCKET, SO_RCVBUFFORCE,
+			     &rcvbuf, sizeof(rcvbuf)));
+	pu_release(&a);
+	pu_release(&b);
+	pids[0] = a.pid;
+	pids[1] = b.pid;
+	pids[2] = 0;
+	ASSERT_TRUE(pu_collect(feed, &log, pu_all_exited, pids, 120000));
+	ASSERT_EXITED(ut_reap(a.pid), 0);
+	ASSERT_EXITED(ut_reap(b.pid), 0);
+	dtproc_feed_close(feed);
+	ASSERT_OK(reload_dtproc(""));
+	TH_LOG("%zu events, %zu drop records", log.n, log.ndrops);
+	pu_assert_seq_accounted(&log, 1);
+	pu_log_free(&log);
+}
+
+/*
  * A pid-filtered subscription makes the probes record the events of the
  * processes it follows and nothing else (issue 9, overhead): 100 forks and
  * exits of processes it does not follow are not even counted as hits,

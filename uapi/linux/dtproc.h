@@ -232,12 +232,9 @@
  *      signal-clear      DTPROC_A_SIGNO
  *      the others        nothing
  *    A signal the kernel itself sends (timer, fault) has a context of pid 0
- *    and execname "sched".  Events of one thread arrive in the order they
- *    fired, with nondecreasing timestamps.  Events of different threads
- *    arrive in timestamp order, except that an event whose record was
- *    still being filled (interrupts off, no sleeping: microseconds) when
- *    the module merged its per-CPU buffers may arrive after events of
- *    other CPUs stamped up to that fill time later.  While anyone is
+ *    and execname "sched".  All events arrive in timestamp order
+ *    (nondecreasing DTPROC_A_TIMESTAMP), those of one thread in the order
+ *    they fired.  While anyone is
  *    subscribed the module's delivery worker runs at least every 50 ms, so
  *    no event waits in the module for a wakeup that never comes; how soon
  *    it runs still depends on the scheduler.  Events are delivered in
