@@ -44,13 +44,15 @@ static u32 dtproc_filter_pids[DTPROC_FILTER_SLOTS_MAX];
 static unsigned int dtproc_filter_bits;
 /*
  * Record everything: an unfiltered subscriber (written by subscriptions
- * only), or the set overflowed (written by the probes, cleared only with
+ * only), or the set overflowed (set by whoever inserts, cleared only with
  * the set).
  */
 static bool dtproc_filter_all = true;
 static bool dtproc_filter_overflow;
 /* Some filter follows descendants: the fork probe inserts children. */
 static bool dtproc_filter_descend;
+/* Something may be in the set: the feed's lock */
+static bool dtproc_filter_used;
 
 static bool dtproc_filter_find(u32 pid, bool insert)
 {
@@ -120,18 +122,33 @@ bool dtproc_filter_fork(pid_t parent, pid_t child)
  * Called with the feed's lock held, before the new subscription's pid is
  * added and its start time taken.
  */
-void dtproc_filter_update(bool all, bool descend, bool filtered)
+static void dtproc_filter_empty(void)
 {
 	u32 i;
 
-	if (!filtered) {
-		/* slot by slot: a fork probe may be inserting meanwhile */
-		for (i = 0; i < filter_slots; i++)
-			WRITE_ONCE(dtproc_filter_pids[i], 0);
-		WRITE_ONCE(dtproc_filter_overflow, false);
-	}
+	/* slot by slot: a fork probe may be inserting meanwhile */
+	for (i = 0; i < filter_slots; i++)
+		WRITE_ONCE(dtproc_filter_pids[i], 0);
+	WRITE_ONCE(dtproc_filter_overflow, false);
+}
+
+void dtproc_filter_update(bool all, bool descend, bool filtered)
+{
 	WRITE_ONCE(dtproc_filter_descend, descend);
 	WRITE_ONCE(dtproc_filter_all, all);
+	if (filtered) {
+		dtproc_filter_used = true;
+	} else if (dtproc_filter_used) {
+		/*
+		 * Twice: a fork probe that read descend before it was cleared
+		 * may insert, or find no room and set the overflow, while the
+		 * set is emptied; once it has finished, nothing refills it.
+		 */
+		dtproc_filter_empty();
+		synchronize_rcu();
+		dtproc_filter_empty();
+		dtproc_filter_used = false;
+	}
 }
 
 /* Follow @pid (in process context, with the feed's lock held). */
