@@ -41,11 +41,13 @@ struct dtproc_ring {
 	u64			head;
 	u64			tail;
 	/*
-	 * The record being filled: DTPROC_FILLING_CLOCK while its stamp is
-	 * read, then the stamp, 0 once it is committed or lost.  Written by
-	 * the producer, read by the worker for its horizon.
+	 * For the worker's horizon, written by the producer: filling from
+	 * before a record's clock is read until it is committed (or lost),
+	 * and the last stamp read, which is never later than the stamp of
+	 * a record being filled.
 	 */
-	u64			filling;
+	u32			filling;
+	u64			stamp;
 	u64			mask;
 	/* the record at head - 1 is a loss marker still counting */
 	bool			marker_open;
@@ -54,8 +56,6 @@ struct dtproc_ring {
 	atomic64_t		lost[DTPROC_PROBE_COUNT];
 	struct dtproc_rec	recs[];
 };
-
-#define DTPROC_FILLING_CLOCK	1
 
 static struct dtproc_ring * __percpu *dtproc_rings;
 /*
@@ -171,20 +171,20 @@ static struct dtproc_rec *dtproc_ring_take(int probe, unsigned long irqflags,
  * Read the clock for a record of this CPU's ring (interrupts off), saying
  * so first: a worker that reads its horizon before the mark is visible
  * gets an earlier time than this stamp; one that reads it after sees the
- * mark and keeps below the stamp until the record is committed
- * (dtproc_ring_settle()).  So records of different CPUs go out in
- * timestamp order.
+ * mark and keeps below the ring's last stamp until the record is
+ * committed (dtproc_ring_settle()).  So records of different CPUs go out
+ * in timestamp order.
  */
 static u64 dtproc_ring_stamp(void)
 {
 	struct dtproc_ring *ring = *this_cpu_ptr(dtproc_rings);
 	u64 ts;
 
-	WRITE_ONCE(ring->filling, DTPROC_FILLING_CLOCK);
+	WRITE_ONCE(ring->filling, 1);
 	/* the mark before the clock: pairs with dtproc_ring_settle()'s */
 	smp_mb();
 	ts = ktime_get_ns();
-	WRITE_ONCE(ring->filling, ts);
+	WRITE_ONCE(ring->stamp, ts);
 	return ts;
 }
 
@@ -251,18 +251,17 @@ void dtproc_ring_kick(void)
 
 /*
  * The worker's horizon for @ring, given @horizon, read before (with a
- * full barrier after it): lowered to the stamp of a record still being
- * filled, which this run must not overtake.  Then the ring's head.
+ * full barrier after it): while a record is being filled, lowered to just
+ * past the ring's last stamp, which is at most that record's (its own, or
+ * an older one if its clock read is not visible yet): nothing stamped
+ * later goes out before it.  No wait for the filling CPU, which a
+ * hypervisor may have descheduled.  Then the ring's head.
  */
 u64 dtproc_ring_settle(struct dtproc_ring *ring, u64 horizon, u64 *head)
 {
-	u64 f;
-
-	/* a clock read away (interrupts are off there) */
-	while ((f = smp_load_acquire(&ring->filling)) == DTPROC_FILLING_CLOCK)
-		cpu_relax();
-	if (f && f < horizon)
-		horizon = f;
+	/* pairs with the release that ends the filling */
+	if (smp_load_acquire(&ring->filling))
+		horizon = min(horizon, READ_ONCE(ring->stamp) + 1);
 	*head = dtproc_ring_head(ring);
 	return horizon;
 }
