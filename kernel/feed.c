@@ -58,7 +58,7 @@
 /*
  * While anyone is subscribed the worker also runs at least this often, so
  * an event waits no longer than that for delivery or its loss report even
- * if no kick reaches the worker (the promise in the uapi is 100 ms).
+ * if no kick reaches the worker (the promise in the uapi).
  */
 #define DTPROC_POLL_DELAY	msecs_to_jiffies(50)
 
@@ -379,8 +379,15 @@ static void dtproc_read_late_psargs(void)
 	}
 }
 
-/* Deliver recorded events in timestamp order; true if its budget ran out. */
-static bool dtproc_drain_rings(u64 horizon)
+/* What is left after a run of dtproc_drain_rings() */
+enum dtproc_left {
+	DTPROC_LEFT_NONE,	/* nothing of the snapshot */
+	DTPROC_LEFT_HELD,	/* events held back by the horizon */
+	DTPROC_LEFT_BUDGET,	/* events the budget did not cover */
+};
+
+/* Deliver recorded events in timestamp order. */
+static enum dtproc_left dtproc_drain_rings(u64 horizon)
 {
 	int cpu, best_cpu, budget = DTPROC_DRAIN_BUDGET;
 	struct dtproc_rec *rec, *best;
@@ -411,13 +418,20 @@ static bool dtproc_drain_rings(u64 horizon)
 		dtproc_ring_consume(dtproc_ring_of(best_cpu));
 	}
 	/*
-	 * Only a run cut short by its budget goes again at once.  Events
-	 * recorded since the snapshot wait for their ring's kick (a quarter
-	 * full) or the poll: run again for each, and a steady stream from
-	 * other CPUs would keep the worker running for a few events at a
-	 * time, the wake-ups that batching saves.
+	 * Only a run cut short by its budget goes again at once, and one
+	 * that held events of its snapshot back (a record still being filled
+	 * lowered the horizon) a tick later.  Events recorded since the
+	 * snapshot wait for their ring's kick (a quarter full) or the poll:
+	 * run again for each, and a steady stream from other CPUs would keep
+	 * the worker running for a few events at a time, the wake-ups that
+	 * batching saves.
 	 */
-	return budget < 0;
+	if (budget < 0)
+		return DTPROC_LEFT_BUDGET;
+	dtproc_for_each_ring(cpu)
+		if (dtproc_ring_peek(dtproc_ring_of(cpu), dtproc_heads[cpu]))
+			return DTPROC_LEFT_HELD;
+	return DTPROC_LEFT_NONE;
 }
 
 static int dtproc_feed_update(void);
@@ -441,8 +455,9 @@ static void dtproc_reap(void)
 
 static void dtproc_drain(struct work_struct *work)
 {
-	bool more, retry = false, subscribed;
+	bool retry = false, subscribed;
 	struct dtproc_sub *sub;
+	enum dtproc_left left;
 	u64 horizon;
 
 	horizon = dtproc_snapshot();
@@ -451,7 +466,7 @@ static void dtproc_drain(struct work_struct *work)
 	mutex_lock(&dtproc_feed_lock);
 	dtproc_reap();
 	dtproc_report_lost();
-	more = dtproc_drain_rings(horizon);
+	left = dtproc_drain_rings(horizon);
 	list_for_each_entry(sub, &dtproc_subs, node) {
 		if (sub->drop_count)
 			dtproc_sub_queue(sub, NULL);
@@ -461,8 +476,10 @@ static void dtproc_drain(struct work_struct *work)
 	subscribed = !list_empty(&dtproc_subs);
 	mutex_unlock(&dtproc_feed_lock);
 
-	if (more)
+	if (left == DTPROC_LEFT_BUDGET)
 		dtproc_feed_kick();
+	else if (left == DTPROC_LEFT_HELD)
+		mod_delayed_work(dtproc_wq, &dtproc_drain_work, 1);
 	else if (retry)
 		mod_delayed_work(dtproc_wq, &dtproc_drain_work,
 				 DTPROC_RETRY_DELAY);
