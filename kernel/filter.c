@@ -116,12 +116,6 @@ bool dtproc_filter_fork(pid_t parent, pid_t child)
 	return true;
 }
 
-/*
- * The subscriptions changed: @all if one wants every process, @descend if
- * a filter follows descendants, @filtered if any has a pid filter at all.
- * Called with the feed's lock held, before the new subscription's pid is
- * added and its start time taken.
- */
 static void dtproc_filter_empty(void)
 {
 	u32 i;
@@ -132,6 +126,12 @@ static void dtproc_filter_empty(void)
 	WRITE_ONCE(dtproc_filter_overflow, false);
 }
 
+/*
+ * The subscriptions changed: @all if one wants every process, @descend if
+ * a filter follows descendants, @filtered if any has a pid filter at all.
+ * Called with the feed's lock held, before the new subscription's pid is
+ * added and its start time taken.
+ */
 void dtproc_filter_update(bool all, bool descend, bool filtered)
 {
 	WRITE_ONCE(dtproc_filter_descend, descend);

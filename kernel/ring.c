@@ -67,10 +67,19 @@ static cpumask_var_t dtproc_ring_cpus;
 static int dtproc_ring_hp_state;
 static struct irq_work dtproc_kick_work;
 
-/* Runs in hard interrupt context, where waking the worker is safe. */
+/*
+ * Runs in interrupt context (irq_work's thread on PREEMPT_RT), where
+ * waking the worker is safe, unlike in a probe.
+ */
 static void dtproc_kick_fn(struct irq_work *work)
 {
 	dtproc_feed_kick();
+}
+
+/* Wake the worker now, whatever the rings hold. */
+void dtproc_ring_kick(void)
+{
+	irq_work_queue(&dtproc_kick_work);
 }
 
 const struct cpumask *dtproc_ring_cpumask(void)
@@ -144,7 +153,7 @@ static struct dtproc_rec *dtproc_ring_take(int probe, unsigned long irqflags,
 		/* the marker is published: pairs with dtproc_ring_settle() */
 		smp_store_release(&ring->filling, 0);
 		local_irq_restore(irqflags);
-		irq_work_queue(&dtproc_kick_work);
+		dtproc_ring_kick();
 		return NULL;
 	}
 	/* A record after a loss marker closes it. */
@@ -240,13 +249,7 @@ void dtproc_ring_commit(struct dtproc_rec *rec, unsigned long irqflags)
 	kick = head - READ_ONCE(ring->tail) >= (ring->mask + 1) / 4;
 	local_irq_restore(irqflags);
 	if (kick)
-		irq_work_queue(&dtproc_kick_work);
-}
-
-/* Wake the worker now, whatever the rings hold. */
-void dtproc_ring_kick(void)
-{
-	irq_work_queue(&dtproc_kick_work);
+		dtproc_ring_kick();
 }
 
 /*

@@ -1029,6 +1029,22 @@ TEST_TIMEOUT(no_drops_for_misses_while_unwanted, 300)
 	munmap(sw, sizeof(*sw));
 }
 
+/* Fork @n children that exit at once, reaping each. */
+static void fork_and_reap(int n)
+{
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fflush(NULL);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0)
+			_exit(0);
+		ASSERT_EXITED(ut_reap(pid), 0);
+	}
+}
+
 TEST_TIMEOUT(stats_count_hits_and_deliveries, 120)
 {
 	struct dtproc_probe_stats before[DTPROC_PROBE_COUNT];
@@ -1037,18 +1053,10 @@ TEST_TIMEOUT(stats_count_hits_and_deliveries, 120)
 	struct pu_want_count w;
 	struct dtproc_feed *feed;
 	int nforks = 5, i;
-	pid_t pid;
 
 	feed = pu_subscribe(PU_P(CREATE) | PU_P(EXIT), getpid(), 0);
 	get_stats(before);
-	for (i = 0; i < nforks; i++) {
-		fflush(NULL);
-		pid = fork();
-		ASSERT_GE(pid, 0);
-		if (pid == 0)
-			_exit(0);
-		ASSERT_EXITED(ut_reap(pid), 0);
-	}
+	fork_and_reap(nforks);
 	w = (struct pu_want_count){ DTPROC_PROBE_CREATE, getpid(), nforks };
 	ASSERT_TRUE(pu_collect(feed, &log, pu_has_count, &w, PU_WAIT_MS));
 	ASSERT_EQ(pu_count(&log, DTPROC_PROBE_CREATE, getpid()), nforks);
@@ -1144,34 +1152,18 @@ TEST_TIMEOUT(filter_follows_children_made_while_all_were_wanted, 120)
  */
 #define MANY_CHILDREN 100
 
-static void many_children_body(void *arg)
-{
-	pid_t pid;
-	int i;
-
-	for (i = 0; i < MANY_CHILDREN; i++) {
-		fflush(NULL);
-		pid = fork();
-		if (pid < 0)
-			_exit(2);
-		if (pid == 0)
-			exec_true();
-		if (waitpid(pid, NULL, 0) != pid)
-			_exit(3);
-	}
-}
-
 TEST_TIMEOUT(filter_overflow_records_everything, 300)
 {
 	struct pu_log log = { 0 };
 	struct dtproc_feed *feed;
-	struct pu_child p;
 	size_t i, exits = 0, execs = 0;
+	int n = MANY_CHILDREN;
+	struct pu_child p;
 
 	if (!getenv("DTPROC_KO"))
 		SKIP("DTPROC_KO is not set (run inside tools/vm/run)");
 	ASSERT_OK(reload_dtproc("filter_slots=16"));
-	pu_spawn(&p, NULL, many_children_body, NULL);
+	pu_spawn(&p, NULL, fork_exec_body, &n);
 	feed = pu_subscribe(PU_P(CREATE) | PU_P(EXEC_SUCCESS) | PU_P(EXIT),
 			    p.pid, DTPROC_FILTER_DESCENDANTS);
 	pu_release(&p);
@@ -1383,20 +1375,11 @@ TEST_TIMEOUT(filter_records_nothing_of_other_processes, 120)
 	struct dtproc_feed *feed;
 	struct pu_child a;
 	uint64_t creates, exits;
-	pid_t pid;
-	int i;
 
 	pu_spawn(&a, NULL, exec_true_body, NULL);
 	feed = pu_subscribe(ALL_PROBES, a.pid, DTPROC_FILTER_DESCENDANTS);
 	get_stats(before);
-	for (i = 0; i < OTHER_FORKS; i++) {
-		fflush(NULL);
-		pid = fork();
-		ASSERT_GE(pid, 0);
-		if (pid == 0)
-			_exit(0);
-		ASSERT_EXITED(ut_reap(pid), 0);
-	}
+	fork_and_reap(OTHER_FORKS);
 	pu_release(&a);
 	pu_collect_until_exit(feed, &log, a.pid);
 	ASSERT_EXITED(ut_reap(a.pid), 0);
