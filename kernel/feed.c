@@ -49,8 +49,12 @@
 
 #include "dtproc.h"
 
-/* Bytes of messages sent to a subscriber in one skb. */
-#define DTPROC_BATCH_BYTES	8192
+/*
+ * Bytes of messages sent to a subscriber in one skb: with its
+ * skb_shared_info that is a kmalloc-8k object.  One byte more and every
+ * batch would be a page allocation (kmalloc's largest cache is 8 KiB).
+ */
+#define DTPROC_BATCH_BYTES	SKB_WITH_OVERHEAD(8192)
 /* Events handled per worker run before it lets others have the CPU. */
 #define DTPROC_DRAIN_BUDGET	4096
 /* Retry delay for a drop report a full socket could not take. */
@@ -183,7 +187,7 @@ static bool dtproc_sub_open_batch(struct dtproc_sub *sub)
 {
 	if (sub->skb)
 		return true;
-	sub->skb = genlmsg_new(DTPROC_BATCH_BYTES, GFP_KERNEL);
+	sub->skb = alloc_skb(DTPROC_BATCH_BYTES, GFP_KERNEL);
 	if (!sub->skb)
 		return false;
 	sub->batch_first = sub->drop_count ? sub->drop_first : sub->seq;
