@@ -1,72 +1,171 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* libdtproc: DTPROC_CMD_EVENT / DTPROC_CMD_DROP messages to struct dtproc_event. */
+/*
+ * libdtproc: DTPROC_CMD_EVENT / DTPROC_CMD_DROP messages to struct
+ * dtproc_event.  Every event passes through here, so the attributes are
+ * walked in place rather than through libnl's policy parser: each one is
+ * checked to lie inside its message or nest, and an attribute this library
+ * knows must be at least as long as its type, else the message is refused.
+ */
 #include <errno.h>
 #include <string.h>
 
-#include <netlink/genl/genl.h>
-#include <netlink/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 
 #include "internal.h"
 
-static struct nla_policy dtproc_event_policy[DTPROC_A_MAX + 1] = {
-	[DTPROC_A_SEQ]		= { .type = NLA_U64 },
-	[DTPROC_A_PROBE]	= { .type = NLA_U32 },
-	[DTPROC_A_TIMESTAMP]	= { .type = NLA_U64 },
-	[DTPROC_A_CPU]		= { .type = NLA_U32 },
-	[DTPROC_A_PID]		= { .type = NLA_U32 },
-	[DTPROC_A_TID]		= { .type = NLA_U32 },
-	[DTPROC_A_PPID]		= { .type = NLA_U32 },
-	[DTPROC_A_UID]		= { .type = NLA_U32 },
-	[DTPROC_A_EXECNAME]	= { .type = NLA_STRING },
-	[DTPROC_A_PSINFO]	= { .type = NLA_NESTED },
-	[DTPROC_A_LWPSINFO]	= { .type = NLA_NESTED },
-	[DTPROC_A_SIGINFO]	= { .type = NLA_NESTED },
-	[DTPROC_A_SIGNO]	= { .type = NLA_U32 },
-	[DTPROC_A_PATH]		= { .type = NLA_STRING },
-	[DTPROC_A_ERRNO]	= { .type = NLA_U32 },
-	[DTPROC_A_EXIT_REASON]	= { .type = NLA_U32 },
-	[DTPROC_A_EXIT_STATUS]	= { .type = NLA_U32 },
-	[DTPROC_A_FAULT]	= { .type = NLA_U32 },
-	[DTPROC_A_HANDLER]	= { .type = NLA_U64 },
-	[DTPROC_A_DROPPED]	= { .type = NLA_U64 },
+/* What an attribute holds, hence its least payload length. */
+enum { A_NONE, A_U32, A_U64, A_STR, A_NEST };
+static const unsigned char dtproc_min_len[] = {
+	[A_U32] = 4, [A_U64] = 8, [A_STR] = 0, [A_NEST] = 0,
 };
 
-static struct nla_policy dtproc_psinfo_policy[DTPROC_PSINFO_A_MAX + 1] = {
-	[DTPROC_PSINFO_A_FNAME]		= { .type = NLA_STRING },
-	[DTPROC_PSINFO_A_PSARGS]	= { .type = NLA_STRING },
-	[DTPROC_PSINFO_A_START]		= { .type = NLA_U64 },
+static const unsigned char dtproc_event_kinds[DTPROC_A_MAX + 1] = {
+	[DTPROC_A_SEQ]		= A_U64,
+	[DTPROC_A_PROBE]	= A_U32,
+	[DTPROC_A_TIMESTAMP]	= A_U64,
+	[DTPROC_A_CPU]		= A_U32,
+	[DTPROC_A_PID]		= A_U32,
+	[DTPROC_A_TID]		= A_U32,
+	[DTPROC_A_PPID]		= A_U32,
+	[DTPROC_A_UID]		= A_U32,
+	[DTPROC_A_EXECNAME]	= A_STR,
+	[DTPROC_A_PSINFO]	= A_NEST,
+	[DTPROC_A_LWPSINFO]	= A_NEST,
+	[DTPROC_A_SIGINFO]	= A_NEST,
+	[DTPROC_A_SIGNO]	= A_U32,
+	[DTPROC_A_PATH]		= A_STR,
+	[DTPROC_A_ERRNO]	= A_U32,
+	[DTPROC_A_EXIT_REASON]	= A_U32,
+	[DTPROC_A_EXIT_STATUS]	= A_U32,
+	[DTPROC_A_FAULT]	= A_U32,
+	[DTPROC_A_HANDLER]	= A_U64,
+	[DTPROC_A_DROPPED]	= A_U64,
 };
 
-static struct nla_policy dtproc_lwpsinfo_policy[DTPROC_LWPSINFO_A_MAX + 1] = {
-	[DTPROC_LWPSINFO_A_CLNAME]	= { .type = NLA_STRING },
+static const unsigned char dtproc_psinfo_kinds[DTPROC_PSINFO_A_MAX + 1] = {
+	[DTPROC_PSINFO_A_PID]		= A_U32,
+	[DTPROC_PSINFO_A_PPID]		= A_U32,
+	[DTPROC_PSINFO_A_PGID]		= A_U32,
+	[DTPROC_PSINFO_A_SID]		= A_U32,
+	[DTPROC_PSINFO_A_UID]		= A_U32,
+	[DTPROC_PSINFO_A_EUID]		= A_U32,
+	[DTPROC_PSINFO_A_GID]		= A_U32,
+	[DTPROC_PSINFO_A_EGID]		= A_U32,
+	[DTPROC_PSINFO_A_NLWP]		= A_U32,
+	[DTPROC_PSINFO_A_FNAME]		= A_STR,
+	[DTPROC_PSINFO_A_PSARGS]	= A_STR,
+	[DTPROC_PSINFO_A_ARGC]		= A_U32,
+	[DTPROC_PSINFO_A_START]		= A_U64,
+	[DTPROC_PSINFO_A_DMODEL]	= A_U32,
 };
 
-static struct nla_policy dtproc_siginfo_policy[DTPROC_SIGINFO_A_MAX + 1] = {
-	[DTPROC_SIGINFO_A_ADDR]		= { .type = NLA_U64 },
+static const unsigned char dtproc_lwpsinfo_kinds[DTPROC_LWPSINFO_A_MAX + 1] = {
+	[DTPROC_LWPSINFO_A_LWPID]	= A_U32,
+	[DTPROC_LWPSINFO_A_FLAG]	= A_U32,
+	[DTPROC_LWPSINFO_A_SNAME]	= A_U32,
+	[DTPROC_LWPSINFO_A_STATE]	= A_U32,
+	[DTPROC_LWPSINFO_A_NICE]	= A_U32,
+	[DTPROC_LWPSINFO_A_PRI]		= A_U32,
+	[DTPROC_LWPSINFO_A_SYSCALL]	= A_U32,
+	[DTPROC_LWPSINFO_A_CLNAME]	= A_STR,
+	[DTPROC_LWPSINFO_A_ONPRO]	= A_U32,
 };
 
-static uint32_t u32_of(struct nlattr **tb, int attr)
+static const unsigned char dtproc_siginfo_kinds[DTPROC_SIGINFO_A_MAX + 1] = {
+	[DTPROC_SIGINFO_A_SIGNO]	= A_U32,
+	[DTPROC_SIGINFO_A_CODE]		= A_U32,
+	[DTPROC_SIGINFO_A_ERRNO]	= A_U32,
+	[DTPROC_SIGINFO_A_PID]		= A_U32,
+	[DTPROC_SIGINFO_A_UID]		= A_U32,
+	[DTPROC_SIGINFO_A_ADDR]		= A_U64,
+	[DTPROC_SIGINFO_A_STATUS]	= A_U32,
+};
+
+/*
+ * tb[type] = the last attribute of each known type among the @len bytes
+ * at @head; -EPROTO if one overruns them or is too short for its type.
+ * Unknown types are skipped (a newer module may add some).
+ */
+static int dtproc_attrs(const struct nlattr **tb, int max,
+			const unsigned char *kinds, const void *head,
+			size_t len)
 {
-	return tb[attr] && nla_len(tb[attr]) >= 4 ? nla_get_u32(tb[attr]) : 0;
+	const unsigned char *p = head;
+	const struct nlattr *a;
+	size_t alen, step;
+	int type;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (len >= NLA_HDRLEN) {
+		a = (const struct nlattr *)p;
+		alen = a->nla_len;
+		if (alen < NLA_HDRLEN || alen > len)
+			return -EPROTO;
+		type = a->nla_type & NLA_TYPE_MASK;
+		if (type <= max && kinds[type]) {
+			if (alen - NLA_HDRLEN < dtproc_min_len[kinds[type]])
+				return -EPROTO;
+			tb[type] = a;
+		}
+		step = NLA_ALIGN(alen);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return 0;
 }
 
-static uint64_t u64_of(struct nlattr **tb, int attr)
+static const void *payload(const struct nlattr *a)
 {
-	return tb[attr] && nla_len(tb[attr]) >= 8 ? nla_get_u64(tb[attr]) : 0;
+	return (const char *)a + NLA_HDRLEN;
 }
 
-static void str_of(struct nlattr **tb, int attr, char *dst, size_t len)
+static uint32_t u32_of(const struct nlattr **tb, int attr)
 {
-	dst[0] = '\0';
+	uint32_t v = 0;
+
 	if (tb[attr])
-		nla_strlcpy(dst, tb[attr], len);
+		memcpy(&v, payload(tb[attr]), sizeof(v));
+	return v;
 }
 
-static int decode_psinfo(struct nlattr *nest, struct dtproc_psinfo *ps)
+static uint64_t u64_of(const struct nlattr **tb, int attr)
 {
-	struct nlattr *tb[DTPROC_PSINFO_A_MAX + 1];
+	uint64_t v = 0;
 
-	if (nla_parse_nested(tb, DTPROC_PSINFO_A_MAX, nest, dtproc_psinfo_policy))
+	if (tb[attr])
+		memcpy(&v, payload(tb[attr]), sizeof(v));
+	return v;
+}
+
+/* At most @len - 1 bytes of the string, up to its NUL, NUL-terminated. */
+static void str_of(const struct nlattr **tb, int attr, char *dst, size_t len)
+{
+	size_t n = 0;
+
+	if (tb[attr]) {
+		n = strnlen(payload(tb[attr]), tb[attr]->nla_len - NLA_HDRLEN);
+		if (n >= len)
+			n = len - 1;
+		memcpy(dst, payload(tb[attr]), n);
+	}
+	dst[n] = '\0';
+}
+
+/* The attributes of the nest @a, into @tb. */
+static int dtproc_nest(const struct nlattr **tb, int max,
+		       const unsigned char *kinds, const struct nlattr *a)
+{
+	return dtproc_attrs(tb, max, kinds, payload(a), a->nla_len - NLA_HDRLEN);
+}
+
+static int decode_psinfo(const struct nlattr *nest, struct dtproc_psinfo *ps)
+{
+	const struct nlattr *tb[DTPROC_PSINFO_A_MAX + 1];
+
+	if (dtproc_nest(tb, DTPROC_PSINFO_A_MAX, dtproc_psinfo_kinds, nest))
 		return -EPROTO;
 	ps->pr_pid = u32_of(tb, DTPROC_PSINFO_A_PID);
 	ps->pr_ppid = u32_of(tb, DTPROC_PSINFO_A_PPID);
@@ -85,12 +184,12 @@ static int decode_psinfo(struct nlattr *nest, struct dtproc_psinfo *ps)
 	return 0;
 }
 
-static int decode_lwpsinfo(struct nlattr *nest, struct dtproc_lwpsinfo *lwp)
+static int decode_lwpsinfo(const struct nlattr *nest,
+			   struct dtproc_lwpsinfo *lwp)
 {
-	struct nlattr *tb[DTPROC_LWPSINFO_A_MAX + 1];
+	const struct nlattr *tb[DTPROC_LWPSINFO_A_MAX + 1];
 
-	if (nla_parse_nested(tb, DTPROC_LWPSINFO_A_MAX, nest,
-			     dtproc_lwpsinfo_policy))
+	if (dtproc_nest(tb, DTPROC_LWPSINFO_A_MAX, dtproc_lwpsinfo_kinds, nest))
 		return -EPROTO;
 	lwp->pr_lwpid = u32_of(tb, DTPROC_LWPSINFO_A_LWPID);
 	lwp->pr_flag = u32_of(tb, DTPROC_LWPSINFO_A_FLAG);
@@ -105,12 +204,11 @@ static int decode_lwpsinfo(struct nlattr *nest, struct dtproc_lwpsinfo *lwp)
 	return 0;
 }
 
-static int decode_siginfo(struct nlattr *nest, struct dtproc_siginfo *si)
+static int decode_siginfo(const struct nlattr *nest, struct dtproc_siginfo *si)
 {
-	struct nlattr *tb[DTPROC_SIGINFO_A_MAX + 1];
+	const struct nlattr *tb[DTPROC_SIGINFO_A_MAX + 1];
 
-	if (nla_parse_nested(tb, DTPROC_SIGINFO_A_MAX, nest,
-			     dtproc_siginfo_policy))
+	if (dtproc_nest(tb, DTPROC_SIGINFO_A_MAX, dtproc_siginfo_kinds, nest))
 		return -EPROTO;
 	si->signo = u32_of(tb, DTPROC_SIGINFO_A_SIGNO);
 	si->code = (int32_t)u32_of(tb, DTPROC_SIGINFO_A_CODE);
@@ -122,17 +220,24 @@ static int decode_siginfo(struct nlattr *nest, struct dtproc_siginfo *si)
 	return 0;
 }
 
-/* Decode one feed message; -EPROTO if it is not one this library knows. */
-int dtproc_event_decode(struct nl_msg *msg, struct dtproc_event *ev)
+/*
+ * Decode one feed message, @nh and the nlmsg_len bytes it heads; -EPROTO
+ * if it is not one this library knows.
+ */
+int dtproc_event_decode(const struct nlmsghdr *nh, struct dtproc_event *ev)
 {
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[DTPROC_A_MAX + 1];
+	const size_t hdr = NLMSG_HDRLEN + GENL_HDRLEN;
+	const struct nlattr *tb[DTPROC_A_MAX + 1];
+	const struct genlmsghdr *gh;
 	int ret = 0;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->size = sizeof(*ev);
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, DTPROC_A_MAX,
-			  dtproc_event_policy))
+	if (nh->nlmsg_len < hdr)
+		return -EPROTO;
+	gh = NLMSG_DATA(nh);
+	if (dtproc_attrs(tb, DTPROC_A_MAX, dtproc_event_kinds,
+			 (const char *)nh + hdr, nh->nlmsg_len - hdr))
 		return -EPROTO;
 	ev->seq = u64_of(tb, DTPROC_A_SEQ);
 	if (gh->cmd == DTPROC_CMD_DROP) {

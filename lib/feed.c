@@ -19,6 +19,8 @@
 
 /* How long a request waits for the module's answer. */
 #define DTPROC_REPLY_TIMEOUT_MS	10000
+/* One read of events: more than the module's largest batch (8 KiB). */
+#define DTPROC_FEED_READ_BYTES	65536
 /* Receive buffer asked for: room for bursts of events. */
 #define DTPROC_FEED_RCVBUF	(8 << 20)
 
@@ -32,6 +34,7 @@ struct dtproc_feed {
 	struct dtproc_event *q;
 	size_t qcap, qhead, qlen;
 	int decode_err;
+	void *rbuf;		/* DTPROC_FEED_READ_BYTES, for dtproc_feed_read() */
 
 	/* the request being answered */
 	nl_recvmsg_msg_cb_t reply_fn;
@@ -91,7 +94,8 @@ static int dtproc_feed_resolve(struct dtproc_feed *feed)
 	return 0;
 }
 
-static int dtproc_feed_enqueue(struct dtproc_feed *feed, struct nl_msg *msg)
+static int dtproc_feed_enqueue(struct dtproc_feed *feed,
+			       const struct nlmsghdr *nh)
 {
 	struct dtproc_event *ev;
 	size_t i;
@@ -112,7 +116,7 @@ static int dtproc_feed_enqueue(struct dtproc_feed *feed, struct nl_msg *msg)
 		feed->qhead = 0;
 	}
 	ev = &feed->q[(feed->qhead + feed->qlen) % feed->qcap];
-	if (dtproc_event_decode(msg, ev) < 0) {
+	if (dtproc_event_decode(nh, ev) < 0) {
 		feed->decode_err = -EPROTO;
 		return NL_OK;
 	}
@@ -127,7 +131,7 @@ static int dtproc_feed_valid_cb(struct nl_msg *msg, void *arg)
 	struct dtproc_feed *feed = arg;
 
 	if (gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP)
-		return dtproc_feed_enqueue(feed, msg);
+		return dtproc_feed_enqueue(feed, nlmsg_hdr(msg));
 	if (feed->reply_fn)
 		return feed->reply_fn(msg, feed->reply_arg);
 	return NL_OK;
@@ -270,6 +274,7 @@ DTPROC_EXPORT void dtproc_feed_close(struct dtproc_feed *feed)
 	nl_cb_put(feed->cb);
 	nl_socket_free(feed->sk);
 	free(feed->q);
+	free(feed->rbuf);
 	free(feed);
 }
 
@@ -311,6 +316,55 @@ static int dtproc_feed_receive(struct dtproc_feed *feed)
 				    "cannot read from the dtproc feed: libnl says \"%s\" (close the feed and open another)",
 				    nl_geterror(ret));
 	return 0;
+}
+
+/*
+ * Read one datagram of events straight into the queue, without libnl's
+ * copy of each message (every event comes this way): 1 if one was read,
+ * 0 if nothing waits, or -errno.  Only the kernel's messages are taken;
+ * anything else (a reply no request waits for) is skipped.
+ */
+static int dtproc_feed_read(struct dtproc_feed *feed)
+{
+	struct sockaddr_nl from;
+	struct iovec iov = { .iov_len = DTPROC_FEED_READ_BYTES };
+	struct msghdr mh = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	const struct genlmsghdr *gh;
+	const struct nlmsghdr *nh;
+	ssize_t n;
+
+	if (!feed->rbuf) {
+		feed->rbuf = malloc(DTPROC_FEED_READ_BYTES);
+		if (!feed->rbuf)
+			return dtproc_failx(ENOMEM, "cannot read from the dtproc feed: out of memory (free some, then retry)");
+	}
+	iov.iov_base = feed->rbuf;
+	do
+		n = recvmsg(dtproc_feed_fd(feed), &mh, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n < 0)
+		return dtproc_failx(errno, "cannot read from the dtproc feed: %s (close the feed and open another)",
+				    strerror(errno));
+	if (mh.msg_flags & MSG_TRUNC)
+		return dtproc_failx(EMSGSIZE, "a message from dtproc.ko did not fit in %d bytes (install matching dtproc.ko and libdtproc)",
+				    DTPROC_FEED_READ_BYTES);
+	if (mh.msg_namelen < sizeof(from) || from.nl_pid)
+		return 1;	/* not the kernel's: another process sent it */
+	for (nh = feed->rbuf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+		if (nh->nlmsg_type != feed->family ||
+		    nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+			continue;
+		gh = NLMSG_DATA(nh);
+		if ((gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP) &&
+		    dtproc_feed_enqueue(feed, nh) == NL_STOP)
+			break;
+	}
+	return 1;
 }
 
 /* What to do about an error the module answered a request with. */
@@ -494,8 +548,8 @@ static int dtproc_feed_pop(struct dtproc_feed *feed, struct dtproc_event *ev)
 	int ret;
 
 	if (!feed->qlen) {
-		ret = dtproc_feed_receive(feed);
-		if (ret < 0 && ret != -EAGAIN)
+		ret = dtproc_feed_read(feed);
+		if (ret < 0)
 			return ret;
 	}
 	if (feed->decode_err) {

@@ -60,9 +60,9 @@ struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h);
 int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note);
 int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note);
 
-struct nl_msg;
+struct nlmsghdr;
 /* event.c: decode one DTPROC_CMD_EVENT or DTPROC_CMD_DROP message. */
-int dtproc_event_decode(struct nl_msg *msg, struct dtproc_event *ev);
+int dtproc_event_decode(const struct nlmsghdr *nh, struct dtproc_event *ev);
 
 /*
  * struct dtproc_event as LIBDTPROC_1 knew it: no size member (the kind
