@@ -52,7 +52,7 @@
 /*
  * Bytes of messages sent to a subscriber in one skb: with its
  * skb_shared_info that is a kmalloc-8k object.  One byte more and every
- * batch would be a page allocation (kmalloc's largest cache is 8 KiB).
+ * batch would be a page allocation (kmalloc's largest cache is two pages).
  */
 #define DTPROC_BATCH_BYTES	SKB_WITH_OVERHEAD(8192)
 /* Events handled per worker run before it lets others have the CPU. */

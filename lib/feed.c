@@ -124,14 +124,25 @@ static int dtproc_feed_enqueue(struct dtproc_feed *feed,
 	return NL_OK;
 }
 
-/* Every message: events are queued, anything else answers a request. */
+/*
+ * Every message while a request waits: events are queued, anything else
+ * answers the request.  Only the kernel's are taken (dtproc_feed_read()).
+ */
 static int dtproc_feed_valid_cb(struct nl_msg *msg, void *arg)
 {
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlmsghdr *nh = nlmsg_hdr(msg);
 	struct dtproc_feed *feed = arg;
+	struct genlmsghdr *gh;
 
+	if (nlmsg_get_src(msg)->nl_pid)
+		return NL_SKIP;
+	if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
+		feed->decode_err = -EPROTO;
+		return NL_SKIP;
+	}
+	gh = nlmsg_data(nh);
 	if (gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP)
-		return dtproc_feed_enqueue(feed, nlmsg_hdr(msg));
+		return dtproc_feed_enqueue(feed, nh);
 	if (feed->reply_fn)
 		return feed->reply_fn(msg, feed->reply_arg);
 	return NL_OK;
@@ -350,15 +361,18 @@ static int dtproc_feed_read(struct dtproc_feed *feed)
 	if (n < 0)
 		return dtproc_failx(errno, "cannot read from the dtproc feed: %s (close the feed and open another)",
 				    strerror(errno));
+	if (mh.msg_namelen < sizeof(from) || from.nl_pid)
+		return 1;	/* not the kernel's: another process sent it */
 	if (mh.msg_flags & MSG_TRUNC)
 		return dtproc_failx(EMSGSIZE, "a message from dtproc.ko did not fit in %d bytes (install matching dtproc.ko and libdtproc)",
 				    DTPROC_FEED_READ_BYTES);
-	if (mh.msg_namelen < sizeof(from) || from.nl_pid)
-		return 1;	/* not the kernel's: another process sent it */
 	for (nh = feed->rbuf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
-		if (nh->nlmsg_type != feed->family ||
-		    nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		if (nh->nlmsg_type != feed->family)
 			continue;
+		if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
+			feed->decode_err = -EPROTO;
+			continue;
+		}
 		gh = NLMSG_DATA(nh);
 		if ((gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP) &&
 		    dtproc_feed_enqueue(feed, nh) == NL_STOP)
