@@ -486,38 +486,6 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 }
 
 /* dt_proc's notification messages. */
-static void note_message(const struct dtproc_note *n, char *buf, size_t len)
-{
-	switch (n->what) {
-	case DTPROC_NOTE_EXITED:
-		if (WIFSIGNALED(n->status))
-			snprintf(buf, len, "failed to control pid %d: process died from signal %d",
-				 n->pid, WTERMSIG(n->status));
-		else
-			snprintf(buf, len, "failed to control pid %d: process exited with status %d",
-				 n->pid, WEXITSTATUS(n->status));
-		break;
-	case DTPROC_NOTE_LOST:
-		snprintf(buf, len, "failed to control pid %d: process exec'd set-id or unobservable program",
-			 n->pid);
-		break;
-	case DTPROC_NOTE_EXEC:
-		snprintf(buf, len, "pid %d: process exec'd a new program", n->pid);
-		break;
-	case DTPROC_NOTE_OVERFLOW:
-		snprintf(buf, len, "%d notifications lost (not read in time)",
-			 n->status);
-		break;
-	case DTPROC_NOTE_BREAK:
-		snprintf(buf, len, "pid %d: thread %d hit breakpoint %u at 0x%llx",
-			 n->pid, n->tid, n->bp_id, (unsigned long long)n->addr);
-		break;
-	default:
-		snprintf(buf, len, "pid %d: notification %u", n->pid, n->what);
-		break;
-	}
-}
-
 int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
 {
 	ssize_t n;
@@ -568,13 +536,13 @@ DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 
 	for (i = 0; i < dp->ndeferred; i++) {
 		note = dp->deferred[i];
-		note_message(&note, msg, sizeof(msg));
+		dtproc_note_message(&note, msg, sizeof(msg));
 		fn(lookup(dp, note.pid), &note, msg, arg);
 		count++;
 	}
 	dp->ndeferred = 0;
 	while ((ret = dtproc_note_read(dp, &note)) > 0) {
-		note_message(&note, msg, sizeof(msg));
+		dtproc_note_message(&note, msg, sizeof(msg));
 		fn(lookup(dp, note.pid), &note, msg, arg);
 		count++;
 	}

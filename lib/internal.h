@@ -60,6 +60,9 @@ struct dtproc *dtproc_handle_dp(const struct dtproc_handle *h);
 int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note);
 int dtproc_note_defer(struct dtproc *dp, const struct dtproc_note *note);
 
+/* note.c: dt_proc's message for @n, NUL-terminated in @len (> 0) bytes. */
+void dtproc_note_message(const struct dtproc_note *n, char *buf, size_t len);
+
 struct nlmsghdr;
 /* event.c: decode one DTPROC_CMD_EVENT or DTPROC_CMD_DROP message. */
 int dtproc_event_decode(const struct nlmsghdr *nh, struct dtproc_event *ev);
