@@ -383,6 +383,14 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 			w->proc->bp_pending = false;
 		raw_spin_unlock_irqrestore(&w->proc->lock, flags);
 	}
+	/*
+	 * The hit's wake-ups: with a stop on, current has a park queued
+	 * (every thread gets one when a stop begins), which pays them just
+	 * before it sleeps; else now.
+	 */
+	if (!READ_ONCE(w->proc->why) || (current->flags & PF_EXITING) ||
+	    fatal_signal_pending(current))
+		dtproc_proc_kick_owed(w->proc);
 	dtproc_proc_put(w->proc);
 	kfree(w);
 	module_put(THIS_MODULE);
@@ -522,7 +530,6 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		sk = dtproc_bp_skip_new(brk->id);
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
-	dtproc_notify_break(proc, &n);
 	/* a vfork child is not the victim's to stop: it is told only */
 	if (action == DTPROC_BP_STOP && own && proc->control && !proc->state &&
 	    !proc->why && !proc->bp_pending) {
@@ -530,6 +537,8 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		gen = proc->gen;
 		stop = true;
 	}
+	/* a stop's wake-ups wait for the park (proc->kick_owed) */
+	dtproc_notify_break(proc, &n, stop);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (stop && ((DTPROC_UPROBE_CAN_REWIND && !sk) ||
 		     !dtproc_brk_work_queue(proc, regs, brk->id, n.addr,
@@ -541,6 +550,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		raw_spin_unlock_irqrestore(&proc->lock, flags);
 		pr_warn_ratelimited("cannot stop %d at breakpoint %u\n",
 				    task_pid_nr(current), brk->id);
+		stop = false;	/* no work of ours will pay what is owed */
 	} else if (stop && sk) {
 		dtproc_bp_skip_add(proc, reg, sk);
 		sk = NULL;
@@ -549,7 +559,12 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 		put_pid(sk->tid);
 		kfree(sk);
 	}
-	dtproc_proc_kick(proc);
+	if (stop) {
+		dtproc_proc_kick_defer(proc);
+	} else {
+		dtproc_proc_kick(proc);
+		dtproc_proc_kick_owed(proc);
+	}
 	return 0;
 }
 

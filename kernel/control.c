@@ -81,6 +81,7 @@ struct dtproc_victim {
 };
 
 struct dtproc_consumer {
+	struct rcu_head		rcu;		/* dtproc_kick_now() may see it */
 	struct mutex		lock;		/* victims */
 	struct xarray		victims;	/* its pid number -> victim */
 	struct pid_namespace	*ns;		/* where its numbers live */
@@ -282,12 +283,15 @@ static void dtproc_park_fn(struct callback_head *cb)
 	live = READ_ONCE(proc->gen) == pk->gen &&
 	       !(current->flags & PF_EXITING) && !fatal_signal_pending(current);
 	if (live && dtproc_xol_stepping()) {
+		dtproc_proc_kick_owed(proc);
 		dtproc_xol_hold(&pk->xol, &pk->cb, dtproc_park_drop);
 		return;
 	}
-	if (live && dtproc_ptrace_stop_due() &&
-	    dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
-		return;
+	if (live && dtproc_ptrace_stop_due()) {
+		dtproc_proc_kick_owed(proc);
+		if (dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
+			return;
+	}
 
 	pk->task = current;
 	pk->let_in = false;
@@ -327,12 +331,14 @@ again:
 		}
 		if (!told) {
 			/* asleep in the park's state: the stop may have settled */
+			dtproc_proc_kick_owed(proc);
 			wake_up_all(&proc->state_wq);
 			told = true;
 		}
 		schedule();
 	}
 	finish_wait(&proc->park_wq, &wait);
+	dtproc_proc_kick_owed(proc);	/* if it never slept */
 	/* a tracer attached (dtproc_proc_ptrace_stop()): let it see its stop */
 	if (park && READ_ONCE(pk->let_in) && !fatal_signal_pending(current)) {
 		WRITE_ONCE(pk->let_in, false);
@@ -676,7 +682,13 @@ static int dtproc_proc_stop_gen(struct dtproc_proc *proc,
 				break;
 			pk = spare;
 			spare = (void *)pk->cb.next;
-			dtproc_park_queue(proc, t, pk, TWA_SIGNAL);
+			/*
+			 * Current (a breakpoint's stop) is on its way to user
+			 * mode, in task_work_run(), which runs what is added:
+			 * no signal round trip for it.
+			 */
+			dtproc_park_queue(proc, t, pk,
+					  t == current ? TWA_RESUME : TWA_SIGNAL);
 		}
 		rcu_read_unlock();
 unlock:
@@ -818,10 +830,11 @@ static DEFINE_IRQ_WORK(dtproc_kick_work, dtproc_kick_fn);
 
 /*
  * Queue a note for @c, or count it in the overflow record that takes the
- * ring's last slot.  Any context.
+ * ring's last slot.  Any context.  With @defer, @c goes on the kick list
+ * but the irq_work is raised later (proc->kick_owed).
  */
 static void dtproc_notify_note(struct dtproc_consumer *c,
-			       const struct dtproc_note *note)
+			       const struct dtproc_note *note, bool defer)
 {
 	struct dtproc_note *n;
 	unsigned long flags;
@@ -850,7 +863,8 @@ static void dtproc_notify_note(struct dtproc_consumer *c,
 	raw_spin_unlock_irqrestore(&c->notes_lock, flags);
 	if (kick) {
 		llist_add(&c->kick_node, &dtproc_kick_list);
-		irq_work_queue(&dtproc_kick_work);
+		if (!defer)
+			irq_work_queue(&dtproc_kick_work);
 	}
 }
 
@@ -859,15 +873,17 @@ static void dtproc_notify(struct dtproc_consumer *c, pid_t pid, u32 what,
 {
 	struct dtproc_note n = { .pid = pid, .what = what, .status = status };
 
-	dtproc_notify_note(c, &n);
+	dtproc_notify_note(c, &n, false);
 }
 
 /*
  * A breakpoint hit by current: tell the breakpoints' owner.  @n has the
  * breakpoint's fields; the pid and tid are filled here, in the owner's
- * namespace (a vfork child's own).  Caller holds proc->lock.
+ * namespace (a vfork child's own).  With @defer, the owner is woken when
+ * proc->kick_owed is paid.  Caller holds proc->lock.
  */
-void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n)
+void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n,
+			 bool defer)
 {
 	struct dtproc_victim *v = proc->bp_owner;
 
@@ -878,7 +894,9 @@ void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n)
 	n->pid = task_tgid(current) == proc->pid ? v->nr :
 		 task_tgid_nr_ns(current, v->consumer->ns);
 	n->tid = task_pid_nr_ns(current, v->consumer->ns);
-	dtproc_notify_note(v->consumer, n);
+	dtproc_notify_note(v->consumer, n, defer);
+	if (defer)
+		proc->kick_owed = true;
 }
 
 /*
@@ -935,8 +953,10 @@ void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status)
 }
 
 /*
- * The wake-ups the hooks cannot make.  A consumer on the list is not freed
- * before the list is flushed (dtproc_consumer_free syncs this work).
+ * The wake-ups the hooks cannot make: the irq_work, or directly from task
+ * context (dtproc_proc_kick_owed()).  A consumer on the list is not freed
+ * before the list is flushed (dtproc_consumer_free syncs this work), nor
+ * before a grace period once it is off (kfree_rcu).
  */
 static void dtproc_kick_fn(struct irq_work *work)
 {
@@ -967,11 +987,7 @@ static void dtproc_kick_fn(struct irq_work *work)
 	}
 }
 
-/*
- * From a hook: wake @proc's parked threads and waiting consumers, and
- * unlist it if nobody wants it any more, from the irq_work.
- */
-void dtproc_proc_kick(struct dtproc_proc *proc)
+static void __dtproc_proc_kick(struct dtproc_proc *proc, bool defer)
 {
 	unsigned long flags;
 	bool queue = false;
@@ -982,10 +998,60 @@ void dtproc_proc_kick(struct dtproc_proc *proc)
 		refcount_inc(&proc->ref);
 		queue = true;
 	}
+	if (defer)
+		proc->kick_owed = true;
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (queue) {
 		llist_add(&proc->kick_node, &dtproc_proc_kicks);
-		irq_work_queue(&dtproc_kick_work);
+		if (!defer)
+			irq_work_queue(&dtproc_kick_work);
+	}
+}
+
+/*
+ * From a hook: wake @proc's parked threads and waiting consumers, and
+ * unlist it if nobody wants it any more, from the irq_work.
+ */
+void dtproc_proc_kick(struct dtproc_proc *proc)
+{
+	__dtproc_proc_kick(proc, false);
+}
+
+/*
+ * The same, from a stopping breakpoint hit: the irq_work is raised by
+ * dtproc_proc_kick_owed(), from the thread's park or its breakpoint work.
+ */
+void dtproc_proc_kick_defer(struct dtproc_proc *proc)
+{
+	__dtproc_proc_kick(proc, true);
+}
+
+/*
+ * Pay the wake-ups a stopping hit of @proc left owed.  Current is the
+ * hitting thread, about to sleep in its park (or not to park after all):
+ * woken now, not at the hit, the consumer finds the stop settled, instead
+ * of running once to find it unsettled and again when it settles.  Every
+ * way out of the hit's breakpoint work and of a park pays it.  Task
+ * context: the kick lists are run here, without the irq_work's self-IPI;
+ * a consumer taken off the list stays until a grace period after
+ * dtproc_consumer_free() (kfree_rcu), a proc by the list's reference.
+ */
+void dtproc_proc_kick_owed(struct dtproc_proc *proc)
+{
+	unsigned long flags;
+	bool owed;
+
+	might_sleep();
+	if (!READ_ONCE(proc->kick_owed))
+		return;
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	owed = proc->kick_owed;
+	proc->kick_owed = false;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	if (owed) {
+		rcu_read_lock();
+		dtproc_kick_fn(NULL);
+		rcu_read_unlock();
 	}
 }
 
@@ -1969,14 +2035,19 @@ void dtproc_consumer_free(struct dtproc_consumer *c)
 	dtproc_control_hooks_update();
 	mutex_unlock(&dtproc_control_lock);
 
-	/* no hook can reach @c any more; a kick may still be on its way */
+	/*
+	 * No hook can reach @c any more; a kick may still be on its way, or
+	 * owed (@c on the list, the irq_work not raised): raise it, let the
+	 * list be emptied.
+	 */
+	irq_work_queue(&dtproc_kick_work);
 	irq_work_sync(&dtproc_kick_work);
 	xa_destroy(&c->victims);
 	if (c->notes != c->notes_small)
 		kvfree(c->notes);
 	put_pid(c->owner);
 	put_pid_ns(c->ns);
-	kfree(c);
+	kfree_rcu(c, rcu);
 }
 
 ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
@@ -1995,6 +2066,7 @@ ssize_t dtproc_consumer_read(struct dtproc_consumer *c, char __user *buf,
 			n = c->notes[c->notes_head];
 			c->notes_head = (c->notes_head + 1) % c->notes_max;
 			c->notes_count--;
+			n.queued = c->notes_count;
 		}
 		raw_spin_unlock_irqrestore(&c->notes_lock, flags);
 		if (ret)
@@ -2037,6 +2109,7 @@ void dtproc_control_cleanup(void)
 		dtproc_control_hooks_off();
 		dtproc_hooked = false;
 	}
+	irq_work_queue(&dtproc_kick_work);	/* anything owed, too */
 	irq_work_sync(&dtproc_kick_work);
 	xa_for_each(&dtproc_procs, i, proc) {
 		if (!refcount_inc_not_zero(&proc->ref))

@@ -53,6 +53,10 @@ struct dtproc_park;
  * @spare:	parks allocated beforehand for the hooks (@nspare of them)
  * @exec_park:	a created victim's park for its exec (set while @armed)
  * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
+ * @kick_owed:	a stopping breakpoint hit put its wake-ups on the kick
+ *		lists without raising the irq_work: the thread's park raises
+ *		it just before it sleeps (dtproc_proc_kick_owed()), so the
+ *		consumer, woken once, finds the process stopped
  * @wake_parks:	@gen moved on: parked threads are to be woken (and only
  *		then: a spurious wake-up makes a settled stop look unsettled)
  * @park_wq:	parked threads
@@ -93,6 +97,7 @@ struct dtproc_proc {
 	unsigned int		nspare;
 	struct dtproc_park	*exec_park;
 	bool			kick_queued;
+	bool			kick_owed;
 	bool			wake_parks;
 	struct llist_node	kick_node;
 	wait_queue_head_t	park_wq;
@@ -128,8 +133,11 @@ struct dtproc_park *dtproc_park_current_locked(struct dtproc_proc *proc,
 					       struct dtproc_park *pk,
 					       enum task_work_notify_mode mode);
 void dtproc_proc_kick(struct dtproc_proc *proc);
+void dtproc_proc_kick_defer(struct dtproc_proc *proc);
+void dtproc_proc_kick_owed(struct dtproc_proc *proc);
 void dtproc_task_work_module_get(void);
-void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n);
+void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n,
+			 bool defer);
 void dtproc_proc_break(struct dtproc_proc *proc, u32 id, u64 addr,
 		       unsigned long gen);
 typedef int (*dtproc_bp_fn)(struct dtproc_proc *proc, struct pid_namespace *ns,

@@ -545,6 +545,9 @@ DTPROC_EXPORT int dtproc_notifications(struct dtproc *dp, dtproc_notify_fn *fn,
 		dtproc_note_message(&note, msg, sizeof(msg));
 		fn(lookup(dp, note.pid), &note, msg, arg);
 		count++;
+		/* the last one queued: no read to fail with EAGAIN */
+		if (note.size >= DTPROC_NOTE_SIZE_VER2 && !note.queued)
+			break;
 	}
 	if (ret < 0)
 		return dtproc_failx(-ret, "cannot read dtproc notifications: %s (unexpected: report it, with dtproc.ko's version)",

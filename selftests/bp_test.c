@@ -409,6 +409,8 @@ TEST(notify_note)
 	round_run(3);
 	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
 	EXPECT_EQ(n.size, sizeof(n));
+	EXPECT_EQ(n.queued, 2);		/* the two hits after it */
+	EXPECT_EQ(n.reserved, 0);
 	EXPECT_EQ(n.pid, pid);
 	EXPECT_EQ(n.tid, shm->tid);
 	EXPECT_EQ(n.bp_id, id);
@@ -418,8 +420,10 @@ TEST(notify_note)
 	EXPECT_EQ(n.status, 0);
 	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
 	EXPECT_EQ(n.value, 0x1235);
+	EXPECT_EQ(n.queued, 1);
 	ASSERT_TRUE(note_break(fd, &n, CU_WAIT_MS));
 	EXPECT_EQ(n.value, 0x1236);
+	EXPECT_EQ(n.queued, 0);
 	EXPECT_FALSE(note_break(fd, &n, 300));
 	EXPECT_EQ(bp_hits(fd, pid, id), 3);
 	/* a reader that knows only the first 16 bytes gets them */

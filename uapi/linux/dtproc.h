@@ -443,7 +443,7 @@ struct dtproc_thread {
  * @what:	DTPROC_NOTE_*
  * @status:	for DTPROC_NOTE_EXITED, the wait(2) status; for
  *		DTPROC_NOTE_OVERFLOW, how many notes were lost at this point
- * @size:	sizeof the record as the module fills it (16 today): later
+ * @size:	sizeof the record as the module fills it (56 today): later
  *		versions append fields; a reader reads a whole record at a
  *		time and skips what it does not know
  * @tid:	(since size 48) DTPROC_NOTE_BREAK: the thread that hit it
@@ -453,6 +453,11 @@ struct dtproc_thread {
  *		hit (rdi; for a 32-bit task, the 4 bytes at esp + 4)
  * @value:	DTPROC_NOTE_BREAK: the 8 bytes at the breakpoint's @peek
  *		address, read at the hit (0 if it has none or unreadable)
+ * @queued:	(since size 56) the notes still queued behind this one when
+ *		it was read: after one with 0, a reader need not read again
+ *		before poll(2) says there is more (saves the read that would
+ *		fail with EAGAIN)
+ * @reserved:	zero
  * Fields a record kind does not use are zero.
  */
 struct dtproc_note {
@@ -465,10 +470,13 @@ struct dtproc_note {
 	__u64	addr;
 	__u64	arg0;
 	__u64	value;
+	__u32	queued;
+	__u32	reserved;
 };
 
 #define DTPROC_NOTE_SIZE_VER0	16
 #define DTPROC_NOTE_SIZE_VER1	48	/* breakpoint notes */
+#define DTPROC_NOTE_SIZE_VER2	56	/* @queued */
 
 /* struct dtproc_bp.action */
 #define DTPROC_BP_COUNT		1
