@@ -232,13 +232,47 @@ static u64 dtproc_brk_arg0(struct pt_regs *regs)
 #endif
 }
 
-static struct dtproc_bp_skip *dtproc_bp_skip_new(u32 id)
+/*
+ * A proc that stops at breakpoints keeps the last skip and the last
+ * breakpoint work it freed (proc->bp_spare_skip, bp_spare_work) for its
+ * next stopping hit: no allocation per hit/stop/continue round trip.
+ */
+static void *dtproc_bp_spare_take(struct dtproc_proc *proc, void **slot)
+{
+	unsigned long flags;
+	void *p;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	p = *slot;
+	*slot = NULL;
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	return p;
+}
+
+static void dtproc_bp_spare_put(struct dtproc_proc *proc, void **slot,
+				void *p)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&proc->lock, flags);
+	if (!*slot) {
+		*slot = p;
+		p = NULL;
+	}
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	kfree(p);
+}
+
+static struct dtproc_bp_skip *dtproc_bp_skip_new(struct dtproc_proc *proc,
+						 u32 id)
 {
 	struct dtproc_bp_skip *sk;
 
 	might_sleep();
+	sk = dtproc_bp_spare_take(proc, &proc->bp_spare_skip);
 	/* current is the victim's thread: charged to it */
-	sk = kmalloc(sizeof(*sk), GFP_KERNEL_ACCOUNT);
+	if (!sk)
+		sk = kmalloc(sizeof(*sk), GFP_KERNEL_ACCOUNT);
 	if (!sk)
 		return NULL;
 	sk->tid = get_pid(task_pid(current));
@@ -247,13 +281,14 @@ static struct dtproc_bp_skip *dtproc_bp_skip_new(u32 id)
 	return sk;
 }
 
-static void dtproc_bp_skips_free(struct list_head *list)
+static void dtproc_bp_skips_free(struct dtproc_proc *proc,
+				 struct list_head *list)
 {
 	struct dtproc_bp_skip *sk, *tmp;
 
 	list_for_each_entry_safe(sk, tmp, list, node) {
 		put_pid(sk->tid);
-		kfree(sk);
+		dtproc_bp_spare_put(proc, &proc->bp_spare_skip, sk);
 	}
 }
 
@@ -301,7 +336,7 @@ void dtproc_bp_skips_drop(struct dtproc_proc *proc, u32 id)
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	dtproc_bp_skips_take_locked(proc, id, NULL, &list);
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	dtproc_bp_skips_free(&list);
+	dtproc_bp_skips_free(proc, &list);
 }
 
 /*
@@ -326,7 +361,7 @@ static void dtproc_bp_skip_add(struct dtproc_proc *proc,
 		list_add(&sk->node, &list);
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	dtproc_bp_skips_free(&list);
+	dtproc_bp_skips_free(proc, &list);
 }
 
 /*
@@ -355,7 +390,7 @@ static bool dtproc_bp_skip_take(struct dtproc_proc *proc, u32 id)
 		break;
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	dtproc_bp_skips_free(&list);
+	dtproc_bp_skips_free(proc, &list);
 	return skip;
 }
 
@@ -363,6 +398,7 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 {
 	struct dtproc_brk_work *w = container_of(cb, struct dtproc_brk_work,
 						 cb);
+	struct dtproc_proc *proc;
 	unsigned long flags;
 	bool rewind;
 
@@ -386,13 +422,18 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 	/*
 	 * The hit's wake-ups: with a stop on, current has a park queued
 	 * (every thread gets one when a stop begins), which pays them just
-	 * before it sleeps; else now.
+	 * before it sleeps; else now, with a kick for the waiters of the
+	 * stop that did not come (bp_pending is down).
 	 */
-	if (!READ_ONCE(w->proc->why) || (current->flags & PF_EXITING) ||
-	    fatal_signal_pending(current))
+	if (w->stop && (!READ_ONCE(w->proc->why) ||
+			(current->flags & PF_EXITING) ||
+			fatal_signal_pending(current))) {
 		dtproc_proc_kick_owed(w->proc);
-	dtproc_proc_put(w->proc);
-	kfree(w);
+		dtproc_proc_kick(w->proc);
+	}
+	proc = w->proc;
+	dtproc_bp_spare_put(proc, &proc->bp_spare_work, w);
+	dtproc_proc_put(proc);
 	module_put(THIS_MODULE);
 }
 
@@ -412,7 +453,9 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 	unsigned long flags;
 
 	might_sleep();
-	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	w = dtproc_bp_spare_take(proc, &proc->bp_spare_work);
+	if (!w)
+		w = kmalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return false;
 	INIT_LIST_HEAD(&w->node);
@@ -429,7 +472,7 @@ static bool dtproc_brk_work_queue(struct dtproc_proc *proc,
 	if (task_work_add(current, &w->cb, TWA_RESUME)) {
 		module_put(THIS_MODULE);
 		dtproc_proc_put(proc);	/* not the last: the breakpoint's */
-		kfree(w);
+		dtproc_bp_spare_put(proc, &proc->bp_spare_work, w);
 		return false;
 	}
 	if (rewind) {
@@ -527,7 +570,7 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 
 	/* a stopping hit is left untaken, and taken uncounted once back */
 	if (action == DTPROC_BP_STOP && own && DTPROC_UPROBE_CAN_REWIND)
-		sk = dtproc_bp_skip_new(brk->id);
+		sk = dtproc_bp_skip_new(proc, brk->id);
 
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	/* a vfork child is not the victim's to stop: it is told only */
@@ -557,11 +600,13 @@ static int dtproc_brk_handler(struct uprobe_consumer *uc,
 	}
 	if (sk) {
 		put_pid(sk->tid);
-		kfree(sk);
+		dtproc_bp_spare_put(proc, &proc->bp_spare_skip, sk);
 	}
-	if (stop) {
-		dtproc_proc_kick_defer(proc);
-	} else {
+	/*
+	 * A stop's waiters are woken by its park, its note by the park too
+	 * (proc->kick_owed), or both by the work if no stop comes of it.
+	 */
+	if (!stop) {
 		dtproc_proc_kick(proc);
 		dtproc_proc_kick_owed(proc);
 	}

@@ -154,6 +154,8 @@ static void dtproc_proc_free_rcu(struct rcu_head *rcu)
 	kfree(proc->exec_park);
 	kfree(proc->parked_hash);
 	dtproc_bp_skips_drop(proc, 0);
+	kfree(proc->bp_spare_skip);
+	kfree(proc->bp_spare_work);
 	put_pid(proc->bp_tid);
 	put_pid(proc->pid);
 	kfree(proc);
@@ -264,11 +266,20 @@ static bool dtproc_park_leave(struct dtproc_proc *proc, struct dtproc_park *pk)
 	return false;
 }
 
+/*
+ * Spare parks a proc keeps for its hooks, beyond what a stop needs: a few
+ * on PREEMPT_RT, where the fork hook cannot allocate; one elsewhere, where
+ * it allocates (GFP_ATOMIC) once they run out.  A victim stays small.
+ */
+#define DTPROC_SPARE_PARKS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 4 : 1)
+/* ... and a process stopping at breakpoints one more: a stop allocates none */
+#define DTPROC_SPARE_PARKS_BREAK	(DTPROC_SPARE_PARKS + 1)
+
 static void dtproc_park_fn(struct callback_head *cb)
 {
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
 	struct dtproc_proc *proc = pk->proc;
-	bool told = false, park, live;
+	bool told = false, parked, park, live;
 	unsigned long flags;
 	DEFINE_WAIT(wait);
 
@@ -307,6 +318,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 		hlist_add_head(&pk->hnode, dtproc_parked_bucket(proc, current));
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
+	parked = park;
 
 	/*
 	 * Wait until the stop ends, that is until proc->gen moves on from
@@ -349,6 +361,13 @@ again:
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	list_del(&pk->node);
 	hlist_del_init(&pk->hnode);
+	if (parked && pk->why == DTPROC_STOP_BREAK &&
+	    proc->nspare < DTPROC_SPARE_PARKS_BREAK) {
+		pk->cb.next = (void *)proc->spare;
+		proc->spare = pk;
+		proc->nspare++;
+		pk = NULL;
+	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	kfree(pk);
 	dtproc_proc_put(proc);
@@ -407,13 +426,6 @@ static bool dtproc_park_queue(struct dtproc_proc *proc, struct task_struct *t,
 	}
 	return true;
 }
-
-/*
- * Spare parks a proc keeps for its hooks, beyond what a stop needs: a few
- * on PREEMPT_RT, where the fork hook cannot allocate; one elsewhere, where
- * it allocates (GFP_ATOMIC) once they run out.  A victim stays small.
- */
-#define DTPROC_SPARE_PARKS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 4 : 1)
 
 /*
  * Parks the fork hook may need in one stop of @nthreads threads, on top of
@@ -987,7 +999,11 @@ static void dtproc_kick_fn(struct irq_work *work)
 	}
 }
 
-static void __dtproc_proc_kick(struct dtproc_proc *proc, bool defer)
+/*
+ * From a hook: wake @proc's parked threads and waiting consumers, and
+ * unlist it if nobody wants it any more, from the irq_work.
+ */
+void dtproc_proc_kick(struct dtproc_proc *proc)
 {
 	unsigned long flags;
 	bool queue = false;
@@ -998,32 +1014,11 @@ static void __dtproc_proc_kick(struct dtproc_proc *proc, bool defer)
 		refcount_inc(&proc->ref);
 		queue = true;
 	}
-	if (defer)
-		proc->kick_owed = true;
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (queue) {
 		llist_add(&proc->kick_node, &dtproc_proc_kicks);
-		if (!defer)
-			irq_work_queue(&dtproc_kick_work);
+		irq_work_queue(&dtproc_kick_work);
 	}
-}
-
-/*
- * From a hook: wake @proc's parked threads and waiting consumers, and
- * unlist it if nobody wants it any more, from the irq_work.
- */
-void dtproc_proc_kick(struct dtproc_proc *proc)
-{
-	__dtproc_proc_kick(proc, false);
-}
-
-/*
- * The same, from a stopping breakpoint hit: the irq_work is raised by
- * dtproc_proc_kick_owed(), from the thread's park or its breakpoint work.
- */
-void dtproc_proc_kick_defer(struct dtproc_proc *proc)
-{
-	__dtproc_proc_kick(proc, true);
 }
 
 /*

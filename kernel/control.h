@@ -53,10 +53,10 @@ struct dtproc_park;
  * @spare:	parks allocated beforehand for the hooks (@nspare of them)
  * @exec_park:	a created victim's park for its exec (set while @armed)
  * @kick_queued: on the kick list: wake-ups and unlisting the hooks defer
- * @kick_owed:	a stopping breakpoint hit put its wake-ups on the kick
- *		lists without raising the irq_work: the thread's park raises
- *		it just before it sleeps (dtproc_proc_kick_owed()), so the
- *		consumer, woken once, finds the process stopped
+ * @kick_owed:	a stopping breakpoint hit put its note's wake-up on the
+ *		kick list without raising the irq_work: the thread's park
+ *		pays it just before it sleeps (dtproc_proc_kick_owed()), so
+ *		the consumer, woken once, finds the process stopped
  * @wake_parks:	@gen moved on: parked threads are to be woken (and only
  *		then: a spurious wake-up makes a settled stop look unsettled)
  * @park_wq:	parked threads
@@ -74,6 +74,8 @@ struct dtproc_park;
  *		taking it (struct dtproc_bp_skip, bp.c), under @lock: the
  *		next hit of each there is the same one; @nbp_skips: how many
  * @bp_exit_work: drops the breakpoints once the process is dead (bp.c)
+ * @bp_spare_skip, @bp_spare_work: the last skip and breakpoint work bp.c
+ *		freed, kept for the next stopping hit (under @lock)
  */
 struct dtproc_proc {
 	struct rcu_head		rcu;
@@ -115,6 +117,8 @@ struct dtproc_proc {
 	u32			nbp_skips;
 	struct list_head	bp_rewinds;
 	struct work_struct	bp_exit_work;
+	void			*bp_spare_skip;
+	void			*bp_spare_work;
 };
 
 /* control.c */
@@ -133,7 +137,6 @@ struct dtproc_park *dtproc_park_current_locked(struct dtproc_proc *proc,
 					       struct dtproc_park *pk,
 					       enum task_work_notify_mode mode);
 void dtproc_proc_kick(struct dtproc_proc *proc);
-void dtproc_proc_kick_defer(struct dtproc_proc *proc);
 void dtproc_proc_kick_owed(struct dtproc_proc *proc);
 void dtproc_task_work_module_get(void);
 void dtproc_notify_break(struct dtproc_proc *proc, struct dtproc_note *n,
