@@ -695,12 +695,15 @@ static int dtproc_proc_stop_gen(struct dtproc_proc *proc,
 			pk = spare;
 			spare = (void *)pk->cb.next;
 			/*
-			 * Current (a breakpoint's stop) is on its way to user
-			 * mode, in task_work_run(), which runs what is added:
-			 * no signal round trip for it.
+			 * Current in a breakpoint's stop (@gen) is on its way
+			 * to user mode, in task_work_run(), which runs what is
+			 * added: no signal round trip for it.  (Elsewhere, as
+			 * a self-grabbed caller's STOP, the signal is what
+			 * ends its wait for the stop to settle.)
 			 */
 			dtproc_park_queue(proc, t, pk,
-					  t == current ? TWA_RESUME : TWA_SIGNAL);
+					  t == current && gen ? TWA_RESUME :
+								TWA_SIGNAL);
 		}
 		rcu_read_unlock();
 unlock:
@@ -1022,32 +1025,43 @@ void dtproc_proc_kick(struct dtproc_proc *proc)
 }
 
 /*
- * Pay the wake-ups a stopping hit of @proc left owed.  Current is the
+ * Pay the wake-up a stopping hit of @proc left owed.  Current is the
  * hitting thread, about to sleep in its park (or not to park after all):
  * woken now, not at the hit, the consumer finds the stop settled, instead
  * of running once to find it unsettled and again when it settles.  Every
- * way out of the hit's breakpoint work and of a park pays it.  Task
- * context: the kick lists are run here, without the irq_work's self-IPI;
- * a consumer taken off the list stays until a grace period after
+ * way out of the hit's breakpoint work and of a park pays it.
+ *
+ * Task context, maybe between prepare_to_wait() and schedule() (wake-ups
+ * only: nothing here sleeps).  The kick lists are run here, without the
+ * irq_work's self-IPI, and without preemption, so that the other
+ * consumers on the lists are not left waiting on this thread; a consumer
+ * taken off the list stays until a grace period after
  * dtproc_consumer_free() (kfree_rcu), a proc by the list's reference.
+ * PREEMPT_RT wakes in sleeping locks: there the irq_work's thread runs
+ * them.
  */
 void dtproc_proc_kick_owed(struct dtproc_proc *proc)
 {
 	unsigned long flags;
 	bool owed;
 
-	might_sleep();
 	if (!READ_ONCE(proc->kick_owed))
 		return;
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	owed = proc->kick_owed;
 	proc->kick_owed = false;
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	if (owed) {
-		rcu_read_lock();
-		dtproc_kick_fn(NULL);
-		rcu_read_unlock();
+	if (!owed)
+		return;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		irq_work_queue(&dtproc_kick_work);
+		return;
 	}
+	preempt_disable();
+	rcu_read_lock();
+	dtproc_kick_fn(NULL);
+	rcu_read_unlock();
+	preempt_enable();
 }
 
 /* --- events from the hooks (control_hooks.c), proc->lock held --- */

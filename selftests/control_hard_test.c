@@ -2093,3 +2093,33 @@ TEST_TIMEOUT(unload_busy_while_park_queued, 120)
 	close(kofd);
 	ut_kill(pid);
 }
+
+/*
+ * A caller armed on itself (DTPROC_GRAB_CREATE through a descriptor it
+ * shares with its parent) that STOPs its own pid: its park is queued with
+ * a signal's notification, which ends the ioctl's wait for a stop only its
+ * own return could settle; it goes on once its parent CONTINUEs.  Queued
+ * without one (a breakpoint's stop of current, 9c41e6f), the ioctl waited
+ * for good, CONTINUE or not.
+ */
+TEST_TIMEOUT(self_stop_returns_after_continue, 60)
+{
+	int fd = open_dtproc(), status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (cu_ioc_grab(fd, getpid(), DTPROC_GRAB_CREATE, 0))
+			_exit(2);
+		if (cu_ioc_pid(fd, DTPROC_IOC_STOP, getpid()) && errno != EINTR)
+			_exit(3);
+		_exit(0);
+	}
+	ut_sleep_ms(500);	/* the child is in its STOP, or parked */
+	ASSERT_OK(cu_ioc_pid(fd, DTPROC_IOC_CONTINUE, pid));
+	ASSERT_TRUE(ut_reap_within(pid, &status, 10000));
+	ASSERT_EXITED(status, 0);
+	close(fd);
+}
