@@ -264,12 +264,16 @@ static bool dtproc_sub_match(struct dtproc_sub *sub,
 			rec->probe == DTPROC_PROBE_SIGNAL_DISCARD) &&
 		       dtproc_sub_tracks(sub, rec->lwp.proc.pid);
 	}
+	/*
+	 * A followed process's child is followed too.  Its xarray node is a
+	 * small allocation that may wait but never fails: a failure would
+	 * lose the child's events without a loss report.
+	 */
 	if (rec->probe == DTPROC_PROBE_CREATE &&
-	    (sub->flags & DTPROC_FILTER_DESCENDANTS) &&
-	    xa_err(xa_store(&sub->tracked, rec->child.pid,
-			    xa_mk_value(DTPROC_TRACKED_LIVE), GFP_KERNEL)))
-		pr_warn_ratelimited("out of memory following pid %u\n",
-				    rec->child.pid);
+	    (sub->flags & DTPROC_FILTER_DESCENDANTS))
+		xa_store(&sub->tracked, rec->child.pid,
+			 xa_mk_value(DTPROC_TRACKED_LIVE),
+			 GFP_KERNEL | __GFP_NOFAIL);
 	if (rec->probe == DTPROC_PROBE_EXIT)
 		xa_store(&sub->tracked, rec->pid,
 			 xa_mk_value(DTPROC_TRACKED_EXITED), GFP_KERNEL);
