@@ -774,6 +774,9 @@ static void spin_body(void *arg)
 		;
 }
 
+/* Forks in bursts that overflow a 16-slot ring, with pauses the worker drains in. */
+#define LOSS_BURST	30
+
 static void numbered_forks_body(void *arg)
 {
 	char name[16];
@@ -782,6 +785,14 @@ static void numbered_forks_body(void *arg)
 
 	rt_on_cpu(0);
 	for (i = 0; i < LOSS_FORKS; i++) {
+		/*
+		 * Asleep, this RT task lets the worker have CPU 0 (the
+		 * spinner keeps CPU 1): the next burst begins with room, so
+		 * its first creates are recorded after the last burst's lost
+		 * ones, a gap the drop record must sit in.
+		 */
+		if (i && i % LOSS_BURST == 0)
+			usleep(200000);
 		snprintf(name, sizeof(name), "dtfork%d", i);
 		if (prctl(PR_SET_NAME, name, 0, 0, 0))
 			_exit(4);
