@@ -1329,7 +1329,6 @@ TEST_TIMEOUT(events_of_all_cpus_in_timestamp_order, 300)
 	struct dtproc_feed *feed;
 	struct pu_child a, b;
 	uint64_t last;
-	pid_t pids[3];
 	int rcvbuf = 8 << 20;
 	size_t i;
 
@@ -1344,12 +1343,13 @@ TEST_TIMEOUT(events_of_all_cpus_in_timestamp_order, 300)
 			     &rcvbuf, sizeof(rcvbuf)));
 	pu_release(&a);
 	pu_release(&b);
-	pids[0] = a.pid;
-	pids[1] = b.pid;
-	pids[2] = 0;
-	ASSERT_TRUE(pu_collect(feed, &log, pu_all_exited, pids, 120000));
+	/*
+	 * The forkers' own exit events may be among those the small rings
+	 * lose: reap them, then read until the feed is quiet.
+	 */
 	ASSERT_EXITED(ut_reap(a.pid), 0);
 	ASSERT_EXITED(ut_reap(b.pid), 0);
+	pu_collect(feed, &log, NULL, NULL, 1000);
 	dtproc_feed_close(feed);
 	ASSERT_OK(reload_dtproc(""));
 	TH_LOG("%zu events, %zu drop records", log.n, log.ndrops);
