@@ -398,26 +398,26 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 {
 	struct dtproc_brk_work *w = container_of(cb, struct dtproc_brk_work,
 						 cb);
-	struct dtproc_proc *proc;
+	struct dtproc_proc *proc = w->proc;
 	unsigned long flags;
 	bool rewind;
 
 	/* unless a park came first and put it back (dtproc_bp_resume_ip) */
-	raw_spin_lock_irqsave(&w->proc->lock, flags);
+	raw_spin_lock_irqsave(&proc->lock, flags);
 	rewind = !list_empty(&w->node);
 	list_del_init(&w->node);
-	raw_spin_unlock_irqrestore(&w->proc->lock, flags);
+	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (rewind)
 		instruction_pointer_set(current_pt_regs(), w->addr);
 	if (w->stop && !(current->flags & PF_EXITING) &&
 	    !fatal_signal_pending(current)) {
-		dtproc_proc_break(w->proc, w->id, w->addr, w->gen);
+		dtproc_proc_break(proc, w->id, w->addr, w->gen);
 	} else if (w->stop) {
 		/* dying: no stop to make for it (dtproc_proc_break()) */
-		raw_spin_lock_irqsave(&w->proc->lock, flags);
-		if (w->proc->gen == w->gen)
-			w->proc->bp_pending = false;
-		raw_spin_unlock_irqrestore(&w->proc->lock, flags);
+		raw_spin_lock_irqsave(&proc->lock, flags);
+		if (proc->gen == w->gen)
+			proc->bp_pending = false;
+		raw_spin_unlock_irqrestore(&proc->lock, flags);
 	}
 	/*
 	 * The hit's wake-ups: with a stop on, current has a park queued
@@ -425,13 +425,12 @@ static void dtproc_brk_work_fn(struct callback_head *cb)
 	 * before it sleeps; else now, with a kick for the waiters of the
 	 * stop that did not come (bp_pending is down).
 	 */
-	if (w->stop && (!READ_ONCE(w->proc->why) ||
+	if (w->stop && (!READ_ONCE(proc->why) ||
 			(current->flags & PF_EXITING) ||
 			fatal_signal_pending(current))) {
-		dtproc_proc_kick_owed(w->proc);
-		dtproc_proc_kick(w->proc);
+		dtproc_proc_kick_owed(proc);
+		dtproc_proc_kick(proc);
 	}
-	proc = w->proc;
 	dtproc_bp_spare_put(proc, &proc->bp_spare_work, w);
 	dtproc_proc_put(proc);
 	module_put(THIS_MODULE);

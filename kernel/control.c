@@ -81,7 +81,7 @@ struct dtproc_victim {
 };
 
 struct dtproc_consumer {
-	struct rcu_head		rcu;		/* dtproc_kick_now() may see it */
+	struct rcu_head		rcu;		/* dtproc_proc_kick_owed() */
 	struct mutex		lock;		/* victims */
 	struct xarray		victims;	/* its pid number -> victim */
 	struct pid_namespace	*ns;		/* where its numbers live */

@@ -485,7 +485,6 @@ DTPROC_EXPORT struct dtproc_handle *dtproc_create(struct dtproc *dp,
 	return h;
 }
 
-/* dt_proc's notification messages. */
 int dtproc_note_read(struct dtproc *dp, struct dtproc_note *note)
 {
 	ssize_t n;

@@ -125,6 +125,22 @@ static int dtproc_feed_enqueue(struct dtproc_feed *feed,
 }
 
 /*
+ * What a message of the family is: 1 an event or a drop report, 0 anything
+ * else, -1 too short for its headers (a decode error, reported later).
+ */
+static int dtproc_feed_kind(struct dtproc_feed *feed,
+			    const struct nlmsghdr *nh)
+{
+	const struct genlmsghdr *gh = NLMSG_DATA(nh);
+
+	if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
+		feed->decode_err = -EPROTO;
+		return -1;
+	}
+	return gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP;
+}
+
+/*
  * Every message while a request waits: events are queued, anything else
  * answers the request.  Only the kernel's are taken (dtproc_feed_read()).
  */
@@ -132,16 +148,14 @@ static int dtproc_feed_valid_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nh = nlmsg_hdr(msg);
 	struct dtproc_feed *feed = arg;
-	struct genlmsghdr *gh;
+	int kind;
 
 	if (nlmsg_get_src(msg)->nl_pid)
 		return NL_SKIP;
-	if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
-		feed->decode_err = -EPROTO;
+	kind = dtproc_feed_kind(feed, nh);
+	if (kind < 0)
 		return NL_SKIP;
-	}
-	gh = nlmsg_data(nh);
-	if (gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP)
+	if (kind)
 		return dtproc_feed_enqueue(feed, nh);
 	if (feed->reply_fn)
 		return feed->reply_fn(msg, feed->reply_arg);
@@ -343,7 +357,6 @@ static int dtproc_feed_read(struct dtproc_feed *feed)
 		.msg_name = &from, .msg_namelen = sizeof(from),
 		.msg_iov = &iov, .msg_iovlen = 1,
 	};
-	const struct genlmsghdr *gh;
 	const struct nlmsghdr *nh;
 	ssize_t n;
 
@@ -366,18 +379,11 @@ static int dtproc_feed_read(struct dtproc_feed *feed)
 	if (mh.msg_flags & MSG_TRUNC)
 		return dtproc_failx(EMSGSIZE, "a message from dtproc.ko did not fit in %d bytes (install matching dtproc.ko and libdtproc)",
 				    DTPROC_FEED_READ_BYTES);
-	for (nh = feed->rbuf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
-		if (nh->nlmsg_type != feed->family)
-			continue;
-		if (nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
-			feed->decode_err = -EPROTO;
-			continue;
-		}
-		gh = NLMSG_DATA(nh);
-		if ((gh->cmd == DTPROC_CMD_EVENT || gh->cmd == DTPROC_CMD_DROP) &&
+	for (nh = feed->rbuf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n))
+		if (nh->nlmsg_type == feed->family &&
+		    dtproc_feed_kind(feed, nh) > 0 &&
 		    dtproc_feed_enqueue(feed, nh) == NL_STOP)
 			break;
-	}
 	return 1;
 }
 
