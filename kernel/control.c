@@ -17,9 +17,10 @@
  * generation: continue, release, SIGCONT after a requested stop, SIGKILL,
  * or the process is lost.  The wait is TASK_KILLABLE | TASK_NOLOAD |
  * TASK_FREEZABLE: killable, out of the load average and the hung-task
- * detector, frozen by suspend's freezer.  Not by the cgroup v2 freezer,
- * which counts only threads in its trap (entered from get_signal(), after
- * the park): a freeze completes once the stop ends.
+ * detector, frozen by suspend's freezer.  The cgroup v2 freezer counts only
+ * threads in its trap: while its cgroup freezes, a parked thread sleeps
+ * interruptibly, goes to the trap when asked, and parks again when thawed
+ * (control_freeze.c).
  *
  * A stop has settled when no thread of the program can run user code:
  * each one is parked, or sleeps where the park's wake-up does not reach it
@@ -40,6 +41,7 @@
  * irq_work.
  */
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/hash.h>
@@ -64,6 +66,8 @@
 
 /* The wait of a parked thread: see the top of the file. */
 #define DTPROC_PARK_STATE	(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE)
+/* ... while its cgroup freezes (control_freeze.c) */
+#define DTPROC_PARK_STATE_FREEZING	(TASK_INTERRUPTIBLE | TASK_FREEZABLE)
 
 /*
  * Notifications a consumer may have unread (the last slot is the
@@ -280,6 +284,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	struct dtproc_park *pk = container_of(cb, struct dtproc_park, cb);
 	struct dtproc_proc *proc = pk->proc;
 	bool told = false, parked, park, live;
+	bool may_freeze = true, freezing, quiet = false;
 	unsigned long flags;
 	DEFINE_WAIT(wait);
 
@@ -298,7 +303,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 		dtproc_xol_hold(&pk->xol, &pk->cb, dtproc_park_drop);
 		return;
 	}
-	if (live && dtproc_ptrace_stop_due()) {
+	if (live && dtproc_kernel_stop_due()) {
 		dtproc_proc_kick_owed(proc);
 		if (dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
 			return;
@@ -324,12 +329,23 @@ static void dtproc_park_fn(struct callback_head *cb)
 	 * Wait until the stop ends, that is until proc->gen moves on from
 	 * pk->gen, unless a new stop adopted this park meanwhile (it moves
 	 * pk->gen along, under the lock): then the thread stays parked
-	 * without a moment between the two stops.
+	 * without a moment between the two stops.  While its cgroup
+	 * freezes, the wait is interruptible, and the freezer's trap ends
+	 * it (control_freeze.c).  TIF_SIGPENDING may then be clear:
+	 * __fatal_signal_pending() looks at SIGKILL itself.
 	 */
 again:
 	while (park) {
-		prepare_to_wait(&proc->park_wq, &wait, DTPROC_PARK_STATE);
-		if (fatal_signal_pending(current) || READ_ONCE(pk->let_in))
+		freezing = may_freeze && dtproc_freeze_pending();
+		if (freezing && !quiet) {
+			dtproc_freeze_quiet();
+			quiet = true;
+		}
+		prepare_to_wait(&proc->park_wq, &wait, freezing ?
+				DTPROC_PARK_STATE_FREEZING : DTPROC_PARK_STATE);
+		if (__fatal_signal_pending(current) || READ_ONCE(pk->let_in))
+			break;
+		if (freezing && dtproc_freeze_due())
 			break;
 		if (READ_ONCE(proc->gen) != READ_ONCE(pk->gen)) {
 			raw_spin_lock_irqsave(&proc->lock, flags);
@@ -347,15 +363,30 @@ again:
 			wake_up_all(&proc->state_wq);
 			told = true;
 		}
+		/* a freeze that began since the look above woke this wait */
+		if (!freezing && may_freeze && dtproc_freeze_pending())
+			continue;
 		schedule();
+		if (quiet)
+			dtproc_freeze_quiet();	/* a signal woke it, say */
 	}
 	finish_wait(&proc->park_wq, &wait);
+	if (quiet) {
+		dtproc_freeze_unquiet();
+		quiet = false;
+	}
 	dtproc_proc_kick_owed(proc);	/* if it never slept */
-	/* a tracer attached (dtproc_proc_ptrace_stop()): let it see its stop */
-	if (park && READ_ONCE(pk->let_in) && !fatal_signal_pending(current)) {
+	/*
+	 * A tracer attached (dtproc_proc_ptrace_stop()), or the freezer's
+	 * trap is due: let the thread go to that stop.  If it cannot be
+	 * held there for the freezer, it waits for the stop's end as before.
+	 */
+	if (park && !__fatal_signal_pending(current) &&
+	    (READ_ONCE(pk->let_in) || (may_freeze && dtproc_freeze_due()))) {
 		WRITE_ONCE(pk->let_in, false);
-		if (dtproc_ptrace_stop_due() && dtproc_park_leave(proc, pk))
+		if (dtproc_kernel_stop_due() && dtproc_park_leave(proc, pk))
 			return;
+		may_freeze = !dtproc_freeze_due();
 		goto again;
 	}
 	raw_spin_lock_irqsave(&proc->lock, flags);
@@ -745,7 +776,8 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
 /*
  * Can @t not run user code now: asleep where no park's wake-up reaches it,
  * with its park queued (it parks on its way back to user mode)?  Frozen
- * (the cgroup v1 freezer, suspend) is such a sleep: the thaw's wake-up
+ * (the cgroup v1 freezer, suspend; the v2 freezer's trap, where its park
+ * is queued again, control_ptrace.c) is such a sleep: the thaw's wake-up
  * sends it on its way, and the park's, missed meanwhile, is not lost.  Not
  * if its park is held back (bp_xol.c): a step that ended without a #DB
  * (it trapped) lets it run its signal handler and on, sleeping meanwhile
@@ -753,8 +785,13 @@ static struct dtproc_park *dtproc_thread_parked(struct dtproc_proc *proc,
  */
 static bool dtproc_thread_held(struct task_struct *t)
 {
-	if (!(READ_ONCE(t->__state) & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
-				       __TASK_TRACED | TASK_FROZEN)))
+	unsigned int state = READ_ONCE(t->__state);
+
+	/* asleep in the cgroup v2 freezer's trap: its park runs at the thaw */
+	if ((state & TASK_INTERRUPTIBLE) && cgroup_task_frozen(t))
+		return true;
+	if (!(state & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED | __TASK_TRACED |
+		       TASK_FROZEN)))
 		return false;
 	/*
 	 * The state, then the hold: a thread asleep after dtproc_xol_hold()
@@ -1094,6 +1131,23 @@ void dtproc_proc_ptrace_stop(struct task_struct *t)
 }
 
 /* Control ends: a set-id or unobservable exec. */
+/*
+ * A cgroup begins to freeze (control_freeze.c): wake every parked thread,
+ * which looks whether its own cgroup freezes.  Any context; O(processes),
+ * for an event as rare as a freeze.
+ */
+void dtproc_procs_wake_parks(void)
+{
+	struct dtproc_proc *proc;
+	unsigned long i;
+
+	rcu_read_lock();	/* procs are freed after a grace period */
+	xa_for_each(&dtproc_procs, i, proc)
+		if (wq_has_sleeper(&proc->park_wq))	/* after CGRP_FREEZE */
+			wake_up_all(&proc->park_wq);
+	rcu_read_unlock();
+}
+
 void dtproc_proc_lost_locked(struct dtproc_proc *proc)
 {
 	lockdep_assert_held(&proc->lock);

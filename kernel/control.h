@@ -128,6 +128,7 @@ void dtproc_proc_run_locked(struct dtproc_proc *proc);
 void dtproc_proc_lost_locked(struct dtproc_proc *proc);
 void dtproc_proc_dead_locked(struct dtproc_proc *proc, int status);
 void dtproc_proc_ptrace_stop(struct task_struct *t);
+void dtproc_procs_wake_parks(void);
 void dtproc_notify_all(struct dtproc_proc *proc, u32 what, int status);
 int dtproc_park_task(struct dtproc_proc *proc, struct task_struct *t,
 		     enum task_work_notify_mode mode);
@@ -176,6 +177,8 @@ struct dtproc_xol_wait {
 
 /* control_ptrace.c */
 bool dtproc_ptrace_stop_due(void);
+bool dtproc_kernel_stop_due(void);
+void dtproc_ptrace_unfreeze(void);
 bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 			void (*drop)(struct callback_head *cb));
 void dtproc_ptrace_sigcont(struct pid *tgid);
@@ -189,6 +192,15 @@ void dtproc_xol_resumed(struct dtproc_xol_wait *w);
 bool dtproc_xol_held(struct task_struct *t);
 int dtproc_xol_init(void);
 void dtproc_xol_cleanup(void);
+
+/* control_freeze.c */
+struct cgroup;
+bool dtproc_freeze_pending(void);
+bool dtproc_freeze_due(void);
+void dtproc_freeze_quiet(void);
+void dtproc_freeze_unquiet(void);
+void dtproc_freeze_tp_begin(void *data, struct cgroup *cgrp, const char *path);
+void dtproc_freeze_tp_end(void *data, struct cgroup *cgrp, const char *path);
 
 /* control_hooks.c */
 int dtproc_control_hooks_on(void);

@@ -14,9 +14,12 @@
  *   signal_generate	SIGCONT resumes a requested stop, as prun(1) would;
  *			a SIGSTOP to a traced thread (PTRACE_ATTACH's)
  *			lets its tracer in (control_ptrace.c)
+ *   cgroup_freeze,	a parked thread whose cgroup freezes enters the
+ *   cgroup_unfreeze	freezer's trap, and parks again when thawed
+ *			(control_freeze.c)
  *
- * Probe context: preemption (signal_generate: interrupts) off.  Nothing
- * here sleeps, and on PREEMPT_RT nothing allocates either.
+ * Probe context: preemption (signal_generate, cgroup_*: interrupts) off.
+ * Nothing here sleeps, and on PREEMPT_RT nothing allocates either.
  */
 #include <linux/binfmts.h>
 #include <linux/cred.h>
@@ -163,6 +166,8 @@ static struct dtproc_ctl_tp dtproc_ctl_tps[] = {
 	{ .name = "sched_process_fork", .probe = dtproc_tp_fork },
 	{ .name = "sched_process_exit", .probe = dtproc_tp_exit },
 	{ .name = "signal_generate", .probe = dtproc_tp_signal },
+	{ .name = "cgroup_freeze", .probe = dtproc_freeze_tp_begin },
+	{ .name = "cgroup_unfreeze", .probe = dtproc_freeze_tp_end },
 };
 
 static void dtproc_ctl_tp_find(struct tracepoint *tp, void *priv)

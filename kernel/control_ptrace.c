@@ -2,6 +2,7 @@
 /*
  * A debugger attaching to a parked thread: the park lets the thread go to
  * its ptrace stop, and the thread parks again before it can run user code.
+ * The same for the cgroup v2 freezer's trap (control_freeze.c).
  *
  * A parked thread sleeps killable, where PTRACE_ATTACH's SIGSTOP does not
  * wake it (signal_wake_up() wakes interruptible sleepers only), so the
@@ -13,11 +14,14 @@
  * whatever is queued before it returns), so the held park is queued again
  * from outside task_work_run():
  *
- *  - sched_switch, when the thread itself goes to sleep stopped or traced
- *    (TWA_RESUME on current: no wake-up, no allocation): the park runs once
- *    its tracer or SIGCONT resumes it, before user mode, and parks it;
+ *  - sched_switch, when the thread itself goes to sleep stopped, traced or
+ *    frozen (TWA_RESUME on current: no wake-up, no allocation): the park
+ *    runs once its tracer, SIGCONT or the thaw resumes it, before user
+ *    mode, and parks it;
  *  - a SIGCONT to its process (which may take the SIGSTOP away before the
  *    thread stops for it): TWA_SIGNAL, from control_hooks.c;
+ *  - a thaw (which may take the trap away before the thread enters it):
+ *    every held park, TWA_RESUME (the thaw wakes the thread itself);
  *  - a worker, every DTPROC_PTRACE_KICK: TWA_SIGNAL, or dropped if the
  *    thread has exited.
  *
@@ -28,6 +32,7 @@
  * is held (it costs an atomic read per context switch) and removed by the
  * worker once none is.
  */
+#include <linux/cgroup.h>
 #include <linux/hashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -77,6 +82,12 @@ bool dtproc_ptrace_stop_due(void)
 	return due;
 }
 
+/* A stop of the kernel's own is due for current: ptrace's or the freezer's. */
+bool dtproc_kernel_stop_due(void)
+{
+	return dtproc_ptrace_stop_due() || dtproc_freeze_due();
+}
+
 static void dtproc_ptrace_switch(void *data, bool preempt,
 				 struct task_struct *prev,
 				 struct task_struct *next,
@@ -86,7 +97,8 @@ static void dtproc_ptrace_switch(void *data, bool preempt,
 	struct hlist_node *tmp;
 
 	if (!atomic_read(&dtproc_ptrace_nheld) ||
-	    !(prev_state & (__TASK_STOPPED | __TASK_TRACED)))
+	    !((prev_state & (__TASK_STOPPED | __TASK_TRACED)) ||
+	      cgroup_task_frozen(prev)))
 		return;
 	/* prev is current: its own task_works, interrupts off */
 	raw_spin_lock(&dtproc_ptrace_lock);
@@ -137,11 +149,11 @@ static void dtproc_ptrace_tp_put(void)
 }
 
 /*
- * Hold back park @cb of current (@w in it), whose ptrace stop is due, until
- * the thread has stopped for it; @drop disposes of it if the thread exits
- * first.  False (nothing held) if the stop is no longer due or the
- * sched_switch probe cannot be placed: the caller parks the thread
- * instead.  Process context.
+ * Hold back park @cb of current (@w in it), whose ptrace stop or freezer's
+ * trap is due (dtproc_kernel_stop_due()), until the thread has stopped;
+ * @drop disposes of it if the thread exits first.  False (nothing held)
+ * if the stop is no longer due or the sched_switch probe cannot be
+ * placed: the caller parks the thread instead.  Process context.
  */
 bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 			void (*drop)(struct callback_head *cb))
@@ -168,13 +180,15 @@ bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	schedule_delayed_work(&dtproc_ptrace_kick_work, DTPROC_PTRACE_KICK);
 
 	/*
-	 * A SIGCONT that took the stop away before the park was in the table
-	 * found nothing to queue: look again, now that one would.  Still
-	 * held, it comes out.  Gone, it is queued: by a SIGCONT, which did so
-	 * under the siglock stop_due() took, or by the worker, which does so
-	 * under the mutex (so the thread cannot reach user mode before).
+	 * A SIGCONT or thaw that took the stop away before the park was in
+	 * the table found nothing to queue: look again, now that one would
+	 * (the thaw clears CGRP_FREEZE before its probe takes our lock).
+	 * Still held, it comes out.  Gone, it is queued: by a SIGCONT, which
+	 * did so under the siglock stop_due() took, by a thaw, before it
+	 * cleared JOBCTL_TRAP_FREEZE, or by the worker, which does so under
+	 * the mutex (so the thread cannot reach user mode before).
 	 */
-	if (dtproc_ptrace_stop_due())
+	if (dtproc_kernel_stop_due())
 		return true;
 	mutex_lock(&dtproc_ptrace_tp_lock);
 	raw_spin_lock_irqsave(&dtproc_ptrace_lock, flags);
@@ -233,6 +247,31 @@ void dtproc_ptrace_sigcont(struct pid *tgid)
 		hash_add(dtproc_ptrace_table, &w->node, (unsigned long)w->task);
 		raw_spin_unlock_irqrestore(&dtproc_ptrace_lock, flags);
 	}
+}
+
+/*
+ * A cgroup thaws (control_freeze.c): every held park is queued again,
+ * TWA_RESUME (the thaw wakes a frozen thread; one on its way to the trap
+ * then finds none and parks before user mode).  One whose thread exits
+ * stays for the worker to drop.  Any context.
+ */
+void dtproc_ptrace_unfreeze(void)
+{
+	struct dtproc_xol_wait *w;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	int bkt;
+
+	if (!atomic_read(&dtproc_ptrace_nheld))
+		return;
+	raw_spin_lock_irqsave(&dtproc_ptrace_lock, flags);
+	hash_for_each_safe(dtproc_ptrace_table, bkt, tmp, w, node) {
+		if (dtproc_task_work_add_noalloc(w->task, w->cb, TWA_RESUME))
+			continue;
+		hash_del(&w->node);
+		atomic_dec(&dtproc_ptrace_nheld);
+	}
+	raw_spin_unlock_irqrestore(&dtproc_ptrace_lock, flags);
 }
 
 /*

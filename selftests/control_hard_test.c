@@ -1404,21 +1404,48 @@ static bool cg2_wait_frozen(int want, int ms)
 	return true;
 }
 
+static volatile unsigned long *cg2_usr1_ctr;
+
+static void cg2_usr1(int sig)
+{
+	(*cg2_usr1_ctr)++;
+}
+
+/* Do all @n counters stay put for CU_FROZEN_MS? */
+static bool cg2_all_frozen(volatile unsigned long *c, int n)
+{
+	unsigned long v[5];
+	int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = c[i];
+	ut_sleep_ms(CU_FROZEN_MS);
+	for (i = 0; i < n; i++)
+		if (c[i] != v[i])
+			return false;
+	return true;
+}
+
 /*
- * The cgroup v2 freezer and a parked victim, as the uapi says: the freeze
- * does not complete while a thread is parked (the park is not the freezer's
- * trap); once the stop ends the threads enter the freezer's trap, not user
- * code, and thaw when the cgroup does.  Suspend's freezer does freeze a
- * parked thread (TASK_FREEZABLE).
+ * The cgroup v2 freezer and a parked victim (issue 8 item 11): the freeze
+ * completes while the victim is stopped, which STATUS still says; the
+ * thaw leaves it stopped (no user code ran, every thread parked again); a
+ * CONTINUE while frozen lets it run only once thawed; a SIGKILL while
+ * frozen and parked ends it.  A signal pending at a parked thread keeps
+ * it from neither the freezer's trap nor its park after the thaw.
  */
 TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 {
-	volatile unsigned long *c = ut_shared(1 * sizeof(*c));
+	volatile unsigned long *c = ut_shared(5 * sizeof(*c));
+	unsigned long handled;
+	long long end;
 	struct dtproc_handle *h;
+	struct dtproc_status st;
 	struct dtproc *dp;
 	struct statfs sfs;
 	char buf[32];
 	pid_t pid;
+	int i;
 
 	if (statfs(CG2, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 		mkdir(CG2, 0755);
@@ -1427,23 +1454,73 @@ TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 	}
 	if (mkdir(CG2_DIR, 0755) && errno != EEXIST)
 		SKIP("mkdir " CG2_DIR ": %s", strerror(errno));
-	pid = cu_spawn(c, 0);
+	cg2_usr1_ctr = &c[4];
+	signal(SIGUSR1, cg2_usr1);	/* the victim's, inherited */
+	pid = cu_spawn_threads(c, 4, false);
+	signal(SIGUSR1, SIG_DFL);
+	ASSERT_GE(pid, 0);
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
 	snprintf(buf, sizeof(buf), "%d", pid);
 	write_sysctl(CG2_DIR "/cgroup.procs", buf);
 	dp = cu_open();
 	h = cu_grab(dp, pid, 0);
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 
+	/* frozen while stopped, and still stopped */
 	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
-	ASSERT_FALSE(cg2_wait_frozen(1, 1000));	/* parked: not the trap */
-	ASSERT_OK(dtproc_continue(h));
 	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
-	ASSERT_TRUE(cu_frozen(c, CU_FROZEN_MS));	/* no user code ran */
+	st = cu_status(h);
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nthreads, 4);
+	ASSERT_EQ(st.nstopped, 4);
+	ASSERT_TRUE(cg2_all_frozen(c, 4));
+
+	/* thawed: parked again, not one instruction of user code */
 	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
-	ASSERT_TRUE(cu_moves(c, CU_WAIT_MS));
+	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cg2_all_frozen(c, 4));
+
+	/* continued while frozen: runs once thawed, not before */
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+	ASSERT_OK(dtproc_continue(h));
+	ASSERT_TRUE(cg2_all_frozen(c, 4));
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+
+	/* a signal pending at a parked thread keeps it from no freeze */
+	ASSERT_OK(dtproc_stop(h));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
+	handled = c[4];
+	ASSERT_OK(kill(pid, SIGUSR1));	/* handled: pending, not fatal */
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
+	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
+	ASSERT_TRUE(cg2_all_frozen(c, 5));	/* nor the handler */
+	ASSERT_EQ(c[4], handled);
+
+	/* delivered once continued */
+	ASSERT_OK(dtproc_continue(h));
+	end = ut_now_ms() + CU_WAIT_MS;
+	while (c[4] == handled && ut_now_ms() < end)
+		ut_sleep_ms(1);
+	ASSERT_EQ(c[4], handled + 1);
+	ASSERT_OK(dtproc_stop(h));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_REQUESTED);
+
+	/* frozen while stopped, then killed */
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+	ASSERT_OK(kill(pid, SIGKILL));
+	ASSERT_TRUE(ut_reap_within(pid, NULL, CU_WAIT_MS));
 	dtproc_release(h);
 	dtproc_close(dp);
-	ut_kill(pid);
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
 	rmdir(CG2_DIR);
 }
 
