@@ -377,12 +377,13 @@ again:
 	}
 	dtproc_proc_kick_owed(proc);	/* if it never slept */
 	/*
-	 * A tracer attached (dtproc_proc_ptrace_stop()), or the freezer's
-	 * trap is due: let the thread go to that stop.  If it cannot be
-	 * held there for the freezer, it waits for the stop's end as before.
+	 * Still parked and not dying: a tracer attached
+	 * (dtproc_proc_ptrace_stop()), or the freezer's trap was due.  Let
+	 * the thread go to that stop if it still is; else (a thaw just
+	 * took it away, say) it waits again.  One that cannot be held there
+	 * for the freezer waits for the stop's end, as before.
 	 */
-	if (park && !__fatal_signal_pending(current) &&
-	    (READ_ONCE(pk->let_in) || (may_freeze && dtproc_freeze_due()))) {
+	if (park && !__fatal_signal_pending(current)) {
 		WRITE_ONCE(pk->let_in, false);
 		if (dtproc_kernel_stop_due() && dtproc_park_leave(proc, pk))
 			return;
@@ -787,11 +788,10 @@ static bool dtproc_thread_held(struct task_struct *t)
 {
 	unsigned int state = READ_ONCE(t->__state);
 
-	/* asleep in the cgroup v2 freezer's trap: its park runs at the thaw */
-	if ((state & TASK_INTERRUPTIBLE) && cgroup_task_frozen(t))
-		return true;
+	/* or asleep in the cgroup v2 freezer's trap: its park runs at the thaw */
 	if (!(state & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED | __TASK_TRACED |
-		       TASK_FROZEN)))
+		       TASK_FROZEN)) &&
+	    !((state & TASK_INTERRUPTIBLE) && cgroup_task_frozen(t)))
 		return false;
 	/*
 	 * The state, then the hold: a thread asleep after dtproc_xol_hold()
@@ -1132,9 +1132,9 @@ void dtproc_proc_ptrace_stop(struct task_struct *t)
 
 /* Control ends: a set-id or unobservable exec. */
 /*
- * A cgroup begins to freeze (control_freeze.c): wake every parked thread,
- * which looks whether its own cgroup freezes.  Any context; O(processes),
- * for an event as rare as a freeze.
+ * A cgroup freezes, or a process moved into one (control_freeze.c's
+ * irq_work): wake every parked thread, which looks whether its own cgroup
+ * freezes.  O(processes), for an event as rare as a freeze.
  */
 void dtproc_procs_wake_parks(void)
 {

@@ -201,6 +201,9 @@ void dtproc_freeze_quiet(void);
 void dtproc_freeze_unquiet(void);
 void dtproc_freeze_tp_begin(void *data, struct cgroup *cgrp, const char *path);
 void dtproc_freeze_tp_end(void *data, struct cgroup *cgrp, const char *path);
+void dtproc_freeze_tp_moved(void *data, struct cgroup *dst, const char *path,
+			    struct task_struct *task, bool threadgroup);
+void dtproc_freeze_cleanup(void);
 
 /* control_hooks.c */
 int dtproc_control_hooks_on(void);

@@ -30,11 +30,16 @@
  *    freezes, checked after the hold is in the table (dtproc_ptrace_hold()),
  *    so no thaw can pass between.
  *
+ * A process moved into a frozen cgroup gets the trap without cgroup_freeze:
+ * cgroup_attach_task, after the move, wakes the parks too.
+ *
  * Not covered: a thread moved to a cgroup that does not freeze while it is
- * on its way to the trap (migration thaws with no tracepoint): it may run
- * user code until the held park's worker queues it again (100 ms).
+ * on its way to the trap (the move clears the trap before any tracepoint):
+ * it may run user code until cgroup_attach_task (just after the move)
+ * queues its held park again.
  */
 #include <linux/cgroup.h>
+#include <linux/irq_work.h>
 #include <linux/sched/signal.h>
 
 #include "control.h"
@@ -89,19 +94,46 @@ void dtproc_freeze_unquiet(void)
 }
 
 /*
- * Probes of cgroup_freeze and cgroup_unfreeze (placed with control's other
- * hooks, control_hooks.c): cgroup_mutex held, and trace_cgroup_path_lock
- * with interrupts off (PREEMPT_RT: a sleeping lock).
+ * Probes of cgroup_freeze, cgroup_unfreeze and cgroup_attach_task (placed
+ * with control's other hooks, control_hooks.c): preemption off, which on
+ * PREEMPT_RT rules out the wait queues' locks, so the parks are woken from
+ * an irq_work (on RT, its thread).  Late is soon enough: a park looks at
+ * its cgroup each time round its wait.
  */
+static void dtproc_freeze_wake_fn(struct irq_work *work)
+{
+	dtproc_procs_wake_parks();
+}
+
+static DEFINE_IRQ_WORK(dtproc_freeze_wake_work, dtproc_freeze_wake_fn);
 
 /* A cgroup begins to freeze: every park looks whether its own does. */
 void dtproc_freeze_tp_begin(void *data, struct cgroup *cgrp, const char *path)
 {
-	dtproc_procs_wake_parks();
+	irq_work_queue(&dtproc_freeze_wake_work);
 }
 
 /* A cgroup thaws: parks held for a trap their threads may now not reach. */
 void dtproc_freeze_tp_end(void *data, struct cgroup *cgrp, const char *path)
 {
 	dtproc_ptrace_unfreeze();
+}
+
+/*
+ * A process moved to another cgroup: into a frozen one, its threads got
+ * the trap without cgroup_freeze (parks must look); out of one, theirs
+ * went away (held parks are queued again, late: the thaw came before this
+ * tracepoint, see the top of the file).
+ */
+void dtproc_freeze_tp_moved(void *data, struct cgroup *dst, const char *path,
+			    struct task_struct *task, bool threadgroup)
+{
+	irq_work_queue(&dtproc_freeze_wake_work);
+	dtproc_ptrace_unfreeze();
+}
+
+/* Control's hooks are off (no probe runs): nothing of ours may run after. */
+void dtproc_freeze_cleanup(void)
+{
+	irq_work_sync(&dtproc_freeze_wake_work);
 }

@@ -14,9 +14,9 @@
  *   signal_generate	SIGCONT resumes a requested stop, as prun(1) would;
  *			a SIGSTOP to a traced thread (PTRACE_ATTACH's)
  *			lets its tracer in (control_ptrace.c)
- *   cgroup_freeze,	a parked thread whose cgroup freezes enters the
- *   cgroup_unfreeze	freezer's trap, and parks again when thawed
- *			(control_freeze.c)
+ *   cgroup_freeze,	a parked thread whose cgroup freezes (or that moves
+ *   cgroup_unfreeze,	into a frozen one) enters the freezer's trap, and
+ *   cgroup_attach_task	parks again when thawed (control_freeze.c)
  *
  * Probe context: preemption (signal_generate, cgroup_*: interrupts) off.
  * Nothing here sleeps, and on PREEMPT_RT nothing allocates either.
@@ -168,6 +168,7 @@ static struct dtproc_ctl_tp dtproc_ctl_tps[] = {
 	{ .name = "signal_generate", .probe = dtproc_tp_signal },
 	{ .name = "cgroup_freeze", .probe = dtproc_freeze_tp_begin },
 	{ .name = "cgroup_unfreeze", .probe = dtproc_freeze_tp_end },
+	{ .name = "cgroup_attach_task", .probe = dtproc_freeze_tp_moved },
 };
 
 static void dtproc_ctl_tp_find(struct tracepoint *tp, void *priv)
@@ -218,4 +219,5 @@ void dtproc_control_hooks_off(void)
 		tracepoint_probe_unregister(dtproc_ctl_tps[i].tp,
 					    dtproc_ctl_tps[i].probe, NULL);
 	tracepoint_synchronize_unregister();
+	dtproc_freeze_cleanup();
 }

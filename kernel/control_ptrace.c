@@ -98,7 +98,8 @@ static void dtproc_ptrace_switch(void *data, bool preempt,
 
 	if (!atomic_read(&dtproc_ptrace_nheld) ||
 	    !((prev_state & (__TASK_STOPPED | __TASK_TRACED)) ||
-	      cgroup_task_frozen(prev)))
+	      (!preempt && (prev_state & TASK_INTERRUPTIBLE) &&
+	       cgroup_task_frozen(prev))))
 		return;
 	/* prev is current: its own task_works, interrupts off */
 	raw_spin_lock(&dtproc_ptrace_lock);

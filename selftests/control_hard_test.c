@@ -1414,7 +1414,7 @@ static void cg2_usr1(int sig)
 /* Do all @n counters stay put for CU_FROZEN_MS? */
 static bool cg2_all_frozen(volatile unsigned long *c, int n)
 {
-	unsigned long v[5];
+	unsigned long v[16];
 	int i;
 
 	for (i = 0; i < n; i++)
@@ -1522,6 +1522,117 @@ TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 	dtproc_close(dp);
 	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
 	rmdir(CG2_DIR);
+}
+
+/*
+ * Freezes and thaws in quick succession, none waited for, never let a
+ * stopped victim's thread out of its park: a thaw between a park's leave
+ * for the freezer's trap and its hold must not end the park (review of
+ * the freezer change, defect 1).
+ */
+#define STORM_THREADS	16
+
+TEST_TIMEOUT(cgroup2_freeze_thaw_storm_keeps_stopped, 300)
+{
+	volatile unsigned long *c = ut_shared(STORM_THREADS * sizeof(*c));
+	struct dtproc_handle *h;
+	struct dtproc *dp;
+	struct statfs sfs;
+	char buf[32];
+	pid_t pid;
+	int i, fd;
+
+	if (statfs(CG2, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		mkdir(CG2, 0755);
+		if (mount("cgroup2", CG2, "cgroup2", 0, NULL))
+			SKIP("no cgroup2: %s", strerror(errno));
+	}
+	if (mkdir(CG2_DIR, 0755) && errno != EEXIST)
+		SKIP("mkdir " CG2_DIR ": %s", strerror(errno));
+	pid = cu_spawn_threads(c, STORM_THREADS, false);
+	ASSERT_GE(pid, 0);
+	for (i = 0; i < STORM_THREADS; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	snprintf(buf, sizeof(buf), "%d", pid);
+	write_sysctl(CG2_DIR "/cgroup.procs", buf);
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+
+	fd = open(CG2_DIR "/cgroup.freeze", O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < 2000; i++) {
+		ASSERT_EQ(pwrite(fd, "1", 1, 0), 1);
+		if (i & 1)
+			sched_yield();
+		ASSERT_EQ(pwrite(fd, "0", 1, 0), 1);
+	}
+	close(fd);
+	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cg2_all_frozen(c, STORM_THREADS));
+	dtproc_release(h);
+	dtproc_close(dp);
+	ut_kill(pid);
+	rmdir(CG2_DIR);
+}
+
+#define CG2_DIR2	CG2 "/dtproc-freeze2"
+
+/*
+ * A stopped victim moved into a frozen cgroup is frozen there (the
+ * migration sets the trap without the cgroup_freeze tracepoint), and
+ * stays stopped when moved back out (review defect 3).
+ */
+TEST_TIMEOUT(cgroup2_stopped_victim_moved_into_frozen_cgroup, 120)
+{
+	volatile unsigned long *c = ut_shared(2 * sizeof(*c));
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	struct dtproc *dp;
+	struct statfs sfs;
+	char buf[32];
+	pid_t pid;
+	int i;
+
+	if (statfs(CG2, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		mkdir(CG2, 0755);
+		if (mount("cgroup2", CG2, "cgroup2", 0, NULL))
+			SKIP("no cgroup2: %s", strerror(errno));
+	}
+	if ((mkdir(CG2_DIR, 0755) && errno != EEXIST) ||
+	    (mkdir(CG2_DIR2, 0755) && errno != EEXIST))
+		SKIP("mkdir " CG2_DIR ": %s", strerror(errno));
+	pid = cu_spawn_threads(c, 2, false);
+	ASSERT_GE(pid, 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	snprintf(buf, sizeof(buf), "%d", pid);
+	write_sysctl(CG2_DIR2 "/cgroup.procs", buf);
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));	/* empty: frozen */
+	dp = cu_open();
+	h = cu_grab(dp, pid, 0);
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+
+	write_sysctl(CG2_DIR "/cgroup.procs", buf);
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+	st = cu_status(h);
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nstopped, st.nthreads);
+
+	write_sysctl(CG2_DIR2 "/cgroup.procs", buf);	/* out: thawed */
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cg2_all_frozen(c, 2));
+	ASSERT_OK(dtproc_continue(h));
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	dtproc_release(h);
+	dtproc_close(dp);
+	ut_kill(pid);
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
+	rmdir(CG2_DIR);
+	rmdir(CG2_DIR2);
 }
 
 #define CG1_DIR	"/tmp/dtproc-freezer"
