@@ -37,9 +37,13 @@
  *    changes (ptrace and waitpid see nothing).  A parked thread stays
  *    killable by SIGKILL, does not count toward the load average, is not a
  *    hung task, is frozen by suspend's freezer; ps shows it as 'I' (idle).
- *    The cgroup v2 freezer does not count a parked thread as frozen: a
- *    freeze of its cgroup completes once the stop ends, the thread then
- *    entering the freezer's trap, not user code.  A core-dumping signal
+ *    A freeze of its cgroup (v2: cgroup.freeze, or a move into a frozen
+ *    cgroup) completes while it is stopped: the thread leaves its park for
+ *    the freezer's trap (ps: 'S'), where it counts as stopped, and parks
+ *    again when thawed, before any user code; a CONTINUE meanwhile lets it
+ *    run once thawed.  The one gap: a thread moved out of a freezing
+ *    cgroup at the very moment it heads for the trap may run user code
+ *    until the move has completed.  A core-dumping signal
  *    sent to a parked victim waits, as for a job-stopped process: the
  *    victim dumps once continued, every thread in the core.  io_uring
  *    and other kernel worker threads of a process are not the program's:
@@ -50,7 +54,7 @@
  *    program runs user code: each is parked, or held where it cannot run
  *    user code (job-stopped by SIGSTOP/^Z, ptrace-stopped, a vfork parent
  *    waiting for its child, an uninterruptible sleep, frozen by the cgroup
- *    v1 freezer or for suspend), and parks if and when it heads back to
+ *    v1 or v2 freezer or for suspend), and parks if and when it heads back to
  *    user mode.  A job-stopped or frozen process is therefore grabbed at
  *    once.  STATUS with DTPROC_STATUS_WAIT then reports
  *    DTPROC_STATE_STOPPED with nstopped == nthreads, and per thread
