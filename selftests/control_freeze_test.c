@@ -2,8 +2,8 @@
 /*
  * Process control and the freezers (issue 8 item 11): a stopped victim
  * frozen by the cgroup v2 freezer (cgroup.freeze, or moved into a frozen
- * cgroup) stays stopped across the thaw; one frozen by the cgroup v1
- * freezer (as suspend freezes) is grabbed at once.
+ * cgroup) stays stopped across the thaw; one frozen by either freezer is
+ * grabbed at once.
  */
 #include <linux/magic.h>
 #include <sys/mount.h>
@@ -225,6 +225,60 @@ TEST_TIMEOUT(cgroup2_freeze_thaw_storm_keeps_stopped, 300)
 	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	ASSERT_TRUE(cg2_all_frozen(c, STORM_THREADS));
+	dtproc_release(h);
+	dtproc_close(dp);
+	ut_kill(pid);
+	rmdir(CG2_DIR);
+}
+
+/*
+ * A process already frozen (cgroup v2) is grabbed at once, stays frozen
+ * (its threads go back to the freezer's trap), and parks when thawed.
+ */
+TEST_TIMEOUT(cgroup2_grab_frozen_at_once, 120)
+{
+	volatile unsigned long *c = ut_shared(2 * sizeof(*c));
+	struct dtproc_handle *h;
+	struct dtproc_status st;
+	struct dtproc *dp;
+	struct statfs sfs;
+	long long t0;
+	char buf[32];
+	pid_t pid;
+	int i;
+
+	if (statfs(CG2, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		mkdir(CG2, 0755);
+		if (mount("cgroup2", CG2, "cgroup2", 0, NULL))
+			SKIP("no cgroup2: %s", strerror(errno));
+	}
+	if (mkdir(CG2_DIR, 0755) && errno != EEXIST)
+		SKIP("mkdir " CG2_DIR ": %s", strerror(errno));
+	pid = cu_spawn_threads(c, 2, false);
+	ASSERT_GE(pid, 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
+	snprintf(buf, sizeof(buf), "%d", pid);
+	write_sysctl(CG2_DIR "/cgroup.procs", buf);
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+
+	dp = cu_open();
+	t0 = ut_now_ms();
+	h = cu_grab(dp, pid, 0);
+	st = cu_status(h);
+	ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
+	ASSERT_EQ(st.nstopped, 2);
+	ASSERT_LT(ut_now_ms() - t0, 5000);
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
+	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
+	ASSERT_TRUE(cg2_all_frozen(c, 2));
+	ASSERT_OK(dtproc_continue(h));
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(cu_moves(&c[i], CU_WAIT_MS));
 	dtproc_release(h);
 	dtproc_close(dp);
 	ut_kill(pid);
