@@ -238,14 +238,17 @@ static void dtproc_park_drop(struct callback_head *cb)
 }
 
 /*
- * A tracer's stop is due for parked current (control_ptrace.c): leave the
- * park, held until the thread has stopped for its tracer.  False if it
- * cannot be held: then it is parked again, unless its stop has ended.
+ * A stop of the kernel's own is due for parked current (a tracer's, the
+ * freezer's: control_ptrace.c): leave the park, held until the thread has
+ * stopped there.  0 if it left; else it is parked again, unless its stop
+ * has ended: -EAGAIN if that stop or the one due has, another error if it
+ * cannot be held.
  */
-static bool dtproc_park_leave(struct dtproc_proc *proc, struct dtproc_park *pk)
+static int dtproc_park_leave(struct dtproc_proc *proc, struct dtproc_park *pk)
 {
 	unsigned long flags;
 	bool ours;
+	int ret;
 
 	/* out of the hash first: nobody wakes it in hold()'s sleeps */
 	raw_spin_lock_irqsave(&proc->lock, flags);
@@ -256,10 +259,11 @@ static bool dtproc_park_leave(struct dtproc_proc *proc, struct dtproc_park *pk)
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
 	if (!ours)
-		return false;
-	if (dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop)) {
+		return -EAGAIN;
+	ret = dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop);
+	if (!ret) {
 		wake_up_all(&proc->state_wq);
-		return true;
+		return 0;
 	}
 	raw_spin_lock_irqsave(&proc->lock, flags);
 	if (proc->gen == pk->gen) {
@@ -267,7 +271,7 @@ static bool dtproc_park_leave(struct dtproc_proc *proc, struct dtproc_park *pk)
 		hlist_add_head(&pk->hnode, dtproc_parked_bucket(proc, current));
 	}
 	raw_spin_unlock_irqrestore(&proc->lock, flags);
-	return false;
+	return ret;
 }
 
 /*
@@ -287,6 +291,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	bool may_freeze = true, freezing, quiet = false;
 	unsigned long flags;
 	DEFINE_WAIT(wait);
+	int ret;
 
 	/*
 	 * Stepping out of line after a breakpoint hit (one begun before the
@@ -305,7 +310,7 @@ static void dtproc_park_fn(struct callback_head *cb)
 	}
 	if (live && dtproc_kernel_stop_due()) {
 		dtproc_proc_kick_owed(proc);
-		if (dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
+		if (!dtproc_ptrace_hold(&pk->xol, &pk->cb, dtproc_park_drop))
 			return;
 	}
 
@@ -385,9 +390,12 @@ again:
 	 */
 	if (park && !__fatal_signal_pending(current)) {
 		WRITE_ONCE(pk->let_in, false);
-		if (dtproc_kernel_stop_due() && dtproc_park_leave(proc, pk))
+		ret = dtproc_kernel_stop_due() ? dtproc_park_leave(proc, pk) :
+						 -EAGAIN;
+		if (!ret)
 			return;
-		may_freeze = !dtproc_freeze_due();
+		if (ret != -EAGAIN)
+			may_freeze = false;	/* cannot be held: wait */
 		goto again;
 	}
 	raw_spin_lock_irqsave(&proc->lock, flags);
@@ -1130,7 +1138,6 @@ void dtproc_proc_ptrace_stop(struct task_struct *t)
 	dtproc_proc_put(proc);
 }
 
-/* Control ends: a set-id or unobservable exec. */
 /*
  * A cgroup freezes, or a process moved into one (control_freeze.c's
  * irq_work): wake every parked thread, which looks whether its own cgroup
@@ -1148,6 +1155,7 @@ void dtproc_procs_wake_parks(void)
 	rcu_read_unlock();
 }
 
+/* Control ends: a set-id or unobservable exec. */
 void dtproc_proc_lost_locked(struct dtproc_proc *proc)
 {
 	lockdep_assert_held(&proc->lock);

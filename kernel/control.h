@@ -176,11 +176,10 @@ struct dtproc_xol_wait {
 };
 
 /* control_ptrace.c */
-bool dtproc_ptrace_stop_due(void);
 bool dtproc_kernel_stop_due(void);
 void dtproc_ptrace_unfreeze(void);
-bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
-			void (*drop)(struct callback_head *cb));
+int dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
+		       void (*drop)(struct callback_head *cb));
 void dtproc_ptrace_sigcont(struct pid *tgid);
 void dtproc_ptrace_cleanup(void);
 

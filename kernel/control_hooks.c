@@ -18,7 +18,8 @@
  *   cgroup_unfreeze,	into a frozen one) enters the freezer's trap, and
  *   cgroup_attach_task	parks again when thawed (control_freeze.c)
  *
- * Probe context: preemption (signal_generate, cgroup_*: interrupts) off.
+ * Probe context: preemption off (signal_generate: interrupts; cgroup_*:
+ * interrupts too, except on PREEMPT_RT).
  * Nothing here sleeps, and on PREEMPT_RT nothing allocates either.
  */
 #include <linux/binfmts.h>
@@ -207,6 +208,7 @@ int dtproc_control_hooks_on(void)
 		tracepoint_probe_unregister(dtproc_ctl_tps[i].tp,
 					    dtproc_ctl_tps[i].probe, NULL);
 	tracepoint_synchronize_unregister();
+	dtproc_freeze_cleanup();
 	return ret;
 }
 

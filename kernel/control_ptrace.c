@@ -55,8 +55,9 @@ static void dtproc_ptrace_kick_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(dtproc_ptrace_kick_work, dtproc_ptrace_kick_fn);
 
 /*
- * Is a ptrace stop due for current: traced, with a SIGSTOP of its own
- * pending or a group stop to take part in?  Then get_signal() stops it
+ * Is a ptrace stop due for current (its siglock held): traced, with a
+ * SIGSTOP of its own pending or a group stop to take part in?  Then
+ * get_signal() stops it
  * before it returns to user mode (such a stop keeps TIF_SIGPENDING set:
  * recalc_sigpending_tsk()), for its tracer or, if the tracer has gone, as
  * a group stop (TASK_STOPPED); only it or a SIGCONT can take that away.
@@ -64,28 +65,46 @@ static DECLARE_DELAYED_WORK(dtproc_ptrace_kick_work, dtproc_ptrace_kick_fn);
  * trap alone (PTRACE_INTERRUPT's, a new thread's): the tracer's going
  * away clears that.
  */
-bool dtproc_ptrace_stop_due(void)
+static bool dtproc_ptrace_due_locked(void)
+{
+	return current->ptrace &&
+	       (sigismember(&current->pending.signal, SIGSTOP) ||
+		(current->jobctl & JOBCTL_STOP_PENDING));
+}
+
+/*
+ * A stop of the kernel's own is due for current: ptrace's (above) or the
+ * freezer's trap (control_freeze.c).  Decided under current's siglock,
+ * which a SIGCONT's probe and a thaw's clearing of the trap also hold;
+ * with the freezer's due, TIF_SIGPENDING is set (recalc_sigpending() sees
+ * the trap), so the thread goes through get_signal() to it, also a child
+ * the fork hook parks with TWA_RESUME.
+ */
+static bool __dtproc_kernel_stop_due(void)
 {
 	struct sighand_struct *sighand;
 	unsigned long flags;
-	bool due;
+	bool due, freeze;
 
-	if (!current->ptrace)
-		return false;
 	rcu_read_lock();
 	sighand = rcu_dereference(current->sighand);
 	spin_lock_irqsave(&sighand->siglock, flags);
-	due = sigismember(&current->pending.signal, SIGSTOP) ||
-	      (current->jobctl & JOBCTL_STOP_PENDING);
+	freeze = dtproc_freeze_due();
+	due = dtproc_ptrace_due_locked() || freeze;
+	if (freeze)
+		recalc_sigpending();
 	spin_unlock_irqrestore(&sighand->siglock, flags);
 	rcu_read_unlock();
 	return due;
 }
 
-/* A stop of the kernel's own is due for current: ptrace's or the freezer's. */
+/* The same, without the lock when neither can be (a park's usual case). */
 bool dtproc_kernel_stop_due(void)
 {
-	return dtproc_ptrace_stop_due() || dtproc_freeze_due();
+	if (!current->ptrace &&
+	    !(READ_ONCE(current->jobctl) & JOBCTL_TRAP_FREEZE))
+		return false;
+	return __dtproc_kernel_stop_due();
 }
 
 static void dtproc_ptrace_switch(void *data, bool preempt,
@@ -152,22 +171,25 @@ static void dtproc_ptrace_tp_put(void)
 /*
  * Hold back park @cb of current (@w in it), whose ptrace stop or freezer's
  * trap is due (dtproc_kernel_stop_due()), until the thread has stopped;
- * @drop disposes of it if the thread exits first.  False (nothing held)
- * if the stop is no longer due or the sched_switch probe cannot be
- * placed: the caller parks the thread instead.  Process context.
+ * @drop disposes of it if the thread exits first.  0 if held; else
+ * nothing is, and the caller parks the thread: -EAGAIN if the stop is no
+ * longer due, another error if the sched_switch probe cannot be placed.
+ * Process context.
  */
-bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
-			void (*drop)(struct callback_head *cb))
+int dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
+		       void (*drop)(struct callback_head *cb))
 {
 	struct dtproc_xol_wait *h;
 	unsigned long flags;
 	bool held = false;
+	int ret;
 
 	/* with the probe's lock: the worker removes it only with none held */
 	mutex_lock(&dtproc_ptrace_tp_lock);
-	if (dtproc_ptrace_tp_get()) {
+	ret = dtproc_ptrace_tp_get();
+	if (ret) {
 		mutex_unlock(&dtproc_ptrace_tp_lock);
-		return false;
+		return ret;
 	}
 	w->cb = cb;
 	w->drop = drop;
@@ -185,12 +207,12 @@ bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	 * the table found nothing to queue: look again, now that one would
 	 * (the thaw clears CGRP_FREEZE before its probe takes our lock).
 	 * Still held, it comes out.  Gone, it is queued: by a SIGCONT, which
-	 * did so under the siglock stop_due() took, by a thaw, before it
+	 * did so under the siglock kernel_stop_due() took, by a thaw, before it
 	 * cleared JOBCTL_TRAP_FREEZE, or by the worker, which does so under
 	 * the mutex (so the thread cannot reach user mode before).
 	 */
-	if (dtproc_kernel_stop_due())
-		return true;
+	if (__dtproc_kernel_stop_due())
+		return 0;
 	mutex_lock(&dtproc_ptrace_tp_lock);
 	raw_spin_lock_irqsave(&dtproc_ptrace_lock, flags);
 	hash_for_each_possible(dtproc_ptrace_table, h, node,
@@ -205,10 +227,10 @@ bool dtproc_ptrace_hold(struct dtproc_xol_wait *w, struct callback_head *cb,
 	raw_spin_unlock_irqrestore(&dtproc_ptrace_lock, flags);
 	mutex_unlock(&dtproc_ptrace_tp_lock);
 	if (!held)
-		return true;
+		return 0;
 	w->task = NULL;
 	put_task_struct(current);	/* never the last */
-	return false;
+	return -EAGAIN;
 }
 
 /*

@@ -181,8 +181,9 @@ TEST_TIMEOUT(cgroup2_freeze_parked_victim, 120)
 /*
  * Freezes and thaws in quick succession, none waited for, never let a
  * stopped victim's thread out of its park: a thaw between a park's leave
- * for the freezer's trap and its hold must not end the park (review of
- * the freezer change, defect 1).
+ * for the freezer's trap and its hold must not end the park (first review
+ * of the freezer change, defect 1), nor make it ignore later freezes
+ * (second review, defect 1).
  */
 #define STORM_THREADS	16
 
@@ -225,6 +226,12 @@ TEST_TIMEOUT(cgroup2_freeze_thaw_storm_keeps_stopped, 300)
 	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
 	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	ASSERT_TRUE(cg2_all_frozen(c, STORM_THREADS));
+	/* and every park still answers a freeze (none gave up on it) */
+	write_sysctl(CG2_DIR "/cgroup.freeze", "1");
+	ASSERT_TRUE(cg2_wait_frozen(1, CU_WAIT_MS));
+	write_sysctl(CG2_DIR "/cgroup.freeze", "0");
+	ASSERT_TRUE(cg2_wait_frozen(0, CU_WAIT_MS));
+	CU_ASSERT_STOPPED(h, DTPROC_STOP_GRAB);
 	dtproc_release(h);
 	dtproc_close(dp);
 	ut_kill(pid);
