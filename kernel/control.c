@@ -350,8 +350,7 @@ again:
 				DTPROC_PARK_STATE_FREEZING : DTPROC_PARK_STATE);
 		if (__fatal_signal_pending(current) || READ_ONCE(pk->let_in))
 			break;
-		if (freezing && dtproc_freeze_due())
-			break;
+		/* the stop's end first: a freeze due then is no park's affair */
 		if (READ_ONCE(proc->gen) != READ_ONCE(pk->gen)) {
 			raw_spin_lock_irqsave(&proc->lock, flags);
 			park = proc->gen == pk->gen;
@@ -362,6 +361,8 @@ again:
 			raw_spin_unlock_irqrestore(&proc->lock, flags);
 			continue;
 		}
+		if (freezing && dtproc_freeze_due())
+			break;
 		if (!told) {
 			/* asleep in the park's state: the stop may have settled */
 			dtproc_proc_kick_owed(proc);
