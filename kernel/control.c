@@ -369,8 +369,13 @@ again:
 			wake_up_all(&proc->state_wq);
 			told = true;
 		}
-		/* a freeze that began since the look above woke this wait */
-		if (!freezing && may_freeze && dtproc_freeze_pending())
+		/*
+		 * A freeze that began, or a thaw that ended one, since the
+		 * look above: its wake-up may have come before this wait's
+		 * (the thaw's wake_up_process() did, found it running, and
+		 * left it asleep interruptibly, 'S', until the stop's end).
+		 */
+		if (freezing != (may_freeze && dtproc_freeze_pending()))
 			continue;
 		schedule();
 		if (quiet)

@@ -299,7 +299,6 @@ TEST_TIMEOUT(cgroup2_grab_frozen_at_once, 120)
 TEST_TIMEOUT(cgroup2_continue_racing_freeze, 600)
 {
 	volatile unsigned long *c = ut_shared(4 * sizeof(*c));
-	struct dtproc_status st;
 	struct dtproc_handle *h;
 	struct dtproc *dp;
 	pid_t pid;
@@ -310,9 +309,8 @@ TEST_TIMEOUT(cgroup2_continue_racing_freeze, 600)
 	dp = cu_open();
 	h = cu_grab(dp, pid, 0);
 	for (i = 0; i < 100; i++) {
-		st = cu_status(h);
-		ASSERT_EQ(st.state, DTPROC_STATE_STOPPED);
-		ASSERT_EQ(st.nstopped, 4);
+		CU_ASSERT_STOPPED(h, i ? DTPROC_STOP_REQUESTED :
+					 DTPROC_STOP_GRAB);
 		write_sysctl(CG2_DIR "/cgroup.freeze", "1");
 		if (i & 1)
 			sched_yield();
